@@ -1,0 +1,50 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is here for CI and scripts.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/synthhub
+PYTEST_ARGS ?=
+PROD_ENV := DJANGO_SETTINGS_MODULE=synthhub.settings.production SECRET_KEY=check-deploy-$(shell printf '%060d' 0) \
+	ALLOWED_HOSTS=synthhub.example.com DATABASE_URL=
+
+.PHONY: install demo test test-sqlite test-postgres check lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job end to end on the embedded SQLite database.
+demo: install
+	DATABASE_URL= $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL= $(BIN)/python manage.py demo
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	DATABASE_URL= $(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# PostgreSQL runs when it answers; with CI=true it must answer.
+test-postgres: install
+	@if DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m synthhub.dbcheck; then \
+		DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI=true requires it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL at $(PG_TEST_URL) does not answer: PostgreSQL tests skipped."; \
+	fi
+
+check: lint
+	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL= $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(PROD_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,13 @@
+from rest_framework import serializers
+
+from ..models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "created_at", "action", "actor_id", "actor_label", "target_type", "target_id",
+            "target_label", "before", "after", "request_id", "ip",
+        ]
+        read_only_fields = fields

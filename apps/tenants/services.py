@@ -1,0 +1,181 @@
+"""Every write to tenants, memberships and tokens. Services check the rules; callers stay thin."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.text import slugify
+from rest_framework.exceptions import PermissionDenied
+
+from apps.audit.services import audit_record
+from apps.core.errors import ServiceValidationError
+
+from .models import ApiToken, Membership, Role, Tenant, TenantGroup
+
+User = get_user_model()
+
+
+def _membership_snapshot(membership: Membership) -> dict:
+    return {"user": membership.user.get_username(), "role": membership.role}
+
+
+def _group_for(tenant: Tenant, role: str) -> Group:
+    return TenantGroup.objects.select_related("group").get(tenant=tenant, role=role).group
+
+
+def _sync_groups(membership: Membership, *, old_role: str | None) -> None:
+    if old_role:
+        membership.user.groups.remove(_group_for(membership.tenant, old_role))
+    membership.user.groups.add(_group_for(membership.tenant, membership.role))
+
+
+def _actor_membership(tenant: Tenant, actor) -> Membership | None:
+    if actor is None:
+        return None  # management commands and other trusted system callers
+    return Membership.objects.filter(tenant=tenant, user=actor).first()
+
+
+def _check_may_manage(tenant: Tenant, actor, *, roles_touched: set[str]) -> None:
+    """Admins manage editors and viewers; only owners grant, revoke or change owners and admins' peers."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    acting = _actor_membership(tenant, actor)
+    if acting is None or not acting.role_enum.at_least(Role.ADMIN):
+        raise PermissionDenied("Only the tenant's admins and owners manage its members.")
+    if Role.OWNER in roles_touched and acting.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can grant, change or revoke the owner role.")
+    if Role.ADMIN in roles_touched and acting.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can grant, change or revoke the admin role.")
+
+
+def _check_not_last_owner(membership: Membership) -> None:
+    if membership.role != Role.OWNER:
+        return
+    owners = Membership.objects.select_for_update().filter(tenant=membership.tenant, role=Role.OWNER)
+    if owners.count() <= 1:
+        raise ServiceValidationError([("role", "A tenant keeps at least one owner: add another owner first.")])
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "tenant"
+    slug, n = base, 2
+    while Tenant.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def tenant_create(*, name: str, owner, slug: str | None = None, actor=None, **quotas) -> Tenant:
+    name = (name or "").strip()
+    problems = []
+    if not name:
+        problems.append(("name", "This field may not be blank."))
+    if slug is not None:
+        if slug != slugify(slug) or not slug:
+            problems.append(("slug", "Use lowercase letters, digits and hyphens."))
+        elif Tenant.objects.filter(slug=slug).exists():
+            problems.append(("slug", f"A tenant with slug '{slug}' already exists."))
+    if problems:
+        raise ServiceValidationError(problems)
+    tenant = Tenant.objects.create(name=name, slug=slug or _unique_slug(name), **quotas)
+    for role in Role:
+        group = Group.objects.create(name=f"tenant:{tenant.slug}:{role.value}")
+        TenantGroup.objects.create(tenant=tenant, role=role, group=group)
+    membership = Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    _sync_groups(membership, old_role=None)
+    audit_record(action="tenant.create", actor=actor or owner, tenant=tenant, target=tenant,
+                 after={"name": tenant.name, "slug": tenant.slug, "owner": owner.get_username()})
+    return tenant
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
+    allowed = {"name", "is_active", "max_rows_per_version"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ServiceValidationError([(key, "This field cannot be changed here.") for key in sorted(unknown)])
+    before = {key: getattr(tenant, key) for key in changes}
+    for key, value in changes.items():
+        setattr(tenant, key, value)
+    tenant.full_clean()
+    tenant.save()
+    audit_record(action="tenant.update", actor=actor, tenant=tenant, target=tenant, before=before, after=changes)
+    return tenant
+
+
+@transaction.atomic
+def membership_add(*, tenant: Tenant, user, role: str, actor=None) -> Membership:
+    if role not in Role.values:
+        raise ServiceValidationError([("role", f"'{role}' is not a role; use one of {', '.join(Role.values)}.")])
+    _check_may_manage(tenant, actor, roles_touched={role})
+    if Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ServiceValidationError([("user", f"{user.get_username()} is already a member of this tenant.")])
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    _sync_groups(membership, old_role=None)
+    audit_record(action="membership.add", actor=actor, tenant=tenant, target=membership,
+                 after=_membership_snapshot(membership))
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, actor=None) -> Membership:
+    if role not in Role.values:
+        raise ServiceValidationError([("role", f"'{role}' is not a role; use one of {', '.join(Role.values)}.")])
+    if role == membership.role:
+        return membership
+    _check_may_manage(membership.tenant, actor, roles_touched={role, membership.role})
+    _check_not_last_owner(membership)
+    before = _membership_snapshot(membership)
+    old_role, membership.role = membership.role, role
+    membership.save(update_fields=["role", "updated_at"])
+    _sync_groups(membership, old_role=old_role)
+    audit_record(action="membership.change_role", actor=actor, tenant=membership.tenant, target=membership,
+                 before=before, after=_membership_snapshot(membership))
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor=None) -> None:
+    _check_may_manage(membership.tenant, actor, roles_touched={membership.role})
+    _check_not_last_owner(membership)
+    before = _membership_snapshot(membership)
+    membership.user.groups.remove(_group_for(membership.tenant, membership.role))
+    audit_record(action="membership.remove", actor=actor, tenant=membership.tenant, target=membership,
+                 before=before)
+    membership.delete()
+
+
+def user_get_or_create(*, email: str) -> tuple[object, bool]:
+    """Users are keyed by email (as username) in commands; the API adds only existing users."""
+    email = (email or "").strip().lower()
+    if not email or "@" not in email:
+        raise ServiceValidationError([("email", "Enter a valid email address.")])
+    user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username=email).first()
+    if user:
+        return user, False
+    user = User.objects.create_user(username=email, email=email)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user, True
+
+
+@transaction.atomic
+def token_create(*, user, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a hashed token; the returned secret exists only here and is never stored."""
+    expiry = timedelta(days=expires_in_days) if expires_in_days else None
+    if expires_in_days is None:
+        from knox.settings import knox_settings
+
+        expiry = knox_settings.TOKEN_TTL
+    token, secret = ApiToken.objects.create(user=user, expiry=expiry, name=name[:100])
+    audit_record(action="token.create", actor=user, target_type="tenants.apitoken", target_id=token.token_key,
+                 target_label=name or token.token_key, after={"name": name, "expiry": token.expiry})
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor) -> None:
+    audit_record(action="token.revoke", actor=actor, target_type="tenants.apitoken", target_id=token.token_key,
+                 target_label=token.name or token.token_key)
+    token.delete()

@@ -1,0 +1,13 @@
+"""Test settings: fast hashing, in-memory files, the database from DATABASE_URL (SQLite when unset)."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-key-not-for-production"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="synthhub-test-media-")
+Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("SYNTHHUB_Q_SYNC", "true") == "true"}  # noqa: F405
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.audit.api.urls import scoped_router as audit_scoped_router
+from apps.core import health
+from apps.tenants.api.urls import auth_router, tenant_router
+from apps.tenants.api.urls import scoped_router as tenant_scoped_router
+
+tenant_scoped_urls = [
+    *tenant_scoped_router.urls,
+    *audit_scoped_router.urls,
+]
+
+api_v1 = [
+    *auth_router.urls,
+    path("tenants/<slug:tenant>/", include(tenant_scoped_urls)),
+    *tenant_router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,64 @@
+"""Shared fixtures: users, tenants with members in every role, and API clients that carry a token."""
+
+import pytest
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(email: str, **extra):
+        return django_user_model.objects.create_user(username=email, email=email, password="pw-for-tests", **extra)
+
+    return make
+
+
+@pytest.fixture
+def make_tenant(db, make_user):
+    """A tenant with one member per role: returns (tenant, {role: user})."""
+    from apps.tenants import services
+
+    def make(slug: str):
+        users = {role: make_user(f"{role}@{slug}.test") for role in ("owner", "admin", "editor", "viewer")}
+        tenant = services.tenant_create(name=slug.title(), slug=slug, owner=users["owner"])
+        for role in ("admin", "editor", "viewer"):
+            services.membership_add(tenant=tenant, user=users[role], role=role)
+        return tenant, users
+
+    return make
+
+
+@pytest.fixture
+def tenant_a(make_tenant):
+    return make_tenant("alpha")
+
+
+@pytest.fixture
+def tenant_b(make_tenant):
+    return make_tenant("beta")
+
+
+@pytest.fixture
+def api_client_for(db):
+    """An APIClient authenticated with a real token for the given user."""
+    from rest_framework.test import APIClient
+
+    from apps.tenants import services
+
+    def make(user):
+        _, secret = services.token_create(user=user, name="tests")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+        return client
+
+    return make
+
+
+def assert_error_shape(response, status: int, *, paths: set[str] | None = None):
+    """Every API error has the one shape; `paths` lists the field paths that must be reported."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message", "details"} <= set(body["error"]), body
+    if paths is not None:
+        reported = {detail["path"] for detail in body["error"]["details"]}
+        assert paths <= reported, (paths, body)
+    return body["error"]
