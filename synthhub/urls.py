@@ -4,16 +4,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.audit.api.urls import scoped_router as audit_scoped_router
 from apps.core import health
+from apps.datasets.api.urls import global_router as datasets_global_router
+from apps.datasets.api.urls import scoped_urls as datasets_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
 
 tenant_scoped_urls = [
     *tenant_scoped_router.urls,
     *audit_scoped_router.urls,
+    *datasets_scoped_urls,
 ]
 
 api_v1 = [
     *auth_router.urls,
+    *datasets_global_router.urls,
     path("tenants/<slug:tenant>/", include(tenant_scoped_urls)),
     *tenant_router.urls,
 ]

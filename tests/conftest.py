@@ -62,3 +62,61 @@ def assert_error_shape(response, status: int, *, paths: set[str] | None = None):
         reported = {detail["path"] for detail in body["error"]["details"]}
         assert paths <= reported, (paths, body)
     return body["error"]
+
+
+@pytest.fixture
+def on_postgres(db):
+    """Skip unless the suite runs on PostgreSQL (the second pass of `make test`)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+
+
+SHOP_SPEC = {
+    "version": 1,
+    "name": "shop",
+    "seed": 7,
+    "tables": {
+        "customers": {
+            "rows": 30,
+            "primary_key": "id",
+            "columns": {
+                "id": {"type": "sequence"},
+                "country": {"type": "choice", "values": ["NL", "DE", "FR"]},
+                "age": {"type": "integer", "min": 18, "max": 90},
+                "name": {"type": "faker", "provider": "name", "pii": True},
+            },
+        },
+        "orders": {
+            "rows": {"per": "customer_id", "min": 0, "max": 3},
+            "primary_key": "id",
+            "columns": {
+                "id": {"type": "sequence"},
+                "customer_id": {"type": "reference", "table": "customers"},
+                "total": {"type": "float", "min": 1, "max": 500, "precision": 2},
+            },
+        },
+    },
+}
+
+
+@pytest.fixture
+def make_dataset(db):
+    from apps.datasets import services
+
+    def make(tenant, owner, name="shop", spec=None, **kwargs):
+        return services.dataset_create(tenant=tenant, actor=owner, name=name, spec=spec or SHOP_SPEC, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_version(db):
+    from apps.datasets import services
+
+    def make(dataset, actor=None, **kwargs):
+        version, _ = services.version_create(dataset=dataset, actor=actor, **kwargs)
+        return services.version_generate(version=version, actor=actor)
+
+    return make

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.tenants",
     "apps.audit",
     "apps.generation",
+    "apps.datasets",
 ]
 
 MIDDLEWARE = [
@@ -223,3 +224,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Rows per generation chunk (one queue task each), and how long a claimed chunk may run before the
+# reaper gives it to another worker (a killed worker's chunk is redone after this).
+SYNTHHUB_CHUNK_ROWS = env_int("SYNTHHUB_CHUNK_ROWS", 50_000)
+SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)

@@ -1,0 +1,116 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import DATASET_ACTIONS, Dataset, DatasetVersion, Record
+
+
+@extend_schema_field({"oneOf": [{"type": "object", "additionalProperties": True}, {"type": "string"}],
+                      "description": "A schema document: an object, or its YAML/JSON text."})
+class SpecField(serializers.JSONField):
+    pass
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "name", "description", "template_name", "default_seed", "spec", "spec_hash", "created_by",
+                  "created_at", "updated_at", "deleted_at"]
+        read_only_fields = fields
+
+
+class DatasetCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                 help_text="Defaults to the spec's `name`.")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    spec = SpecField(required=False)
+    template = serializers.CharField(required=False, help_text="The name of a built-in template.")
+    default_seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+
+
+class DatasetUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    spec = SpecField(required=False)
+    default_seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+
+
+class ActionList(serializers.ListField):
+    child = serializers.ChoiceField(choices=DATASET_ACTIONS)
+
+
+class MemberGrantSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    actions = ActionList()
+
+
+class DatasetPermissionsSerializer(serializers.Serializer):
+    roles = serializers.DictField(child=ActionList(), help_text="Actions per role: owner, admin, editor, viewer.")
+    members = MemberGrantSerializer(many=True, help_text="Grants to single members, on top of their role's.")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    dataset = serializers.IntegerField(source="dataset_id", read_only=True)
+    total_rows = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = DatasetVersion
+        fields = ["number", "dataset", "status", "seed", "reference_time", "rows_scale", "tables", "spec_hash",
+                  "row_counts", "total_rows", "manifest", "created_at", "updated_at", "deleted_at"]
+        read_only_fields = fields
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    table = serializers.CharField(source="table_name")
+
+    class Meta:
+        model = Record
+        fields = ["table", "row_index", "data", "deleted_at"]
+        read_only_fields = fields
+
+
+class SpecInputSerializer(serializers.Serializer):
+    spec = SpecField(required=False)
+    template = serializers.CharField(required=False)
+
+
+class PreviewInputSerializer(SpecInputSerializer):
+    seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+    rows = serializers.IntegerField(required=False, min_value=1, max_value=100, default=10,
+                                    help_text="Rows per table (at most 100).")
+
+
+class PreviewSerializer(serializers.Serializer):
+    spec_hash = serializers.CharField()
+    seed = serializers.IntegerField()
+    row_counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows a full version would have.")
+    tables = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
+
+
+class ProblemSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ValidationResultSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    spec_hash = serializers.CharField(allow_null=True)
+    errors = ProblemSerializer(many=True)
+
+
+class TemplateSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    tables = serializers.DictField(child=serializers.JSONField())
+
+
+class TemplateDetailSerializer(TemplateSummarySerializer):
+    source = serializers.CharField(help_text="The template's YAML text.")
+    spec = serializers.JSONField()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class AnyJSON(serializers.JSONField):
+    pass

@@ -1,0 +1,280 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api.viewsets import TenantScopedGenericViewSet, TenantScopedMixin
+from apps.core.errors import ServiceValidationError
+from apps.core.permissions import IsTenantAdmin, IsTenantEditor, IsTenantViewer
+from apps.generation.engine import generate_chunk, parse_spec, plan, validate_spec
+from apps.generation.engine.builtin_templates import UnknownTemplate, list_templates, template_source
+
+from .. import selectors, services
+from ..models import Dataset, DatasetVersion, Record
+from ..specs import parse_or_400, resolve_spec_input, spec_mapping
+from .filters import DATA_FILTER_PARAMETER, data_lookups
+from .serializers import (
+    DatasetCreateSerializer,
+    DatasetPermissionsSerializer,
+    DatasetSerializer,
+    DatasetUpdateSerializer,
+    PreviewInputSerializer,
+    PreviewSerializer,
+    RecordSerializer,
+    SpecInputSerializer,
+    TemplateDetailSerializer,
+    TemplateSummarySerializer,
+    ValidationResultSerializer,
+    VersionSerializer,
+)
+
+TABLE_PARAMETER = OpenApiParameter("table", str, OpenApiParameter.QUERY, required=True,
+                                   description="The table whose records to read.")
+
+
+class DatasetScopedMixin:
+    """For routes under a dataset: the dataset is found once per request, with the permission asked."""
+
+    def dataset_for(self, action_name: str = "view", *, pk=None, trash: bool = False) -> Dataset:
+        return selectors.dataset_for_action(user=self.request.user, tenant=self.tenant,
+                                            pk=pk if pk is not None else self.kwargs["dataset_pk"],
+                                            action=action_name, trash=trash)
+
+
+class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+    """Datasets of the tenant that the caller may view."""
+
+    serializer_class = DatasetSerializer
+    queryset = Dataset.objects.none()
+    filterset_fields = ["template_name"]
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "created_at", "id"]
+    ordering = "-id"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsTenantEditor()]
+        if self.action in ("permissions",) and self.request.method == "PUT":
+            return [IsTenantAdmin()]
+        return [IsTenantViewer()]
+
+    def get_tenant_queryset(self):
+        return selectors.datasets_visible(user=self.request.user, tenant=self.tenant).select_related("created_by")
+
+    @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = DatasetCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        dataset = services.dataset_create(tenant=self.tenant, actor=request.user, **payload.validated_data)
+        return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(DatasetSerializer(self.dataset_for("view", pk=kwargs["pk"])).data)
+
+    @extend_schema(request=DatasetUpdateSerializer, responses={200: DatasetSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        dataset = self.dataset_for("change", pk=kwargs["pk"])
+        payload = DatasetUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        dataset = services.dataset_update(dataset=dataset, actor=request.user, **payload.validated_data)
+        return Response(DatasetSerializer(dataset).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.dataset_delete(dataset=self.dataset_for("delete", pk=kwargs["pk"]), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses=DatasetPermissionsSerializer)
+    @extend_schema(methods=["PUT"], request=DatasetPermissionsSerializer, responses=DatasetPermissionsSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def permissions(self, request, *args, **kwargs):
+        dataset = self.dataset_for("view", pk=kwargs["pk"])
+        if request.method == "GET":
+            return Response(services.dataset_permissions_describe(dataset=dataset))
+        payload = DatasetPermissionsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = services.dataset_permissions_set(dataset=dataset, actor=request.user, **payload.validated_data)
+        return Response(result)
+
+
+class TrashDatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+    """Datasets in the trash (restorable until the purge)."""
+
+    serializer_class = DatasetSerializer
+    queryset = Dataset.objects.none()
+    ordering = "-id"
+    filter_backends = []
+
+    def get_tenant_queryset(self):
+        return selectors.datasets_visible(user=self.request.user, tenant=self.tenant, trash=True)
+
+    @extend_schema(request=None, responses={200: DatasetSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        dataset = self.dataset_for("delete", pk=kwargs["pk"], trash=True)
+        return Response(DatasetSerializer(services.dataset_restore(dataset=dataset, actor=request.user)).data)
+
+
+class VersionViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+    """Generated versions of a dataset, newest first."""
+
+    serializer_class = VersionSerializer
+    queryset = DatasetVersion.objects.none()
+    lookup_field = "number"
+    ordering = "-number"
+    filter_backends = []
+
+    def get_tenant_queryset(self):
+        return selectors.versions_of(dataset=self.dataset_for("view"))
+
+    def retrieve(self, request, *args, **kwargs):
+        version = selectors.version_of(dataset=self.dataset_for("view"), number=kwargs["number"])
+        return Response(VersionSerializer(version).data)
+
+    def destroy(self, request, *args, **kwargs):
+        version = selectors.version_of(dataset=self.dataset_for("delete"), number=kwargs["number"])
+        services.version_delete(version=version, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: VersionSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        version = selectors.version_of(dataset=self.dataset_for("delete"), number=kwargs["number"], trash=True)
+        return Response(VersionSerializer(services.version_restore(version=version, actor=request.user)).data)
+
+
+class RecordPagination(CursorPagination):
+    ordering = "row_index"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+    """Records of one table of a version, in row order; filter on fields of `data`."""
+
+    serializer_class = RecordSerializer
+    queryset = Record.objects.none()
+    lookup_field = "row_index"
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = RecordPagination
+    filter_backends = []
+
+    def _version(self, action_name: str = "view", trash: bool = False):
+        return selectors.version_of(dataset=self.dataset_for(action_name), number=self.kwargs["number"])
+
+    def _table(self, version) -> str:
+        table = self.request.query_params.get("table", "")
+        known = list(version.row_counts)
+        if table not in known:
+            message = f"unknown table '{table}'" if table else "required"
+            raise ServiceValidationError([("table", f"{message}; this version has {', '.join(known)}")])
+        return table
+
+    def get_tenant_queryset(self):
+        version = self._version()
+        return selectors.records_of(version=version, table=self._table(version)).filter(
+            **data_lookups(self.request.query_params)
+        )
+
+    @extend_schema(parameters=[TABLE_PARAMETER, DATA_FILTER_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[TABLE_PARAMETER])
+    def retrieve(self, request, *args, **kwargs):
+        version = self._version()
+        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"])
+        return Response(RecordSerializer(record).data)
+
+    @extend_schema(parameters=[TABLE_PARAMETER])
+    def destroy(self, request, *args, **kwargs):
+        version = self._version("change")
+        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"])
+        services.record_delete(record=record, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(parameters=[TABLE_PARAMETER], request=None, responses={200: RecordSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        version = self._version("change")
+        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"],
+                                     trash=True)
+        return Response(RecordSerializer(services.record_restore(record=record, actor=request.user)).data)
+
+
+class PreviewView(TenantScopedMixin, APIView):
+    """A spec in, the first rows of every table out; nothing is stored."""
+
+    permission_classes = [IsTenantViewer]
+
+    def get_tenant_queryset(self):
+        return Dataset.objects.none()
+
+    @extend_schema(request=PreviewInputSerializer, responses=PreviewSerializer)
+    def post(self, request, *args, **kwargs):
+        payload = PreviewInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        document, _ = resolve_spec_input(spec=data.get("spec"), template=data.get("template"))
+        spec = parse_or_400(document, max_rows=self.tenant.max_rows_per_version)
+        seed = data.get("seed", int(document.get("seed", 0) or 0))
+        engine_plan = plan(spec, seed=seed)
+        tables = {}
+        for table in engine_plan.table_order:
+            stop = min(data["rows"], engine_plan.row_counts[table])
+            tables[table] = list(generate_chunk(engine_plan, table, 0, stop).rows()) if stop else []
+        return Response({"spec_hash": spec.hash, "seed": seed, "row_counts": engine_plan.row_counts,
+                         "tables": tables})
+
+
+class SpecValidateView(TenantScopedMixin, APIView):
+    """A spec in, every problem out (path and reason); 200 whether or not it is valid."""
+
+    permission_classes = [IsTenantViewer]
+
+    def get_tenant_queryset(self):
+        return Dataset.objects.none()
+
+    @extend_schema(request=SpecInputSerializer, responses=ValidationResultSerializer)
+    def post(self, request, *args, **kwargs):
+        payload = SpecInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            document, _ = resolve_spec_input(spec=payload.validated_data.get("spec"),
+                                             template=payload.validated_data.get("template"))
+        except ServiceValidationError as exc:
+            if any(path == "template" for path, _ in exc.problems):
+                raise
+            return Response({"valid": False, "spec_hash": None,
+                             "errors": [{"path": p, "message": m} for p, m in exc.problems]})
+        problems = validate_spec(document, max_rows=self.tenant.max_rows_per_version)
+        spec_hash = None if problems else parse_spec(document).hash
+        return Response({"valid": not problems, "spec_hash": spec_hash,
+                         "errors": [{"path": f"spec.{p.path}" if p.path else "spec", "message": p.message}
+                                    for p in problems]})
+
+
+class TemplateViewSet(viewsets.ViewSet):
+    """The built-in schema templates."""
+
+    permission_classes = [IsAuthenticated]
+    lookup_field = "name"
+    lookup_value_regex = r"[a-z0-9-]+"
+
+    @extend_schema(responses=TemplateSummarySerializer(many=True))
+    def list(self, request):
+        return Response(list_templates())
+
+    @extend_schema(responses=TemplateDetailSerializer)
+    def retrieve(self, request, name=None):
+        try:
+            source = template_source(name)
+        except UnknownTemplate as exc:
+            raise Http404(str(exc)) from exc
+        summary = next(item for item in list_templates() if item["name"] == name)
+        return Response({**summary, "source": source, "spec": spec_mapping(source)})
+

@@ -1,0 +1,345 @@
+"""Every write to datasets, their permissions, versions and records."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict, ServiceValidationError
+from apps.generation.engine import SpecError, generate_chunk, plan
+from apps.tenants.models import Membership, Role, TenantGroup
+
+from .models import (
+    DATASET_ACTIONS,
+    Dataset,
+    DatasetGroupObjectPermission,
+    DatasetUserObjectPermission,
+    DatasetVersion,
+    Record,
+    VersionStatus,
+)
+from .permissions import ROLE_DEFAULT_ACTIONS, dataset_permission_objects
+from .persistence import records_write_chunk
+from .specs import parse_or_400, resolve_spec_input
+
+User = get_user_model()
+DEFAULT_CHUNK_SIZE = 50_000
+
+
+def _snapshot(dataset: Dataset) -> dict:
+    return {"name": dataset.name, "description": dataset.description, "spec_hash": dataset.spec_hash,
+            "default_seed": dataset.default_seed}
+
+
+def _check_name_free(*, tenant, name: str, exclude_pk=None) -> None:
+    clash = Dataset.objects.filter(tenant=tenant, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ServiceValidationError([("name", f"A dataset named '{name}' already exists in this tenant.")])
+
+
+def _grant_defaults(dataset: Dataset, creator) -> None:
+    perms = dataset_permission_objects()
+    groups = dict(TenantGroup.objects.filter(tenant=dataset.tenant).values_list("role", "group_id"))
+    DatasetGroupObjectPermission.objects.bulk_create(
+        DatasetGroupObjectPermission(content_object=dataset, group_id=groups[role], permission=perms[action])
+        for role, actions in ROLE_DEFAULT_ACTIONS.items()
+        for action in actions
+    )
+    if creator is not None:
+        # The creator keeps full rights on what they made, even if their role is later restricted.
+        DatasetUserObjectPermission.objects.bulk_create(
+            DatasetUserObjectPermission(content_object=dataset, user=creator, permission=perms[action])
+            for action in DATASET_ACTIONS
+        )
+
+
+@transaction.atomic
+def dataset_create(*, tenant, actor, name: str = "", description: str = "", spec=None, template: str | None = None,
+                   default_seed: int | None = None) -> Dataset:
+    document, template_name = resolve_spec_input(spec=spec, template=template)
+    parsed = parse_or_400(document, max_rows=tenant.max_rows_per_version)
+    name = (name or "").strip() or parsed.name
+    _check_name_free(tenant=tenant, name=name)
+    if default_seed is None:
+        default_seed = int(document.get("seed", 0) or 0)
+    dataset = Dataset.objects.create(
+        tenant=tenant, name=name, description=description or str(document.get("description", "")),
+        spec=document, spec_hash=parsed.hash, template_name=template_name, default_seed=default_seed,
+        created_by=actor,
+    )
+    _grant_defaults(dataset, actor)
+    audit_record(action="dataset.create", actor=actor, tenant=tenant, target=dataset, after=_snapshot(dataset))
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset, actor, **changes) -> Dataset:
+    allowed = {"name", "description", "spec", "default_seed"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ServiceValidationError([(key, "This field cannot be changed.") for key in unknown])
+    before = _snapshot(dataset)
+    if "spec" in changes:
+        document, _ = resolve_spec_input(spec=changes.pop("spec"))
+        dataset.spec_hash = parse_or_400(document, max_rows=dataset.tenant.max_rows_per_version).hash
+        dataset.spec = document
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        _check_name_free(tenant=dataset.tenant, name=changes["name"], exclude_pk=dataset.pk)
+    for key, value in changes.items():
+        setattr(dataset, key, value)
+    dataset.save()
+    audit_record(action="dataset.update", actor=actor, tenant=dataset.tenant, target=dataset, before=before,
+                 after=_snapshot(dataset))
+    return dataset
+
+
+@transaction.atomic
+def dataset_delete(*, dataset: Dataset, actor) -> None:
+    dataset.mark_deleted(by=actor)
+    audit_record(action="dataset.delete", actor=actor, tenant=dataset.tenant, target=dataset)
+
+
+@transaction.atomic
+def dataset_restore(*, dataset: Dataset, actor) -> Dataset:
+    if Dataset.objects.filter(tenant=dataset.tenant, name=dataset.name).exists():
+        raise Conflict(f"A live dataset is already named '{dataset.name}': rename it before restoring this one.")
+    dataset.mark_restored()
+    audit_record(action="dataset.restore", actor=actor, tenant=dataset.tenant, target=dataset)
+    return dataset
+
+
+def dataset_permissions_describe(*, dataset: Dataset) -> dict:
+    from .selectors import dataset_grants
+
+    groups, users = dataset_grants(dataset=dataset)
+    roles = {role: [] for role in Role.values}
+    for grant in groups:
+        roles[grant.group.tenant_role.role].append(grant.permission.codename.removesuffix("_dataset"))
+    members: dict[int, dict] = {}
+    for grant in users:
+        entry = members.setdefault(grant.user_id, {"email": grant.user.email, "actions": []})
+        entry["actions"].append(grant.permission.codename.removesuffix("_dataset"))
+    order = {action: i for i, action in enumerate(DATASET_ACTIONS)}
+    for actions in [*roles.values(), *(m["actions"] for m in members.values())]:
+        actions.sort(key=order.__getitem__)
+    return {"roles": roles, "members": sorted(members.values(), key=lambda m: m["email"])}
+
+
+def _validate_actions(actions, path: str, problems: list) -> list[str]:
+    if not isinstance(actions, list):
+        problems.append((path, "must be a list of actions"))
+        return []
+    bad = [a for a in actions if a not in DATASET_ACTIONS]
+    for index, action in enumerate(actions):
+        if action in bad:
+            problems.append((f"{path}.{index}", f"'{action}' is not one of {', '.join(DATASET_ACTIONS)}"))
+    return [a for a in DATASET_ACTIONS if a in actions]
+
+
+@transaction.atomic
+def dataset_permissions_set(*, dataset: Dataset, actor, roles: dict, members: list) -> dict:
+    """Replace the dataset's grants. Owners always keep every action, so no dataset is orphaned."""
+    problems: list[tuple[str, str]] = []
+    wanted_roles: dict[str, list[str]] = {}
+    for role, actions in roles.items():
+        if role not in Role.values:
+            problems.append((f"roles.{role}", f"'{role}' is not a role"))
+            continue
+        wanted_roles[role] = _validate_actions(actions, f"roles.{role}", problems)
+    if Role.OWNER in wanted_roles and wanted_roles[Role.OWNER] != list(DATASET_ACTIONS):
+        problems.append(("roles.owner", "Owners always hold every action on every dataset of their tenant."))
+    wanted_roles[Role.OWNER] = list(DATASET_ACTIONS)
+    wanted_users: dict[int, list[str]] = {}
+    member_users = dict(
+        Membership.objects.filter(tenant=dataset.tenant).values_list("user__email", "user_id")
+    )
+    for index, entry in enumerate(members):
+        email = str(entry.get("email", "")).lower() if isinstance(entry, dict) else ""
+        user_id = next((uid for addr, uid in member_users.items() if addr.lower() == email), None)
+        if user_id is None:
+            problems.append((f"members.{index}.email", f"'{email}' is not a member of this tenant"))
+            continue
+        wanted_users[user_id] = _validate_actions(entry.get("actions"), f"members.{index}.actions", problems)
+    if problems:
+        raise ServiceValidationError(problems)
+
+    before = dataset_permissions_describe(dataset=dataset)
+    perms = dataset_permission_objects()
+    groups = dict(TenantGroup.objects.filter(tenant=dataset.tenant).values_list("role", "group_id"))
+    for role in Role.values:
+        if role in wanted_roles:
+            DatasetGroupObjectPermission.objects.filter(content_object=dataset, group_id=groups[role]).delete()
+            DatasetGroupObjectPermission.objects.bulk_create(
+                DatasetGroupObjectPermission(content_object=dataset, group_id=groups[role], permission=perms[a])
+                for a in wanted_roles[role]
+            )
+    DatasetUserObjectPermission.objects.filter(content_object=dataset).delete()
+    DatasetUserObjectPermission.objects.bulk_create(
+        DatasetUserObjectPermission(content_object=dataset, user_id=user_id, permission=perms[a])
+        for user_id, actions in wanted_users.items()
+        for a in actions
+    )
+    after = dataset_permissions_describe(dataset=dataset)
+    audit_record(action="dataset.permissions", actor=actor, tenant=dataset.tenant, target=dataset, before=before,
+                 after=after)
+    return after
+
+
+# ----- versions -----
+
+
+def version_plan(version: DatasetVersion, *, chunk_size: int = DEFAULT_CHUNK_SIZE):
+    """Rebuild the engine plan of a version: a pure function of what the version stores."""
+    spec = parse_or_400(version.spec_snapshot)
+    return plan(spec, seed=version.seed, reference_time=version.reference_time, rows_scale=version.rows_scale,
+                tables=version.tables or None, chunk_size=chunk_size)
+
+
+def _check_generate_params(*, seed, rows_scale, tables, spec) -> None:
+    problems = []
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**63):
+        problems.append(("seed", "must be an integer from 0 to 2^63-1"))
+    if not isinstance(rows_scale, (int, float)) or not 0 < rows_scale <= 1000:
+        problems.append(("rows_scale", "must be a number above 0 and at most 1000"))
+    for index, table in enumerate(tables or []):
+        if table not in spec.table_names:
+            problems.append((f"tables.{index}", f"unknown table '{table}'; the spec has {', '.join(spec.table_names)}"))
+    if problems:
+        raise ServiceValidationError(problems)
+
+
+@transaction.atomic
+def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_scale: float = 1.0,
+                   tables: list[str] | None = None, reference_time: datetime | None = None,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE) -> tuple[DatasetVersion, object]:
+    """A pending version with everything needed to reproduce it; refused before any work when over quota."""
+    tenant = dataset.tenant
+    spec = parse_or_400(dataset.spec, max_rows=tenant.max_rows_per_version)
+    _check_generate_params(seed=seed, rows_scale=rows_scale, tables=tables, spec=spec)
+    seed = dataset.default_seed if seed is None else seed
+    reference_time = (reference_time or timezone.now()).astimezone(UTC).replace(microsecond=0)
+    try:
+        # The spec was parsed with the tenant's quota, so planning refuses a version over it before any work.
+        engine_plan = plan(spec, seed=seed, reference_time=reference_time, rows_scale=rows_scale,
+                           tables=tables or None, chunk_size=chunk_size)
+    except SpecError as exc:
+        raise ServiceValidationError(
+            [("rows_scale", f"over the tenant's quota of {tenant.max_rows_per_version:,} rows per version: "
+                            + "; ".join(str(p) for p in exc.problems))]
+        ) from exc
+    total = sum(engine_plan.row_counts.values())
+    Dataset.objects.select_for_update().filter(pk=dataset.pk).first()  # serialise version numbering
+    number = (DatasetVersion.all_objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
+    try:
+        version = DatasetVersion.objects.create(
+            tenant=tenant, dataset=dataset, number=number, seed=seed, reference_time=reference_time,
+            rows_scale=rows_scale, tables=list(tables or []), spec_snapshot=dataset.spec, spec_hash=spec.hash,
+            row_counts=engine_plan.row_counts, created_by=actor,
+        )
+    except IntegrityError as exc:
+        raise Conflict("Another version was created at the same moment; try again.") from exc
+    audit_record(action="version.create", actor=actor, tenant=tenant, target=version,
+                 after={"number": number, "seed": seed, "rows_scale": rows_scale, "rows": total})
+    return version, engine_plan
+
+
+def version_write_chunk(*, version: DatasetVersion, engine_plan, table: str, start: int, stop: int) -> int:
+    batch = generate_chunk(engine_plan, table, start, stop)
+    return records_write_chunk(version_id=version.pk, table=table, start=start, json_rows=batch.json_rows())
+
+
+def version_mark(*, version: DatasetVersion, status: str, engine_plan=None, actor=None) -> DatasetVersion:
+    version.status = status
+    fields = ["status", "updated_at"]
+    if engine_plan is not None and status == VersionStatus.READY:
+        version.manifest = {**engine_plan.manifest(), "dataset": version.dataset_id, "version": version.number}
+        fields.append("manifest")
+    version.save(update_fields=fields)
+    return version
+
+
+def version_generate(*, version: DatasetVersion, actor=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                     progress=None) -> DatasetVersion:
+    """Generate a whole version here and now, chunk by chunk (the job queue runs the same chunks apart)."""
+    engine_plan = version_plan(version, chunk_size=chunk_size)
+    version_mark(version=version, status=VersionStatus.GENERATING)
+    try:
+        for chunk in engine_plan.chunks:
+            written = version_write_chunk(version=version, engine_plan=engine_plan, table=chunk.table,
+                                          start=chunk.start, stop=chunk.stop)
+            if progress is not None:
+                progress(written)
+    except Exception:
+        version_mark(version=version, status=VersionStatus.FAILED)
+        raise
+    with transaction.atomic():
+        version_mark(version=version, status=VersionStatus.READY, engine_plan=engine_plan)
+        audit_record(action="version.generate", actor=actor, tenant=version.tenant, target=version,
+                     after={"row_counts": version.row_counts})
+    return version
+
+
+@transaction.atomic
+def version_delete(*, version: DatasetVersion, actor) -> None:
+    version.mark_deleted(by=actor)
+    audit_record(action="version.delete", actor=actor, tenant=version.tenant, target=version)
+
+
+@transaction.atomic
+def version_restore(*, version: DatasetVersion, actor) -> DatasetVersion:
+    version.mark_restored()
+    audit_record(action="version.restore", actor=actor, tenant=version.tenant, target=version)
+    return version
+
+
+@transaction.atomic
+def record_delete(*, record: Record, actor) -> None:
+    record.mark_deleted(by=actor)
+    audit_record(action="record.delete", actor=actor, tenant=record.version.tenant_id, target=record,
+                 target_label=f"{record.version} {record.table_name}[{record.row_index}]")
+
+
+@transaction.atomic
+def record_restore(*, record: Record, actor) -> Record:
+    record.mark_restored()
+    audit_record(action="record.restore", actor=actor, tenant=record.version.tenant_id, target=record,
+                 target_label=f"{record.version} {record.table_name}[{record.row_index}]")
+    return record
+
+
+# ----- trash -----
+
+
+def trash_purge(*, now: datetime | None = None, retention_days: int | None = None) -> dict[str, int]:
+    """Hard-delete what has been in the trash longer than the retention period; audited per tenant."""
+    days = settings.SYNTHHUB_TRASH_RETENTION_DAYS if retention_days is None else retention_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    purged = {"datasets": 0, "versions": 0, "records": 0}
+    with transaction.atomic():
+        records = Record.all_objects.filter(deleted_at__lt=cutoff)
+        for tenant_id, count in _count_by_tenant(records, "version__tenant_id").items():
+            audit_record(action="trash.purge", tenant=tenant_id, target_type="datasets.record",
+                         after={"records": count, "cutoff": cutoff})
+        purged["records"] = records._raw_delete(records.db) if records.exists() else 0
+        versions = DatasetVersion.all_objects.filter(deleted_at__lt=cutoff)
+        for version in versions:
+            audit_record(action="trash.purge", tenant=version.tenant_id, target=version)
+        purged["versions"] = versions.delete()[1].get("datasets.DatasetVersion", 0) if versions.exists() else 0
+        datasets = Dataset.all_objects.filter(deleted_at__lt=cutoff)
+        for dataset in datasets:
+            audit_record(action="trash.purge", tenant=dataset.tenant_id, target=dataset)
+        purged["datasets"] = datasets.delete()[1].get("datasets.Dataset", 0) if datasets.exists() else 0
+    return purged
+
+
+def _count_by_tenant(queryset, tenant_field: str) -> dict[int, int]:
+    from django.db.models import Count
+
+    return dict(queryset.values_list(tenant_field).annotate(n=Count("id")).values_list(tenant_field, "n"))
