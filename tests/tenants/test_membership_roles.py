@@ -70,7 +70,8 @@ def test_user_in_many_tenants_with_different_roles(tenant_a, make_tenant, api_cl
     tenant, users = tenant_a
     other, _ = make_tenant("gamma")
     services.membership_add(tenant=other, user=users["viewer"], role="admin")
-    roles = {row["slug"]: row["role"] for row in api_client_for(users["viewer"]).get("/api/v1/tenants/").json()["results"]}
+    rows = api_client_for(users["viewer"]).get("/api/v1/tenants/").json()["results"]
+    roles = {row["slug"]: row["role"] for row in rows}
     assert roles == {"alpha": "viewer", "gamma": "admin"}
 
 

@@ -26,7 +26,8 @@ def test_anonymous_gets_401_in_error_shape(tenant_a):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    for url in ["/api/v1/tenants/", members_url("alpha"), "/api/v1/tenants/alpha/audit-events/", "/api/v1/auth/tokens/"]:
+    urls = ["/api/v1/tenants/", members_url("alpha"), "/api/v1/tenants/alpha/audit-events/", "/api/v1/auth/tokens/"]
+    for url in urls:
         error = assert_error_shape(client.get(url), 401)
         assert error["code"] == "not_authenticated"
 
