@@ -1,0 +1,504 @@
+"""Column generators: the values of one column spec for a run of rows, as a Col.
+
+`generate_column` is the entry point. Every draw comes from `env.rng(...)`, a generator derived from
+(seed, table, column path, purpose, block), and unique columns map row indices through a keyed
+permutation of the column's domain, so values never depend on how rows are chunked.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import analysis, leaves
+from .conditions import matches
+from .distributions import sample_numbers
+from .expressions import compile_expression
+from .randomness import MAX_PERMUTATION_DOMAIN, mix_keys, permute
+from .templating import parse_template, slugify
+from .timeparse import parse_step, resolve_datetime
+from .values import KIND_DTYPES, Col, column_from_python, object_array, to_pylist
+
+if TYPE_CHECKING:
+    from .runtime import Env
+
+_BASE36 = np.frombuffer((string.digits + string.ascii_lowercase).encode("ascii"), dtype=np.uint8)
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def generate_column(spec: dict, env: Env) -> Col:
+    """Values of a column spec for env's rows: unique mapping or draws, `when` overrides, then nulls."""
+    col = unique_values(spec, env) if spec.get("unique") else sample_values(spec, env)
+    ratios = None
+    clauses = spec.get("when") or []
+    overridden: list[tuple[int, np.ndarray]] = []
+    if clauses:
+        assigned = np.zeros(env.n, dtype=bool)
+        for i, clause in enumerate(clauses):
+            condition = clause["if"]
+            mask = matches(env.ctx.get(condition["column"]), condition["op"], condition["value"],
+                           env.runtime.reference_time) & ~assigned
+            if not mask.any():
+                continue
+            assigned |= mask
+            merged = {**spec, **clause["then"]}
+            override = sample_values(merged, env.derived(f"when{i}"))
+            col = col.where(mask, override)
+            overridden.append((i, mask))
+            if merged["null_ratio"] != spec["null_ratio"]:
+                if ratios is None:
+                    ratios = np.full(env.n, spec["null_ratio"])
+                ratios[mask] = merged["null_ratio"]
+    if ratios is not None or spec["null_ratio"] > 0:
+        draws = env.rng("nulls").random(env.n)
+        col = col.with_nulls(draws < (spec["null_ratio"] if ratios is None else ratios))
+    if spec["type"] == "reference" and env.ctx is not None:
+        _settle_reference_indices(env, overridden, col)
+    return col
+
+
+def _settle_reference_indices(env: Env, overridden: list, col: Col) -> None:
+    """The parent row each row of a reference column ended up pointing at (-1 where null)."""
+    pending = env.ctx.pending
+    indices = pending.pop((env.path, env.salt))
+    for i, mask in overridden:
+        indices = np.where(mask, pending.pop((env.path, f"when{i}")), indices)
+    if col.nulls is not None:
+        indices = np.where(col.nulls, -1, indices)
+    env.ctx.remember_indices(env.path, indices)
+
+
+# ----------------------------------------------------------------------------- draws
+def sample_values(spec: dict, env: Env) -> Col:
+    return _SAMPLERS[spec["type"]](spec, env)
+
+
+def _sequence(spec, env):
+    return Col("int", spec["start"] + env.rows.astype(np.int64) * spec["step"])
+
+
+def _integer(spec, env):
+    return Col("int", sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n,
+                                     integer=True))
+
+
+def _float(spec, env):
+    raw = sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n, integer=False)
+    return Col("float", np.clip(np.round(raw, spec["precision"]), spec["min"], spec["max"]))
+
+
+def _boolean(spec, env):
+    return Col("bool", env.rng("values").random(env.n) < spec["probability"])
+
+
+def choice_array(values: list) -> tuple[str, np.ndarray]:
+    kind = analysis.kind_of_values(values)
+    if kind in ("int", "float", "bool"):
+        return kind, np.array(values, dtype=KIND_DTYPES[kind])
+    return kind, object_array(values)
+
+
+def _value_key(values: list) -> tuple:
+    return tuple((type(v).__name__, v) for v in values)
+
+
+def _choice(spec, env):
+    kind, pool = env.runtime.cached(("choice", _value_key(spec["values"])), lambda: choice_array(spec["values"]))
+    rng = env.rng("values")
+    if spec["weights"] is None:
+        picks = rng.integers(0, len(pool), env.n)
+    else:
+        weights = np.asarray(spec["weights"], dtype=np.float64)
+        cumulative = np.cumsum(weights / weights.sum())
+        picks = np.minimum(np.searchsorted(cumulative, rng.random(env.n), side="right"), len(pool) - 1)
+    return Col(kind, pool[picks])
+
+
+def _string(spec, env):
+    rng = env.rng("values")
+    if spec["pattern"] is not None:
+        return Col("str", object_array(leaves.compiled_pattern(spec["pattern"]).sample(rng, env.n)))
+    low, high = spec["length"]["min"], spec["length"]["max"]
+    alphabet = np.array([ord(c) for c in spec["alphabet"]], dtype=np.uint32)
+    lengths = rng.integers(low, high, env.n, endpoint=True)
+    if high == 0:
+        return Col("str", object_array([""] * env.n))
+    out = np.empty(env.n, dtype=object)
+    step = max(1, 2_000_000 // high)  # bounded memory for long strings
+    for lo in range(0, env.n, step):
+        hi = min(lo + step, env.n)
+        codes = alphabet[rng.integers(0, len(alphabet), (hi - lo, high))]
+        codes[np.arange(high)[None, :] >= lengths[lo:hi, None]] = 0  # numpy drops trailing NULs of str values
+        out[lo:hi] = codes.view(f"<U{high}").ravel()
+    return Col("str", out)
+
+
+def _uuid_bytes(rng: np.random.Generator, size: int) -> np.ndarray:
+    raw = rng.integers(0, 256, (size, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw
+
+
+def format_uuids(raw: np.ndarray) -> np.ndarray:
+    size = raw.shape[0]
+    digits = np.empty((size, 32), dtype=np.uint8)
+    digits[:, 0::2] = _HEX[raw >> 4]
+    digits[:, 1::2] = _HEX[raw & 0x0F]
+    text = np.full((size, 36), ord("-"), dtype=np.uint8)
+    for lo, hi, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
+        text[:, at:at + hi - lo] = digits[:, lo:hi]
+    return text.view("S36").ravel().astype("U36").astype(object)
+
+
+def _uuid(spec, env):
+    return Col("str", format_uuids(_uuid_bytes(env.rng("values"), env.n)))
+
+
+def _temporal_offsets(spec, env, span: int) -> np.ndarray:
+    return sample_numbers(spec["distribution"], 0, span, env.rng("values"), env.n, integer=True)
+
+
+def _date(spec, env):
+    low, high = env.runtime.resolved_range(spec)
+    span = (high - low).days
+    offsets = _temporal_offsets(spec, env, span)
+    start = np.datetime64(low.isoformat(), "D")
+    return Col("date", start + offsets.astype("timedelta64[D]"))
+
+
+def _datetime(spec, env):
+    low, high = env.runtime.resolved_range(spec)
+    span = int((high - low).total_seconds())
+    offsets = _temporal_offsets(spec, env, span)
+    start = np.datetime64(low.replace(tzinfo=None).isoformat(timespec="seconds"), "s")
+    return Col("datetime", start + offsets.astype("timedelta64[s]"), timezone=spec["timezone"])
+
+
+def _time(spec, env):
+    low, high = env.runtime.resolved_range(spec)
+    span = (high - low) % 86400
+    return Col("time", (low + _temporal_offsets(spec, env, span)) % 86400)
+
+
+def _faker(spec, env):
+    rng = env.rng("values")
+    sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
+    if sampler is not None:
+        return Col("str", object_array(sampler.sample(rng, env.n)))
+    fake = leaves.faker_instance(spec["locale"])
+    fake.seed_instance(int(rng.integers(0, 2**62)))
+    method = getattr(fake, spec["provider"])
+    args = spec["args"]
+    items = [method(**args) for _ in range(env.n)]
+    return column_from_python(env.runtime.faker_kind(spec), items)
+
+
+def template_strings(spec: dict, env: Env, suffixes: np.ndarray | None = None) -> list[str]:
+    template = env.runtime.cached(("template", spec["template"]), lambda: parse_template(spec["template"]))
+    lists = [_placeholder_strings(placeholder, env) for placeholder in template.placeholders]
+    pattern, placed = template.format_string(suffix_before_at=suffixes is not None and not spec["slug"])
+    if placed:
+        lists.append(suffixes.tolist())
+    out = list(map(pattern.format, *lists)) if lists else [pattern.format()] * env.n
+    if spec["lower"]:
+        out = list(map(str.lower, out))
+    elif spec["upper"]:
+        out = list(map(str.upper, out))
+    elif spec["slug"]:
+        out = list(map(slugify, out))
+    if suffixes is not None and not placed:
+        out = insert_suffixes(out, suffixes.tolist())
+    return out
+
+
+def _placeholder_strings(placeholder, env: Env) -> list:
+    if placeholder.field is None:
+        col = env.ctx.get(placeholder.column)
+    else:
+        col = env.ctx.referenced(placeholder.column, placeholder.field)
+    items = to_pylist(col)
+    if col.kind == "bool":
+        items = ["true" if v else "false" if v is not None else "" for v in items]
+    elif col.nulls is not None and col.nulls.any():
+        items = ["" if v is None else v for v in items]
+    return items
+
+
+def _template(spec, env):
+    return Col("str", object_array(template_strings(spec, env)))
+
+
+def _expression(spec, env):
+    expression = env.runtime.cached(("expr", spec["expr"]), lambda: compile_expression(spec["expr"]))
+    cols = {name: env.ctx.get(name) for name in expression.names}
+    values, invalid = expression.evaluate({name: col.values for name, col in cols.items()}, env.n)
+    for col in cols.values():
+        if col.nulls is not None:
+            invalid = invalid | col.nulls
+    kind = "int" if values.dtype.kind in "iu" else "float"
+    return Col(kind, values, invalid if invalid.any() else None)
+
+
+def reference_indices(spec: dict, env: Env) -> np.ndarray:
+    """Row indices in the parent table (-1: no parent row)."""
+    runtime = env.runtime
+    parent = spec["table"]
+    if env.ctx is not None and env.ctx.per_column == env.path:
+        return env.ctx.parent_indices()
+    rng = env.rng("values")
+    zipf = spec["distribution"].get("zipf")
+    if parent == env.table.name and env.ctx is not None:
+        rows = env.rows.astype(np.int64)
+        earlier = np.maximum(rows, 1)
+        if zipf:
+            picks = (rng.zipf(zipf["a"], env.n) - 1) % earlier
+        else:
+            picks = np.floor(rng.random(env.n) * earlier).astype(np.int64)
+        return np.where(rows == 0, -1, picks)
+    count = runtime.row_counts[parent]
+    if count == 0:
+        return np.full(env.n, -1, dtype=np.int64)
+    if zipf:
+        return (rng.zipf(zipf["a"], env.n).astype(np.int64) - 1) % count
+    return rng.integers(0, count, env.n, dtype=np.int64)
+
+
+def _reference(spec, env):
+    indices = reference_indices(spec, env)
+    if env.ctx is not None:
+        env.ctx.pending[(env.path, env.salt)] = indices
+    return env.runtime.values_at(spec["table"], env.runtime.referenced_column(spec), indices)
+
+
+def _lookup(spec, env):
+    return env.ctx.referenced(spec["reference"], spec["column"])
+
+
+def _array(spec, env):
+    rng = env.rng("lengths")
+    lengths = rng.integers(spec["min_length"], spec["max_length"], env.n, endpoint=True)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    total = int(ends[-1]) if env.n else 0
+    positions = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+    item_env = env.nested(env.path + ".of", positions)
+    item_spec = spec["of"]
+    if spec["unique_items"] and item_spec["type"] not in ("uuid", "sequence"):
+        domain = int(env.runtime.item_domain(item_spec))
+        keys = mix_keys(env.key("items"), np.repeat(env.rows, lengths))
+        items = domain_values(item_spec, item_env, permute(positions, domain, keys), domain)
+        items = _apply_nulls(item_spec, item_env, items)
+    else:
+        items = generate_column(item_spec, item_env)
+    flat = to_pylist(items)
+    return Col("json", object_array([flat[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]))
+
+
+def _apply_nulls(spec: dict, env: Env, col: Col) -> Col:
+    if spec["null_ratio"] <= 0:
+        return col
+    return col.with_nulls(env.rng("nulls").random(env.n) < spec["null_ratio"])
+
+
+def _object(spec, env):
+    names = list(spec["fields"])
+    lists = [to_pylist(generate_column(field, env.nested(f"{env.path}.{name}", env.rows)))
+             for name, field in spec["fields"].items()]
+    return Col("json", object_array([dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]))
+
+
+def _timeseries(spec, env):
+    positions = env.series_positions()
+    t = positions.astype(np.float64)
+    values = spec["base"] + spec["trend"] * t
+    seasonality = spec["seasonality"]
+    if seasonality:
+        values = values + seasonality["amplitude"] * np.sin(2 * np.pi * t / seasonality["period"])
+    if spec["noise"] > 0:
+        values = values + env.rng("noise").normal(0.0, spec["noise"], env.n)
+    if spec["walk"] > 0:
+        values = values + env.runtime.walk(env.table.name, env.path, spec["walk"], env.rows, positions)
+    return Col("float", values)
+
+
+def _series_time(spec, env):
+    start = env.runtime.cached(("series_start", spec["start"]),
+                               lambda: resolve_datetime(spec["start"], env.runtime.reference_time, UTC))
+    base = np.datetime64(start.replace(tzinfo=None).isoformat(timespec="seconds"), "s")
+    step = parse_step(spec["step"])
+    return Col("datetime", base + (env.series_positions() * step).astype("timedelta64[s]"))
+
+
+def _constant(spec, env):
+    kind, pool = choice_array([spec["value"]])
+    return Col(kind, np.repeat(pool, env.n) if kind != "json" else object_array([spec["value"]] * env.n))
+
+
+def _vin(spec, env):
+    return Col("str", object_array(leaves.domain().vin(env.rng("values"), env.n)))
+
+
+def _credit_card(spec, env):
+    return Col("str", object_array(leaves.domain().credit_card(env.rng("values"), env.n, brand=spec["brand"])))
+
+
+def _iban(spec, env):
+    return Col("str", object_array(leaves.domain().iban(env.rng("values"), env.n, country=spec["country"])))
+
+
+def _mrz_td3(spec, env):
+    fields = {}
+    for field, column in spec["fields"].items():
+        fields[field] = to_pylist(env.ctx.get(column)) if column else [None] * env.n
+    return Col("str", object_array(leaves.domain().mrz_td3(**fields)))
+
+
+_SAMPLERS = {
+    "sequence": _sequence, "integer": _integer, "float": _float, "boolean": _boolean, "choice": _choice,
+    "string": _string, "uuid": _uuid, "date": _date, "datetime": _datetime, "time": _time, "faker": _faker,
+    "template": _template, "expression": _expression, "reference": _reference, "lookup": _lookup,
+    "array": _array, "object": _object, "timeseries": _timeseries, "series_time": _series_time,
+    "constant": _constant, "vin": _vin, "credit_card": _credit_card, "iban": _iban, "mrz_td3": _mrz_td3,
+}
+
+
+# ----------------------------------------------------------------------------- unique values
+def unique_values(spec: dict, env: Env) -> Col:
+    """Values that no other row of the table shares, from the row index alone."""
+    kind = spec["type"]
+    if kind == "sequence":
+        return _sequence(spec, env)
+    if kind == "uuid":
+        raw = _uuid_bytes(env.rng("values"), env.n)
+        # The first six bytes carry a keyed permutation of the row index: distinct rows, distinct uuids.
+        tagged = permute(env.rows, 1 << 48, env.key("unique")).astype(">u8").view(np.uint8).reshape(-1, 8)
+        raw[:, :6] = tagged[:, 2:]
+        return Col("str", format_uuids(raw))
+    if kind == "series_time":
+        return _series_time(spec, env)
+    if kind == "reference":
+        count = env.runtime.row_counts[spec["table"]]
+        indices = permute(env.rows, count, env.key("unique")) if count else np.full(env.n, -1, dtype=np.int64)
+        if env.ctx is not None:
+            env.ctx.pending[(env.path, env.salt)] = indices
+        return env.runtime.values_at(spec["table"], env.runtime.referenced_column(spec), indices)
+    domain = env.runtime.unique_domain(env.table.name, spec)
+    if domain == analysis.UNBOUNDED or domain < env.table.row_count:
+        # Only suffix_fallback columns get here with a domain smaller than the table (validation).
+        return _suffixed(spec, env)
+    domain = int(min(domain, MAX_PERMUTATION_DOMAIN))
+    return domain_values(spec, env, permute(env.rows, domain, env.key("unique")), domain)
+
+
+def domain_values(spec: dict, env: Env, indices: np.ndarray, domain: int) -> Col:
+    """The values numbered `indices` in the column's countable domain (an injective map)."""
+    kind = spec["type"]
+    if kind == "integer":
+        return Col("int", spec["min"] + indices)
+    if kind == "float":
+        scale = 10 ** spec["precision"]
+        return Col("float", np.round(spec["min"] + indices / scale, spec["precision"]))
+    if kind == "boolean":
+        return Col("bool", indices.astype(bool))
+    if kind in ("choice", "constant"):
+        values = analysis.distinct_values(spec["values"] if kind == "choice" else [spec["value"]])
+        value_kind, pool = choice_array(values)
+        return Col(value_kind, pool[indices])
+    if kind == "string":
+        if spec["pattern"] is not None:
+            return Col("str", object_array(leaves.compiled_pattern(spec["pattern"]).nth(indices)))
+        return Col("str", _nth_string(spec, indices))
+    if kind == "faker":
+        sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
+        return Col("str", object_array(sampler.nth(indices)))
+    if kind == "date":
+        low, _ = env.runtime.resolved_range(spec)
+        return Col("date", np.datetime64(low.isoformat(), "D") + indices.astype("timedelta64[D]"))
+    if kind == "datetime":
+        low, _ = env.runtime.resolved_range(spec)
+        start = np.datetime64(low.replace(tzinfo=None).isoformat(timespec="seconds"), "s")
+        return Col("datetime", start + indices.astype("timedelta64[s]"), timezone=spec["timezone"])
+    if kind == "time":
+        low, _ = env.runtime.resolved_range(spec)
+        return Col("time", (low + indices) % 86400)
+    if kind == "reference":
+        return env.runtime.values_at(spec["table"], env.runtime.referenced_column(spec), indices)
+    raise ValueError(f"{kind} has no countable domain")
+
+
+def _nth_string(spec: dict, indices: np.ndarray) -> np.ndarray:
+    """Strings of the `length`/`alphabet` domain numbered shortest first, then in base-|alphabet| order."""
+    alphabet = np.array([ord(c) for c in spec["alphabet"]], dtype=np.uint32)
+    base = len(alphabet)
+    low, high = spec["length"]["min"], spec["length"]["max"]
+    if high == 0:
+        return object_array([""] * len(indices))
+    offsets = indices.astype(np.int64).copy()
+    lengths = np.full(len(indices), -1, dtype=np.int64)
+    for length in range(low, high + 1):
+        count = min(base**length, 2**63 - 1)
+        here = (lengths < 0) & (offsets < count)
+        lengths[here] = length
+        pending = lengths < 0
+        offsets[pending] -= count
+        if not pending.any():
+            break
+    codes = np.zeros((len(indices), high), dtype=np.uint32)
+    rows = np.arange(len(indices))
+    rest = offsets
+    for k in range(high):
+        # The k-th least significant digit is the (length-1-k)-th character.
+        column = lengths - 1 - k
+        valid = column >= 0
+        if not valid.any():
+            break
+        codes[rows[valid], column[valid]] = alphabet[rest[valid] % base]
+        rest = rest // base
+    return codes.view(f"<U{high}").ravel().astype(object)
+
+
+def suffix_width(rows: int) -> int:
+    width = 1
+    while 36**width < rows:
+        width += 1
+    return width
+
+
+def base36_suffixes(indices: np.ndarray, width: int) -> np.ndarray:
+    digits = np.empty((len(indices), width), dtype=np.uint8)
+    rest = indices.astype(np.int64)
+    for position in range(width - 1, -1, -1):
+        digits[:, position] = _BASE36[rest % 36]
+        rest = rest // 36
+    return digits.view(f"S{width}").ravel().astype(f"U{width}")
+
+
+def _suffixed(spec: dict, env: Env) -> Col:
+    """Unbounded domains (templates, Faker row by row): a fixed-width base-36 tag of a permuted row index
+    goes before the last '@' (or at the end), so two rows can never give the same string."""
+    rows = env.runtime.row_counts[env.table.name]
+    # A power-of-four domain needs no cycle walking in the permutation; the width is chosen to hold it.
+    domain = 4
+    while domain < rows:
+        domain *= 4
+    width = suffix_width(domain)
+    suffixes = base36_suffixes(permute(env.rows, domain, env.key("unique")), width)
+    if spec["type"] == "template":
+        if spec["upper"]:
+            suffixes = np.strings.upper(suffixes)
+        return Col("str", object_array(template_strings(spec, env, suffixes)))
+    plain = sample_values(spec, env)
+    strings = [v if isinstance(v, str) else str(v) for v in to_pylist(plain)]
+    return Col("str", object_array(insert_suffixes(strings, suffixes.tolist())))
+
+
+def insert_suffixes(strings: list[str], suffixes: list[str]) -> list[str]:
+    out = []
+    for value, suffix in zip(strings, suffixes, strict=True):
+        at = value.rfind("@")
+        out.append(value + suffix if at < 0 else value[:at] + suffix + value[at:])
+    return out

@@ -1,0 +1,123 @@
+"""`unique: true` holds across the whole table, however it is chunked, without coordination."""
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from apps.generation.engine import generate_chunk, parse_spec, plan
+from apps.generation.engine.randomness import permute
+
+from .all_types import REFERENCE_TIME
+from .helpers import column, doc_with
+
+
+def _column_in_chunks(doc: dict, name: str, chunk_size: int) -> list:
+    the_plan = plan(parse_spec(doc), reference_time=REFERENCE_TIME, chunk_size=chunk_size)
+    values = []
+    for chunk in the_plan.chunks:
+        values.extend(generate_chunk(the_plan, chunk.table, chunk.start, chunk.stop).columns[name])
+    return values
+
+
+@pytest.mark.parametrize("domain", [1, 2, 3, 7, 64, 1000, 4099, 65_537])
+def test_permutation_is_a_bijection(domain):
+    image = permute(np.arange(domain), domain, 1234)
+    assert sorted(image.tolist()) == list(range(domain))
+    assert image.tolist() != list(range(domain)) or domain <= 2
+
+
+def test_permutation_depends_on_the_key_and_handles_per_element_keys():
+    a = permute(np.arange(100), 100, 1)
+    b = permute(np.arange(100), 100, 2)
+    assert a.tolist() != b.tolist()
+    keys = np.repeat(np.arange(50, dtype=np.uint64), 10)
+    image = permute(np.tile(np.arange(10), 50), 30, keys).reshape(50, 10)
+    assert all(len(set(row)) == 10 for row in image.tolist())
+
+
+def test_million_unique_emails_from_a_template_and_from_faker():
+    started = time.perf_counter()
+    doc = doc_with({
+        "first_name": {"type": "faker", "provider": "first_name"},
+        "last_name": {"type": "faker", "provider": "last_name"},
+        "email": {"type": "template", "template": "{first_name}.{last_name}@example.com", "lower": True,
+                  "unique": True},
+        "faker_email": {"type": "faker", "provider": "email", "unique": True},
+    }, rows=1_000_000)
+    the_plan = plan(parse_spec(doc), reference_time=REFERENCE_TIME, chunk_size=250_000)
+    template_emails: set[str] = set()
+    faker_emails: set[str] = set()
+    for chunk in the_plan.chunks:
+        batch = generate_chunk(the_plan, "t", chunk.start, chunk.stop)
+        template_emails.update(batch.columns["email"])
+        faker_emails.update(batch.columns["faker_email"])
+        if chunk.start == 0:
+            sample = batch.columns["email"][:50]
+            names = list(zip(batch.columns["first_name"][:50], batch.columns["last_name"][:50], strict=True))
+    assert len(template_emails) == 1_000_000
+    assert len(faker_emails) == 1_000_000
+    for email, (first, last) in zip(sample, names, strict=True):
+        # The tag goes right before the '@': the address still reads as the person's name.
+        assert re.fullmatch(re.escape(f"{first}.{last}".lower()) + r"[0-9a-z]{4}@example\.com", email)
+    assert all(e.count("@") == 1 for e in list(faker_emails)[:1000])
+    assert time.perf_counter() - started < 60
+
+
+def test_unique_bulk_faker_within_its_domain_uses_plain_values():
+    values = _column_in_chunks(doc_with({"c": {"type": "faker", "provider": "first_name", "unique": True}},
+                                        rows=600), "c", 37)
+    assert len(set(values)) == 600
+    assert all(re.fullmatch(r"[A-Z][a-z]+", v) for v in values)
+
+
+UNIQUE_SPECS = [
+    ({"type": "integer", "min": 10, "max": 509}, 500),
+    ({"type": "float", "min": 0, "max": 4.99, "precision": 2}, 500),
+    ({"type": "choice", "values": ["a", "b", "c", "d"]}, 4),
+    ({"type": "boolean"}, 2),
+    ({"type": "string", "pattern": "[A-C]\\d{2}"}, 300),
+    ({"type": "string", "length": {"min": 1, "max": 3}, "alphabet": "ab"}, 14),
+    ({"type": "string", "length": {"min": 10, "max": 12}}, 5000),
+    ({"type": "date", "start": "2024-01-01", "end": "2024-12-31"}, 366),
+    ({"type": "datetime", "start": "2024-01-01T00:00:00Z", "end": "2024-01-01T00:16:39Z"}, 1000),
+    ({"type": "time", "start": "23:59:00", "end": "00:00:59"}, 120),
+    ({"type": "uuid"}, 5000),
+    ({"type": "sequence", "start": 5, "step": 3}, 5000),
+    ({"type": "template", "template": "user"}, 5000),
+    ({"type": "faker", "provider": "bothify", "args": {"text": "??"}}, 5000),
+    ({"type": "series_time", "start": "2024-01-01T00:00:00Z", "step": "1m"}, 500),
+    ({"type": "constant", "value": "only"}, 1),
+]
+
+
+@pytest.mark.parametrize(("spec", "rows"), UNIQUE_SPECS, ids=[s["type"] + str(i) for i, (s, _) in
+                                                               enumerate(UNIQUE_SPECS)])
+def test_unique_columns_hold_across_chunks(spec, rows):
+    doc = doc_with({"c": {**spec, "unique": True}}, rows=rows)
+    values = _column_in_chunks(doc, "c", 7)
+    assert len(values) == rows and len(set(values)) == rows
+    assert values == column(doc, "c")  # and the same values as in one chunk
+
+
+def test_full_domain_is_a_permutation_not_the_identity():
+    values = column(doc_with({"c": {"type": "integer", "min": 0, "max": 99, "unique": True}}, rows=100), "c")
+    assert sorted(values) == list(range(100)) and values != list(range(100))
+
+
+def test_unique_with_nulls_keeps_non_null_values_distinct():
+    values = column(doc_with({"c": {"type": "integer", "min": 0, "max": 999, "unique": True, "null_ratio": 0.3}},
+                             rows=1000), "c")
+    present = [v for v in values if v is not None]
+    assert 200 < values.count(None) < 400 and len(set(present)) == len(present)
+
+
+def test_unique_domain_checked_again_with_rows_scale():
+    spec = parse_spec(doc_with({"c": {"type": "integer", "min": 1, "max": 100, "unique": True}}, rows=80))
+    from apps.generation.engine import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        plan(spec, rows_scale=2)
+    assert [str(p) for p in caught.value.problems] == [
+        "tables.t.columns.c: unique column can hold only 100 distinct values but the table has up to 160 rows"]
