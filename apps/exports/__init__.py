@@ -1,0 +1,1 @@
+"""Exports of generated datasets: file-format writers and their packaging."""
