@@ -1,0 +1,25 @@
+"""Benchmarks run by `manage.py bench <name>`: one module per benchmark, registered in BENCHMARKS.
+
+Each benchmark is a Benchmark: a one-line help, a function adding its options to its own sub-parser,
+and a function that runs it with the parsed options and writes its report. Adding a benchmark means
+adding a module and one entry below; the command needs no change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import engine
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    help: str
+    add_arguments: Callable  # (argparse parser) -> None
+    run: Callable  # (options: dict, write: Callable[[str], None]) -> dict of measured figures
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "engine": Benchmark(help=engine.HELP, add_arguments=engine.add_arguments, run=engine.run),
+}

@@ -1,0 +1,127 @@
+"""`bench engine`: rows per second of the engine on the bench-persons table, against a plain Faker loop.
+
+The engine run happens in a fresh child process (multiprocessing "spawn"), pinned to one core where the
+platform allows: its peak resident memory is then the whole cost of generating, interpreter and libraries
+included, untouched by whatever the parent process loaded or allocated before. The child reports its own
+`getrusage(RUSAGE_SELF).ru_maxrss`; that is the same figure the parent would read from RUSAGE_CHILDREN,
+but it cannot be raised by other children the parent waited for earlier. The Faker baseline runs in the
+parent on a sample (a million Faker rows would take minutes and the rate does not depend on the count).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+from datetime import UTC, datetime
+
+from apps.generation.engine.bench_specs import BENCH_PERSONS, naive_faker_rows_per_second, run_engine_bench
+
+HELP = "engine throughput and peak memory on the bench-persons table, against a plain Faker row loop"
+
+TARGET_ROWS_PER_SECOND = 150_000
+TARGET_FAKER_RATIO = 50.0
+TARGET_PEAK_MB = 300.0
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows the engine generates (default 1,000,000)")
+    parser.add_argument("--chunk-size", type=int, default=50_000, help="rows per generate_chunk call (default 50,000)")
+    parser.add_argument("--faker-sample", type=int, default=20_000,
+                        help="rows of the plain Faker loop measured for the baseline (default 20,000)")
+
+
+def _maxrss_mb(kilobytes_or_bytes: int) -> float:
+    # Linux reports ru_maxrss in kilobytes, macOS in bytes.
+    divisor = 2**20 if sys.platform == "darwin" else 2**10
+    return kilobytes_or_bytes / divisor
+
+
+def _pin_to_one_core() -> int | None:
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def _engine_child(rows: int, chunk_size: int, connection) -> None:
+    try:
+        core = _pin_to_one_core()
+        # What the process holds before generating (interpreter, numpy, the engine and Faker imported),
+        # so the report can tell the fixed footprint from what generation adds.
+        import faker  # noqa: F401
+
+        startup = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        result = run_engine_bench(rows, chunk_size)
+        result["core"] = core
+        result["startup_rss_mb"] = startup
+        # The high-water mark of a process that did nothing but import the engine and generate.
+        result["peak_rss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        connection.send(("ok", result))
+    except BaseException as exc:  # the parent reports it; a silent child would leave it waiting
+        connection.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        connection.close()
+
+
+def measure_engine(rows: int, chunk_size: int) -> dict:
+    """run_engine_bench in a fresh spawned process; adds its peak RSS (MB) and the core it ran on."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_engine_child, args=(rows, chunk_size, sender), name="bench-engine")
+    child.start()
+    sender.close()
+    try:
+        status, payload = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the engine benchmark process died (exit code {child.exitcode})") from None
+    child.join()
+    if status != "ok":
+        raise RuntimeError(f"the engine benchmark failed: {payload}")
+    return payload
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "MISS"
+
+
+def run(options: dict, write) -> dict:
+    rows, chunk_size, sample = options["rows"], options["chunk_size"], options["faker_sample"]
+    for name, value in (("--rows", rows), ("--chunk-size", chunk_size), ("--faker-sample", sample)):
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    table = next(iter(BENCH_PERSONS["tables"].values()))
+
+    engine = measure_engine(rows, chunk_size)
+    faker_rate = naive_faker_rows_per_second(sample)
+    rate = engine["rows_per_second"]
+    ratio = rate / faker_rate
+    peak = engine["peak_rss_mb"]
+    figures = {
+        "rows": rows, "chunk_size": chunk_size, "faker_sample": sample, "seconds": engine["seconds"],
+        "engine_rows_per_second": rate, "faker_rows_per_second": round(faker_rate), "ratio": round(ratio, 1),
+        "peak_rss_mb": round(peak, 1), "startup_rss_mb": round(engine["startup_rss_mb"], 1),
+        "output_bytes": engine["output_bytes"], "core": engine["core"],
+        "passed": {"rows_per_second": rate >= TARGET_ROWS_PER_SECOND, "faker_ratio": ratio >= TARGET_FAKER_RATIO,
+                   "peak_memory": peak < TARGET_PEAK_MB},
+    }
+
+    core = "one core" if engine["core"] is None else f"pinned to core {engine['core']}"
+    write(f"Engine benchmark: table {BENCH_PERSONS['name']} ({len(table['columns'])} columns), {rows:,} rows, "
+          f"chunk size {chunk_size:,}, {core}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    write(f"  engine (generate_chunk + json_rows)  {rate:>12,} rows/s  ({engine['seconds']:.2f} s, "
+          f"{engine['output_bytes'] / 2**20:,.0f} MB of JSON)")
+    write(f"  naive Faker row loop                 {faker_rate:>12,.0f} rows/s  (sample of {sample:,} rows)")
+    write(f"  engine / Faker                       {ratio:>12,.1f}x")
+    write(f"  peak memory of the engine process    {peak:>12,.1f} MB RSS")
+    write(f"    ({engine['startup_rss_mb']:.1f} MB of it held after imports, before the first row)")
+    write("")
+    write(f"  {'target':<34}{'measured':>16}  result")
+    passed = figures["passed"]
+    write(f"  {'engine >= 150,000 rows/s':<34}{rate:>16,}  {verdict(passed['rows_per_second'])}")
+    write(f"  {'engine >= 50x naive Faker':<34}{ratio:>15,.1f}x  {verdict(passed['faker_ratio'])}")
+    write(f"  {'peak memory < 300 MB':<34}{peak:>13,.1f} MB  {verdict(passed['peak_memory'])}")
+    return figures
