@@ -206,6 +206,8 @@ def q_cluster_from_env() -> dict:
         "label": "Task queue",
         "save_limit": 1000,
         "poll": 0.2,
+        # django-q logs every enqueue and every task at INFO: too chatty for a terminal running jobs.
+        "log_level": os.environ.get("Q_LOG_LEVEL", "WARNING"),
     }
     if SYNTHHUB_BROKER_URL.startswith(("redis://", "rediss://")):
         cluster["redis"] = SYNTHHUB_BROKER_URL

@@ -1,0 +1,263 @@
+"""Generation jobs: start, run a chunk, cancel, retry, reap. Every state change happens here.
+
+A job is its version's chunks run as separate queue tasks. A chunk runs in one transaction that locks
+it, replaces its rows and marks it done, so a chunk delivered twice (in turn or at once) leaves exactly its
+rows; the job finishes in the transaction of its last chunk.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict
+from apps.datasets import services as dataset_services
+from apps.datasets.models import VersionStatus
+from apps.datasets.persistence import records_write_chunk
+
+from .engine import generate_chunk
+from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
+
+logger = logging.getLogger(__name__)
+
+RUN_CHUNK_TASK = "apps.generation.tasks.run_chunk"
+
+
+def chunk_lease() -> timedelta:
+    """How long a claimed chunk may run before the reaper hands it to another worker."""
+    return timedelta(seconds=settings.SYNTHHUB_CHUNK_LEASE_SECONDS)
+
+
+def max_chunk_attempts() -> int:
+    return int(settings.Q_CLUSTER.get("max_attempts", 3))
+
+
+def _enqueue(job_id: int, chunk_ids: list[int]) -> None:
+    for chunk_id in chunk_ids:
+        async_task(RUN_CHUNK_TASK, chunk_id, task_name=f"job-{job_id}-chunk-{chunk_id}", group=f"job-{job_id}")
+
+
+def _enqueue_on_commit(job_id: int, chunk_ids: list[int]) -> None:
+    transaction.on_commit(lambda: _enqueue(job_id, chunk_ids))
+
+
+def _job_summary(job: GenerationJob) -> dict:
+    return {"status": job.status, "rows_done": job.rows_done, "rows_total": job.rows_total,
+            "chunks_done": job.chunks_done, "chunks_total": job.chunks_total, "error": job.error}
+
+
+@transaction.atomic
+def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.0, tables: list[str] | None = None,
+              chunk_size: int | None = None) -> GenerationJob:
+    """Create the version, the job and its chunks; the chunks are queued once this transaction commits."""
+    chunk_size = chunk_size or settings.SYNTHHUB_CHUNK_ROWS
+    version, engine_plan = dataset_services.version_create(dataset=dataset, actor=actor, seed=seed,
+                                                           rows_scale=rows_scale, tables=tables,
+                                                           chunk_size=chunk_size)
+    version.status = VersionStatus.GENERATING
+    version.save(update_fields=["status", "updated_at"])
+    job = GenerationJob.objects.create(
+        tenant=dataset.tenant, dataset=dataset, version=version, requested_by=actor,
+        parameters={"seed": version.seed, "rows_scale": rows_scale, "tables": tables or [],
+                    "chunk_size": chunk_size},
+        rows_total=sum(engine_plan.row_counts.values()), chunks_total=len(engine_plan.chunks),
+    )
+    chunks = JobChunk.objects.bulk_create(
+        JobChunk(job=job, table_name=c.table, start=c.start, stop=c.stop) for c in engine_plan.chunks
+    )
+    if not chunks:  # a spec whose tables all have 0 rows is finished at once
+        _finish(job)
+    audit_record(action="job.start", actor=actor, tenant=job.tenant, target=job,
+                 after={"version": version.number, **job.parameters, "rows_total": job.rows_total})
+    chunk_ids = [c.pk for c in chunks] or list(job.chunks.values_list("pk", flat=True))
+    _enqueue_on_commit(job.pk, chunk_ids)
+    return job
+
+
+def _finish(job: GenerationJob) -> None:
+    """Called with the job row locked, when its last chunk is done."""
+    now = timezone.now()
+    job.status, job.finished_at, job.last_heartbeat = JobStatus.SUCCEEDED, now, now
+    job.save(update_fields=["status", "finished_at", "last_heartbeat", "updated_at"])
+    version = job.version
+    engine_plan = dataset_services.version_plan(version)
+    dataset_services.version_mark(version=version, status=VersionStatus.READY, engine_plan=engine_plan)
+    audit_record(action="job.succeed", actor=job.requested_by, tenant=job.tenant, target=job,
+                 after=_job_summary(job))
+
+
+def _claim(chunk_id: int, worker: str) -> JobChunk | None:
+    """Mark the chunk running under a lease (committed at once, so the reaper can see it)."""
+    with transaction.atomic():
+        chunk = JobChunk.objects.select_for_update().select_related("job").filter(pk=chunk_id).first()
+        if chunk is None or chunk.status in (ChunkStatus.DONE, ChunkStatus.CANCELLED):
+            return None
+        job = chunk.job
+        if job.status in (JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.SUCCEEDED):
+            chunk.status = ChunkStatus.CANCELLED if job.status == JobStatus.CANCELLED else chunk.status
+            chunk.save(update_fields=["status"])
+            return None
+        now = timezone.now()
+        chunk.status, chunk.worker, chunk.started_at = ChunkStatus.RUNNING, worker[:200], now
+        chunk.lease_expires_at = now + chunk_lease()
+        chunk.attempts = F("attempts") + 1
+        chunk.save(update_fields=["status", "worker", "started_at", "lease_expires_at", "attempts"])
+        updates = {"last_heartbeat": now, "updated_at": now}
+        if job.status == JobStatus.QUEUED:
+            updates |= {"status": JobStatus.RUNNING, "started_at": job.started_at or now}
+        GenerationJob.objects.filter(pk=job.pk).update(**updates)
+    chunk.refresh_from_db()
+    return chunk
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def chunk_run(*, chunk_id: int, worker: str = "") -> str:
+    """Run one chunk; returns what happened (for the queue's result log)."""
+    chunk = _claim(chunk_id, worker)
+    if chunk is None:
+        return "skipped"
+    try:
+        with transaction.atomic():
+            locked = JobChunk.objects.select_for_update().get(pk=chunk.pk)
+            if locked.status == ChunkStatus.DONE:
+                return "already done"  # a duplicate delivery that waited for the first one
+            try:
+                with transaction.atomic():  # a savepoint: the chunk's rows go if the job was cancelled meanwhile
+                    written = _write_chunk_rows(chunk)
+                    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=chunk.job_id)
+                    if job.status == JobStatus.CANCELLED:
+                        raise _Cancelled
+                    now = timezone.now()
+                    locked.status, locked.finished_at, locked.error = ChunkStatus.DONE, now, ""
+                    locked.save(update_fields=["status", "finished_at", "error"])
+                    job.rows_done += written
+                    job.chunks_done += 1
+                    job.last_heartbeat = now
+                    job.save(update_fields=["rows_done", "chunks_done", "last_heartbeat", "updated_at"])
+                    if job.chunks_done >= job.chunks_total:
+                        _finish(job)
+            except _Cancelled:
+                locked.status = ChunkStatus.CANCELLED
+                locked.save(update_fields=["status"])
+                return "cancelled"
+        return "done"
+    except Exception as exc:
+        logger.exception("chunk %s of job %s failed", chunk.pk, chunk.job_id)
+        _chunk_failed(chunk.pk, exc)
+        return "failed"
+
+
+def _write_chunk_rows(chunk: JobChunk) -> int:
+    version = chunk.job.version
+    engine_plan = dataset_services.version_plan(version, chunk_size=chunk.job.parameters.get("chunk_size"))
+    batch = generate_chunk(engine_plan, chunk.table_name, chunk.start, chunk.stop)
+    return records_write_chunk(version_id=version.pk, table=chunk.table_name, start=chunk.start,
+                               json_rows=batch.json_rows())
+
+
+def _chunk_failed(chunk_id: int, exc: Exception) -> None:
+    """Retry the chunk while it has attempts left; then fail the job with a readable reason."""
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    requeue = False
+    with transaction.atomic():
+        chunk = JobChunk.objects.select_for_update().select_related("job").get(pk=chunk_id)
+        if chunk.status == ChunkStatus.DONE:
+            return
+        chunk.error = message
+        if chunk.attempts < max_chunk_attempts():
+            chunk.status, requeue = ChunkStatus.PENDING, True
+            chunk.save(update_fields=["status", "error"])
+        else:
+            chunk.status = ChunkStatus.FAILED
+            chunk.save(update_fields=["status", "error"])
+            _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: {message}")
+        if requeue:
+            _enqueue_on_commit(chunk.job_id, [chunk.pk])
+
+
+def _fail_job(job_id: int, error: str) -> None:
+    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job_id)
+    if job.is_finished:
+        return
+    now = timezone.now()
+    job.status, job.error, job.finished_at = JobStatus.FAILED, error, now
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    dataset_services.version_mark(version=job.version, status=VersionStatus.FAILED)
+    audit_record(action="job.fail", actor=job.requested_by, tenant=job.tenant, target=job, after=_job_summary(job))
+
+
+@transaction.atomic
+def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
+    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job.pk)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise Conflict(f"Only a queued or running job can be cancelled; this one is {job.status}.")
+    before = _job_summary(job)
+    job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
+    job.save(update_fields=["status", "finished_at", "updated_at"])
+    job.chunks.filter(status__in=[ChunkStatus.PENDING, ChunkStatus.RUNNING]).update(status=ChunkStatus.CANCELLED)
+    dataset_services.version_mark(version=job.version, status=VersionStatus.CANCELLED)
+    audit_record(action="job.cancel", actor=actor, tenant=job.tenant, target=job, before=before,
+                 after=_job_summary(job))
+    return job
+
+
+@transaction.atomic
+def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
+    """Rerun only the chunks of a failed job that are not done."""
+    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job.pk)
+    if job.status != JobStatus.FAILED:
+        raise Conflict(f"Only a failed job can be retried; this one is {job.status}.")
+    before = _job_summary(job)
+    redo = list(job.chunks.exclude(status=ChunkStatus.DONE).values_list("pk", flat=True))
+    JobChunk.objects.filter(pk__in=redo).update(status=ChunkStatus.PENDING, attempts=0, error="",
+                                                lease_expires_at=None)
+    job.status, job.error, job.finished_at = JobStatus.QUEUED, "", None
+    job.attempts += 1
+    job.save(update_fields=["status", "error", "finished_at", "attempts", "updated_at"])
+    dataset_services.version_mark(version=job.version, status=VersionStatus.GENERATING)
+    audit_record(action="job.retry", actor=actor, tenant=job.tenant, target=job, before=before,
+                 after={**_job_summary(job), "chunks_requeued": len(redo)})
+    _enqueue_on_commit(job.pk, redo)
+    return job
+
+
+def jobs_reap(*, now=None) -> dict[str, int]:
+    """Requeue chunks whose lease ran out (their worker died) and pending chunks of jobs whose heartbeat
+    stopped (their queue task was lost); fail a chunk's job once the chunk has no attempts left."""
+    now = now or timezone.now()
+    stale_after = chunk_lease() * 2
+    requeued = failed = 0
+    with transaction.atomic():
+        expired = JobChunk.objects.select_for_update(skip_locked=True).select_related("job").filter(
+            status=ChunkStatus.RUNNING, lease_expires_at__lt=now,
+            job__status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        for chunk in expired:
+            if chunk.attempts >= max_chunk_attempts():
+                chunk.status, chunk.error = ChunkStatus.FAILED, "its worker stopped (lease expired)"
+                chunk.save(update_fields=["status", "error"])
+                _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: its worker stopped.")
+                failed += 1
+            else:
+                chunk.status, chunk.lease_expires_at = ChunkStatus.PENDING, None
+                chunk.save(update_fields=["status", "lease_expires_at"])
+                _enqueue_on_commit(chunk.job_id, [chunk.pk])
+                requeued += 1
+        stalled = GenerationJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).filter(
+            updated_at__lt=now - stale_after).exclude(last_heartbeat__gte=now - stale_after)
+        for job in stalled:
+            pending = list(job.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
+            if pending:
+                GenerationJob.objects.filter(pk=job.pk).update(last_heartbeat=now)
+                audit_record(action="job.requeue", tenant=job.tenant_id, target=job,
+                             after={"chunks_requeued": len(pending), "reason": "heartbeat stopped"})
+                _enqueue_on_commit(job.pk, pending)
+                requeued += len(pending)
+    return {"requeued": requeued, "failed": failed}
