@@ -17,7 +17,7 @@ from . import analysis, leaves
 from .conditions import matches
 from .distributions import sample_numbers
 from .expressions import compile_expression
-from .randomness import MAX_PERMUTATION_DOMAIN, mix_keys, permute
+from .randomness import MAX_PERMUTATION_DOMAIN, mix_keys, permute, spread_permute
 from .templating import parse_template, slugify
 from .timeparse import parse_step, resolve_datetime
 from .values import KIND_DTYPES, Col, column_from_python, object_array, to_pylist
@@ -288,9 +288,10 @@ def _array(spec, env):
     item_env = env.nested(env.path + ".of", positions)
     item_spec = spec["of"]
     if spec["unique_items"] and item_spec["type"] not in ("uuid", "sequence"):
-        domain = int(env.runtime.item_domain(item_spec))
+        domain = _exact_domain(item_spec, int(env.runtime.item_domain(item_spec)))
         keys = mix_keys(env.key("items"), np.repeat(env.rows, lengths))
-        items = domain_values(item_spec, item_env, permute(positions, domain, keys), domain)
+        indices = spread_permute(positions, domain, keys, lambda: item_env.rng("unique_offsets"))
+        items = domain_values(item_spec, item_env, indices, domain)
         items = _apply_nulls(item_spec, item_env, items)
     else:
         items = generate_column(item_spec, item_env)
@@ -390,16 +391,36 @@ def unique_values(spec: dict, env: Env) -> Col:
     if domain == analysis.UNBOUNDED or domain < env.table.row_count:
         # Only suffix_fallback columns get here with a domain smaller than the table (validation).
         return _suffixed(spec, env)
-    domain = int(min(domain, MAX_PERMUTATION_DOMAIN))
-    return domain_values(spec, env, permute(env.rows, domain, env.key("unique")), domain)
+    domain = _exact_domain(spec, int(domain))
+    # Domains above MAX_PERMUTATION_DOMAIN are spread over whole: a permuted interval per row and a
+    # point inside it drawn from the block's generator (the same whoever computes the block).
+    indices = spread_permute(env.rows, domain, env.key("unique"), lambda: env.rng("unique_offsets"))
+    return domain_values(spec, env, indices, domain)
+
+
+def _exact_domain(spec: dict, domain: int) -> int:
+    """The domain to number values in: analysis caps a length/alphabet string domain at 2**64, which
+    would leave the longer strings out; above the permutation cap the exact size is used."""
+    if domain > MAX_PERMUTATION_DOMAIN and spec["type"] == "string" and spec["pattern"] is None:
+        base, low, high = len(spec["alphabet"]), spec["length"]["min"], spec["length"]["max"]
+        if base > 1:
+            return (base ** (high + 1) - base**low) // (base - 1)
+    return domain
+
+
+def _small_indices(indices: np.ndarray) -> np.ndarray:
+    """Indices of a domain whose values fit in int64 (object arrays come from domains above 2**63)."""
+    return indices.astype(np.int64) if indices.dtype == object else indices
 
 
 def domain_values(spec: dict, env: Env, indices: np.ndarray, domain: int) -> Col:
     """The values numbered `indices` in the column's countable domain (an injective map)."""
     kind = spec["type"]
     if kind == "integer":
-        return Col("int", spec["min"] + indices)
+        return Col("int", _small_indices(spec["min"] + indices))
     if kind == "float":
+        if indices.dtype == object:
+            indices = indices.astype(np.float64)
         scale = 10 ** spec["precision"]
         return Col("float", np.round(spec["min"] + indices / scale, spec["precision"]))
     if kind == "boolean":
@@ -411,6 +432,8 @@ def domain_values(spec: dict, env: Env, indices: np.ndarray, domain: int) -> Col
     if kind == "string":
         if spec["pattern"] is not None:
             return Col("str", object_array(leaves.compiled_pattern(spec["pattern"]).nth(indices)))
+        if indices.dtype == object:
+            return Col("str", _nth_long_string(spec, indices))
         return Col("str", _nth_string(spec, indices))
     if kind == "faker":
         sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
@@ -459,6 +482,46 @@ def _nth_string(spec: dict, indices: np.ndarray) -> np.ndarray:
         codes[rows[valid], column[valid]] = alphabet[rest[valid] % base]
         rest = rest // base
     return codes.view(f"<U{high}").ravel().astype(object)
+
+
+def _nth_long_string(spec: dict, indices: np.ndarray) -> np.ndarray:
+    """`_nth_string` for indices of any size (Python ints): the same numbering, shortest first."""
+    alphabet = spec["alphabet"]
+    base = len(alphabet)
+    low, high = spec["length"]["min"], spec["length"]["max"]
+    # Strings shorter than length L (and at least `low` long): (base**L - base**low) // (base - 1).
+    # Most indices fall among the longest strings, so lengths are searched from the top.
+    first = base**low
+    tops: list[tuple[int, int]] = []  # (length, strings shorter than it), longest first
+    power = base**high
+    for length in range(high, low - 1, -1):
+        tops.append((length, (power - first) // (base - 1)))
+        if len(tops) >= 64 or length == low:
+            break
+        power //= base
+    # Digits come `chunk` at a time from a divisor below 2**30 (CPython's fast single-limb division).
+    chunk = 1
+    while base ** (chunk + 1) < 2**30:
+        chunk += 1
+    divisor = base**chunk
+    out = []
+    for index in (int(i) for i in indices.tolist()):
+        found = next((top for top in tops if index >= top[1]), None)
+        if found is None:
+            length = tops[-1][0] - 1
+            while (base**length - first) // (base - 1) > index:
+                length -= 1
+            found = (length, (base**length - first) // (base - 1))
+        length, before = found
+        rest = index - before
+        chars: list[str] = []
+        while len(chars) < length:
+            rest, part = divmod(rest, divisor)
+            for _ in range(min(chunk, length - len(chars))):
+                part, digit = divmod(part, base)
+                chars.append(alphabet[digit])
+        out.append("".join(reversed(chars)))
+    return object_array(out)
 
 
 def suffix_width(rows: int) -> int:

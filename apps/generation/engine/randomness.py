@@ -8,15 +8,18 @@ in any process (Python's `hash()` and PYTHONHASHSEED are never involved).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
 _SEP = "\x1f"
 _MASK64 = (1 << 64) - 1
 _FEISTEL_ROUNDS = 4
-# Largest domain a permutation walks over; larger domains are used through their first 2**62 values,
-# which is injective and more than any table can hold.
+# Largest domain a permutation walks over; a larger domain is cut into equal intervals, one per
+# value of a permutation of at most this many, and each row takes a random point of its interval
+# (see `spread_permute`).
 MAX_PERMUTATION_DOMAIN = 1 << 62
+_INT64_LIMIT = 1 << 63
 
 
 def _digest(seed: int, parts: tuple, size: int) -> bytes:
@@ -81,3 +84,32 @@ def permute(indices: np.ndarray, domain: int, key: int | np.ndarray) -> np.ndarr
             y[outside] = rounds(y[outside], keys)
             outside = y >= limit
     return y.astype(np.int64)
+
+
+def spread_permute(indices: np.ndarray, domain: int, key: int | np.ndarray,
+                   offsets: Callable[[], np.random.Generator]) -> np.ndarray:
+    """Distinct indices map to distinct values in [0, domain), spread over the whole domain.
+
+    Up to MAX_PERMUTATION_DOMAIN this is `permute` itself. Above it, the domain is cut into
+    `domain // stride` intervals of `stride` values (stride = ceil(domain / MAX_PERMUTATION_DOMAIN)):
+    a permutation picks each index's interval, so distinct indices never share one, and a draw
+    from `offsets()` (called once, for one value per index, in order) picks the point inside it.
+    The result is int64 when the domain fits in int64, else an object array of Python ints.
+    """
+    domain = int(domain)
+    if domain <= MAX_PERMUTATION_DOMAIN:
+        return permute(indices, domain, key)
+    stride = -(-domain // MAX_PERMUTATION_DOMAIN)
+    intervals = permute(indices, domain // stride, key)
+    rng = offsets()
+    n = len(intervals)
+    if domain <= _INT64_LIMIT:
+        # (domain // stride) * stride <= domain: every value fits in int64.
+        return intervals * np.int64(stride) + rng.integers(0, stride, n, dtype=np.int64)
+    # Python ints: 64 random bits beyond the stride's size make the modulo bias negligible (< 2**-64).
+    width = (stride.bit_length() + 64 + 7) // 8
+    raw = rng.bytes(width * n)
+    out = np.empty(n, dtype=object)
+    out[:] = [int(i) * stride + int.from_bytes(raw[j * width:(j + 1) * width], "little") % stride
+              for j, i in enumerate(intervals.tolist())]
+    return out

@@ -121,3 +121,35 @@ def test_unique_domain_checked_again_with_rows_scale():
         plan(spec, rows_scale=2)
     assert [str(p) for p in caught.value.problems] == [
         "tables.t.columns.c: unique column can hold only 100 distinct values but the table has up to 160 rows"]
+
+
+def test_unique_values_above_the_permutation_cap_spread_over_the_whole_domain():
+    doc = doc_with({"c": {"type": "string", "pattern": "[0-9a-f]{64}", "unique": True}}, rows=2000)
+    values = column(doc, "c")
+    assert len(values) == 2000 and len(set(values)) == 2000
+    assert all(re.fullmatch(r"[0-9a-f]{64}", v) for v in values)
+    # Not just the first 2**62 values of the domain (which all start with 48 zeros): every leading
+    # digit shows up, about 125 times each.
+    counts = {digit: sum(v[0] == digit for v in values) for digit in "0123456789abcdef"}
+    assert all(60 <= count <= 190 for count in counts.values()), counts
+    for chunk_size in (1, 7, 2000):
+        assert _column_in_chunks(doc, "c", chunk_size) == values
+
+
+@pytest.mark.parametrize("spec", [
+    {"type": "string", "pattern": "[0-9A-F]{20}"},
+    {"type": "string", "length": {"min": 10, "max": 12}},
+    {"type": "integer", "min": -2**62, "max": 2**62},
+    {"type": "faker", "provider": "address"},
+])
+def test_other_domains_above_the_cap_are_spread_and_unique(spec):
+    doc = doc_with({"c": {**spec, "unique": True}}, rows=400)
+    values = _column_in_chunks(doc, "c", 7)
+    assert len(set(values)) == 400 and values == column(doc, "c")
+    if spec["type"] == "integer":
+        assert min(values) < -2**61 and max(values) > 2**61
+    elif spec.get("pattern"):
+        assert len({v[0] for v in values}) == 16
+    elif spec["type"] == "string":
+        # Strings are numbered shortest first: spread over the domain, most are 12 long.
+        assert sum(len(v) == 12 for v in values) > 350
