@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ServiceValidationError
-from apps.generation.engine import SpecError, generate_chunk, plan
+from apps.generation.engine import SpecError, iter_batches, plan
 from apps.tenants.models import Membership, Role, TenantGroup
 
 from .models import (
@@ -251,8 +251,9 @@ def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_sca
 
 
 def version_write_chunk(*, version: DatasetVersion, engine_plan, table: str, start: int, stop: int) -> int:
-    batch = generate_chunk(engine_plan, table, start, stop)
-    return records_write_chunk(version_id=version.pk, table=table, start=start, json_rows=batch.json_rows())
+    """Generate rows [start, stop) of a table and replace that range of the version's records with them."""
+    batches = (batch.json_rows() for batch in iter_batches(engine_plan, table, start, stop))
+    return records_write_chunk(version_id=version.pk, table=table, start=start, stop=stop, batches=batches)
 
 
 def version_mark(*, version: DatasetVersion, status: str, engine_plan=None, actor=None) -> DatasetVersion:

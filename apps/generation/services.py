@@ -18,9 +18,7 @@ from apps.audit.services import audit_record
 from apps.core.errors import Conflict
 from apps.datasets import services as dataset_services
 from apps.datasets.models import VersionStatus
-from apps.datasets.persistence import records_write_chunk
 
-from .engine import generate_chunk
 from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -158,9 +156,8 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
 def _write_chunk_rows(chunk: JobChunk) -> int:
     version = chunk.job.version
     engine_plan = dataset_services.version_plan(version, chunk_size=chunk.job.parameters.get("chunk_size"))
-    batch = generate_chunk(engine_plan, chunk.table_name, chunk.start, chunk.stop)
-    return records_write_chunk(version_id=version.pk, table=chunk.table_name, start=chunk.start,
-                               json_rows=batch.json_rows())
+    return dataset_services.version_write_chunk(version=version, engine_plan=engine_plan, table=chunk.table_name,
+                                                start=chunk.start, stop=chunk.stop)
 
 
 def _chunk_failed(chunk_id: int, exc: Exception) -> None:

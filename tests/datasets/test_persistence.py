@@ -46,6 +46,25 @@ def test_writing_a_chunk_twice_leaves_exactly_its_rows(version):
     assert [i for i, _ in rows_of(version)] == list(range(10, 20))
 
 
+@pytest.mark.django_db
+def test_a_short_chunk_is_rolled_back_whole(version):
+    engine_plan = services.version_plan(version)
+    services.version_write_chunk(version=version, engine_plan=engine_plan, table="customers", start=0, stop=30)
+    json_rows = generate_chunk(engine_plan, "customers", 0, 10).json_rows()
+    with pytest.raises(ValueError, match="received 10 rows"):
+        records_write_chunk(version_id=version.pk, table="customers", start=0, stop=30, batches=[json_rows])
+    assert [i for i, _ in rows_of(version)] == list(range(30))
+
+
+@pytest.mark.django_db
+def test_batches_cut_at_block_boundaries_equal_one_chunk(version):
+    from apps.generation.engine import iter_batches
+
+    engine_plan = services.version_plan(version)
+    whole = generate_chunk(engine_plan, "orders", 3, 40).json_rows()
+    assert [row for batch in iter_batches(engine_plan, "orders", 3, 40) for row in batch.json_rows()] == whole
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writes_of_one_chunk_leave_exactly_its_rows(on_postgres, tenant_a, make_dataset):
     tenant, users = tenant_a
@@ -57,7 +76,7 @@ def test_concurrent_writes_of_one_chunk_leave_exactly_its_rows(on_postgres, tena
     def write():
         try:
             barrier.wait()
-            records_write_chunk(version_id=version.pk, table="customers", start=0, json_rows=json_rows)
+            records_write_chunk(version_id=version.pk, table="customers", start=0, stop=30, batches=[json_rows])
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:

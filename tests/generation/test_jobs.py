@@ -74,9 +74,9 @@ def test_bytes_do_not_depend_on_chunk_size(dataset, django_capture_on_commit_cal
 
 def test_failing_chunk_is_retried_then_fails_the_job_and_retry_reruns_only_missing(
         dataset, monkeypatch, django_capture_on_commit_callbacks, tenant_a, api_client_for):
-    from apps.generation import services as svc
+    from apps.datasets import services as dataset_svc
 
-    real = svc.generate_chunk
+    real = dataset_svc.iter_batches
     broken = {"orders"}
 
     def flaky(engine_plan, table, start, stop):
@@ -84,7 +84,7 @@ def test_failing_chunk_is_retried_then_fails_the_job_and_retry_reruns_only_missi
             raise RuntimeError("disk on fire")
         return real(engine_plan, table, start, stop)
 
-    monkeypatch.setattr(svc, "generate_chunk", flaky)
+    monkeypatch.setattr(dataset_svc, "iter_batches", flaky)
     job = start(dataset, django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -130,13 +130,14 @@ def test_cancel_while_running_keeps_the_version_unfinished(on_postgres, dataset,
 
     from django.db import connection
 
+    from apps.datasets import services as dataset_svc
     from apps.generation import services as svc
 
     monkeypatch.setattr(svc, "_enqueue", lambda job_id, chunk_ids: None)  # the test delivers the chunks itself
     job = services.job_start(dataset=dataset, actor=None, chunk_size=10)
     first, *rest = list(job.chunks.order_by("id"))
     assert services.chunk_run(chunk_id=first.pk) == "done"
-    real = svc.generate_chunk
+    real = dataset_svc.iter_batches
 
     def cancel_midway(engine_plan, table, start, stop):
         # The user cancels from another connection while this chunk is being generated.
@@ -149,7 +150,7 @@ def test_cancel_while_running_keeps_the_version_unfinished(on_postgres, dataset,
         thread.join()
         return real(engine_plan, table, start, stop)
 
-    monkeypatch.setattr(svc, "generate_chunk", cancel_midway)
+    monkeypatch.setattr(dataset_svc, "iter_batches", cancel_midway)
     assert services.chunk_run(chunk_id=rest[0].pk) == "cancelled"
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED and job.chunks_done == 1

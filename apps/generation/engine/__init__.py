@@ -7,7 +7,7 @@
 """
 
 from .errors import Problem, SpecError
-from .generate import Batch, generate_chunk
+from .generate import Batch, generate_chunk, iter_batches
 from .planner import Chunk, Plan, plan
 from .spec import Spec, parse_spec, validate_spec
 
@@ -19,6 +19,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "generate_chunk",
+    "iter_batches",
     "parse_spec",
     "plan",
     "validate_spec",

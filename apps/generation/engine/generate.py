@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 
 from .planner import Plan
+from .rowcounts import BLOCK_ROWS
 from .runtime import runtime_for
 from .values import KIND_DTYPES, Col, to_pylist
 
@@ -104,3 +105,14 @@ def generate_chunk(plan: Plan, table: str, start: int, stop: int) -> Batch:
     table_runtime = runtime.tables[table]
     computed = {name: runtime.column_range(table, name, start, stop) for name in table_runtime.order}
     return Batch(table, start, stop, names, {name: computed[name] for name in names})
+
+
+def iter_batches(plan: Plan, table: str, start: int, stop: int) -> Iterator[Batch]:
+    """Rows [start, stop) of `table` as consecutive batches cut at the engine's block boundaries, so a
+    caller can hand one batch on (to a database, a file) while the next is made, and no block is drawn
+    twice. Concatenated, the batches equal generate_chunk(plan, table, start, stop)."""
+    lo = start
+    while lo < stop:
+        hi = min(stop, (lo // BLOCK_ROWS + 1) * BLOCK_ROWS)
+        yield generate_chunk(plan, table, lo, hi)
+        lo = hi
