@@ -6,6 +6,7 @@ from apps.audit.api.urls import scoped_router as audit_scoped_router
 from apps.core import health
 from apps.datasets.api.urls import global_router as datasets_global_router
 from apps.datasets.api.urls import scoped_urls as datasets_scoped_urls
+from apps.exports.api.urls import scoped_urls as exports_scoped_urls
 from apps.generation.api.urls import scoped_urls as generation_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
@@ -15,6 +16,7 @@ tenant_scoped_urls = [
     *audit_scoped_router.urls,
     *datasets_scoped_urls,
     *generation_scoped_urls,
+    *exports_scoped_urls,
 ]
 
 api_v1 = [

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.generation",
     "apps.datasets",
+    "apps.exports",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.tenants.models.Role",
+        "RunStatusEnum": "apps.exports.models.RunStatus",
+        "ExportFormatEnum": "apps.exports.models.ExportFormat",
     },
 }
 
@@ -188,6 +191,10 @@ ANONYMOUS_USER_NAME = None  # SynthHub never grants object permissions to anonym
 SYNTHHUB_BROKER_URL = os.environ.get("SYNTHHUB_BROKER_URL", "").strip()
 SYNTHHUB_TRASH_RETENTION_DAYS = env_int("SYNTHHUB_TRASH_RETENTION_DAYS", 30)
 SYNTHHUB_DEFAULT_MAX_ROWS_PER_VERSION = env_int("SYNTHHUB_DEFAULT_MAX_ROWS_PER_VERSION", 5_000_000)
+# Export files are removed (and downloads answer 410) this many hours after they were made.
+SYNTHHUB_EXPORT_TTL_HOURS = env_int("SYNTHHUB_EXPORT_TTL_HOURS", 168)
+# Fernet key(s) for secrets at rest (target database passwords); empty derives one from SECRET_KEY.
+SYNTHHUB_ENCRYPTION_KEY = os.environ.get("SYNTHHUB_ENCRYPTION_KEY", "").strip()
 
 
 def q_cluster_from_env() -> dict:

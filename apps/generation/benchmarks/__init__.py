@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apps.exports import benchmarks as export
+
 from . import engine
 
 
@@ -22,4 +24,5 @@ class Benchmark:
 
 BENCHMARKS: dict[str, Benchmark] = {
     "engine": Benchmark(help=engine.HELP, add_arguments=engine.add_arguments, run=engine.run),
+    "export": Benchmark(help=export.HELP, add_arguments=export.add_arguments, run=export.run),
 }

@@ -1,14 +1,18 @@
 """`make demo`: the main job end to end on this installation.
 
 A demo tenant with an owner and a viewer, a dataset from a built-in template, a generation job run
-through the queue by a worker started for the purpose, and a summary of the version it made.
+through the queue by a worker started for the purpose, a summary of the version it made, and a bundle of
+it written under var/demo-export/.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
 from apps.datasets import services as dataset_services
 from apps.datasets.models import Dataset
+from apps.exports.services import export_to_path
 from apps.generation import services as generation_services
 from apps.generation.models import JobStatus
 from apps.generation.progress import wait_for_job
@@ -60,6 +64,11 @@ class Command(BaseCommand):
             f"(seed {version.seed}, spec {version.spec_hash[:12]})"))
         for table, count in version.row_counts.items():
             self.stdout.write(f"  {table:<24} {count:>10,} rows")
+
+        bundle_path = settings.VAR_DIR / "demo-export" / f"{slugify(dataset.name)}-v{version.number}.zip"
+        bundle = export_to_path(version=version, fmt="bundle", actor=owner, path=bundle_path)
+        self.stdout.write(self.style.SUCCESS(
+            f"Bundle (CSV files and manifest.json, {bundle['size_bytes']:,} bytes) written to {bundle['path']}"))
 
         base = f"http://127.0.0.1:8000/api/v1/tenants/{tenant.slug}"
         self.stdout.write(f"\nAPI token for the owner (shown once, valid 30 days):\n  {secret}\n")

@@ -1,0 +1,96 @@
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Export, ExportFormat, Push, TargetConnection
+from ..services import export_is_expired
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True,
+                      "description": "csv: `neutralise_formulas` (default true); sql: `dialect` (postgresql, mysql, "
+                                     "sqlite; default postgresql); bundle: `inner_format` (csv, json, jsonl, "
+                                     "parquet, sql; default csv) and that format's options."})
+class OptionsField(serializers.JSONField):
+    pass
+
+
+class ExportCreateSerializer(serializers.Serializer):
+    dataset = serializers.IntegerField(min_value=1, help_text="The dataset's id.")
+    version = serializers.IntegerField(min_value=1, help_text="The version's number.")
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False,
+                                   help_text="Tables to export (default: every table of the version).")
+    options = OptionsField(required=False)
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    dataset = serializers.IntegerField(source="dataset_id", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None)
+    expired = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    options = OptionsField(read_only=True)
+
+    class Meta:
+        model = Export
+        fields = ["id", "dataset", "version", "format", "tables", "options", "status", "filename", "content_type",
+                  "size_bytes", "sha256", "row_counts", "error", "requested_by", "created_at", "started_at",
+                  "finished_at", "expires_at", "expired", "download_url", "deleted_at"]
+        read_only_fields = fields
+
+    def get_expired(self, obj) -> bool:
+        return export_is_expired(obj)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, obj) -> str | None:
+        if obj.status != "succeeded" or export_is_expired(obj) or not obj.file:
+            return None
+        path = reverse("export-download", kwargs={"tenant": self.context["tenant_slug"], "pk": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class TargetConnectionSerializer(serializers.ModelSerializer):
+    """Input and output of a target connection; the password is write-only and never returned."""
+
+    password = serializers.CharField(write_only=True, required=False, allow_blank=True, trim_whitespace=False,
+                                     style={"input_type": "password"},
+                                     help_text="Stored encrypted; never returned. Empty removes it.")
+    dsn = serializers.CharField(write_only=True, required=False,
+                                help_text="A PostgreSQL URL or key=value string; fills the fields not given.")
+    connection = serializers.CharField(source="dsn_display", read_only=True,
+                                       help_text="The connection as a URL, without its password.")
+    has_password = serializers.BooleanField(read_only=True)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = TargetConnection
+        fields = ["id", "name", "host", "port", "dbname", "user", "sslmode", "allow_non_test_name", "password",
+                  "dsn", "connection", "has_password", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "connection", "has_password", "created_by", "created_at", "updated_at"]
+        extra_kwargs = {field: {"required": False}
+                        for field in ("name", "host", "dbname", "user", "port", "sslmode", "allow_non_test_name")}
+        # Uniqueness of the name is checked (with a path) by the service.
+        validators = []
+
+
+class PushCreateSerializer(serializers.Serializer):
+    dataset = serializers.IntegerField(min_value=1, help_text="The dataset's id.")
+    version = serializers.IntegerField(min_value=1, help_text="The version's number.")
+    tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False,
+                                   help_text="Tables to push (default: every table of the version).")
+
+
+class PushSerializer(serializers.ModelSerializer):
+    target = serializers.IntegerField(source="target_id", read_only=True)
+    target_name = serializers.CharField(source="target.name", read_only=True)
+    dataset = serializers.IntegerField(source="dataset_id", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = Push
+        fields = ["id", "target", "target_name", "dataset", "version", "tables", "status", "row_counts", "error",
+                  "requested_by", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields

@@ -1,0 +1,116 @@
+"""One export file from a version's records: its name, its content type, and the write itself.
+
+A csv/json/jsonl/parquet export of one table is that table's file; of several tables it is a zip with one
+file per table and manifest.json (what a bundle of that format is). An sql export is one script holding
+every chosen table, parents first. A bundle is a zip in its inner format with manifest.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import BinaryIO
+
+import orjson
+from django.db import connection
+
+from apps.generation.engine.planner import ENGINE_VERSION
+
+from .models import ExportFormat
+from .pg_csv import StoredRows, write_csv_table
+from .selectors import record_rows
+from .writers import BUNDLE_CONTENT_TYPE, WRITERS, table_order, table_schema, write_bundle, write_sql_script
+
+PER_TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
+# Rows per Parquet row group: what the writer holds in memory at once, in several forms (JSON lines, the
+# parsed Arrow columns, the encoded pages). 25,000 keeps an export of a wide table well under 250 MB.
+PARQUET_ROW_GROUP_ROWS = 25_000
+BUNDLE_INNER_FORMATS = ("csv", "json", "jsonl", "parquet", "sql")
+
+
+def generator_version() -> str:
+    return f"synthhub-engine/{ENGINE_VERSION}"
+
+
+def is_zip(fmt: str, tables: list[str]) -> bool:
+    return fmt == ExportFormat.BUNDLE or (fmt in PER_TABLE_FORMATS and len(tables) > 1)
+
+
+def output_type(fmt: str, tables: list[str]) -> tuple[str, str]:
+    """(file extension, content type) of an export."""
+    if is_zip(fmt, tables):
+        return "zip", BUNDLE_CONTENT_TYPE
+    writer = WRITERS[fmt]
+    return writer.extension, writer.content_type
+
+
+def download_filename(*, dataset_name: str, version_number: int, fmt: str, tables: list[str]) -> str:
+    """What the browser saves the file as. Django's FileResponse quotes or encodes it in the header;
+    path separators are replaced so no client can read it as a directory."""
+    extension, _ = output_type(fmt, tables)
+    base = f"{dataset_name}-v{version_number}"
+    if not is_zip(fmt, tables) and fmt != ExportFormat.SQL:
+        base += f"-{tables[0]}"
+    return (base.replace("/", "_").replace("\\", "_") + f".{extension}")[:300]
+
+
+def ordered_tables(doc: Mapping, tables: Iterable[str]) -> list[str]:
+    wanted = set(tables)
+    return [name for name in table_order(doc) if name in wanted]
+
+
+def _in_column_order(rows: Iterable[bytes], names: tuple[str, ...]) -> Iterator[bytes]:
+    # PostgreSQL's JSONB keeps keys in its own order (shortest first); JSON files read best, and compare
+    # byte for byte across databases, with the keys in the spec's column order.
+    loads, dumps = orjson.loads, orjson.dumps
+    for line in rows:
+        row = loads(line)
+        ordered = {name: row[name] for name in names if name in row}
+        if len(ordered) != len(row):
+            ordered.update(row)
+        yield dumps(ordered)
+
+
+def table_rows(*, version_id: int, doc: Mapping, table: str, fmt: str) -> StoredRows:
+    rows = record_rows(version_id=version_id, table=table)
+    if fmt in ("json", "jsonl") and connection.vendor == "postgresql":
+        rows = _in_column_order(rows, table_schema(doc, table).names)
+    return StoredRows(version_id, table, rows)
+
+
+def write_export(stream: BinaryIO, *, version, doc: Mapping, dataset_name: str, fmt: str, tables: list[str],
+                 options: Mapping) -> dict[str, int]:
+    """Write the export to `stream` (any object with write(bytes)); returns rows written per table.
+
+    Rows are read lazily, one table after the other, so only the writer's own buffer (a Parquet row
+    group at most) is ever held in memory.
+    """
+    tables = ordered_tables(doc, tables)
+    if fmt == ExportFormat.BUNDLE:
+        inner = options.get("inner_format", "csv")
+        writer_options = {key: value for key, value in options.items() if key != "inner_format"}
+    else:
+        inner, writer_options = fmt, dict(options)
+    if inner == ExportFormat.PARQUET:
+        writer_options["row_group_size"] = PARQUET_ROW_GROUP_ROWS
+
+    # CSV of stored records can be built by PostgreSQL itself (see pg_csv).
+    table_writer = write_csv_table if inner == ExportFormat.CSV else None
+
+    def rows_of(table: str) -> StoredRows:
+        return table_rows(version_id=version.pk, doc=doc, table=table, fmt=inner)
+
+    if is_zip(fmt, tables):
+        manifest_base = {
+            "dataset": dataset_name, "version": version.number, "seed": version.seed,
+            "spec_hash": version.spec_hash, "reference_time": version.reference_time,
+            "rows_scale": version.rows_scale, "generator_version": generator_version(),
+        }
+        manifest = write_bundle(stream, fmt=inner, doc=doc, tables_rows={t: rows_of(t) for t in tables},
+                                manifest_base=manifest_base, options=writer_options, table_writer=table_writer)
+        return {table: entry["rows"] for table, entry in manifest["tables"].items()}
+    if fmt == ExportFormat.SQL:
+        dialect = writer_options.get("dialect", "postgresql")
+        return write_sql_script(stream, doc, {t: rows_of(t) for t in tables}, dialect)
+    table = tables[0]
+    write = table_writer or WRITERS[fmt].write
+    return {table: write(stream, table_schema(doc, table), rows_of(table), **writer_options)}
