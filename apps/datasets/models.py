@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from apps.core.fields import OrderedJSONField
 from apps.core.models import SoftDeleteModel, TenantOwnedModel
 
 # The object permissions a dataset carries; versions, records, jobs and exports inherit them.
@@ -17,7 +18,7 @@ def codename(action: str) -> str:
 class Dataset(TenantOwnedModel, SoftDeleteModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    spec = models.JSONField(help_text="The schema document as submitted (YAML is stored as its mapping).")
+    spec = OrderedJSONField(help_text="The schema document as submitted (YAML is stored as its mapping).")
     spec_hash = models.CharField(max_length=64, help_text="sha256 of the normalised document.")
     template_name = models.CharField(max_length=100, blank=True, help_text="The built-in template it came from.")
     default_seed = models.BigIntegerField(default=0)
@@ -63,7 +64,7 @@ class DatasetVersion(TenantOwnedModel, SoftDeleteModel):
     reference_time = models.DateTimeField(help_text="Relative dates resolve against this; reruns reproduce it.")
     rows_scale = models.FloatField(default=1.0)
     tables = models.JSONField(default=list, blank=True, help_text="Tables generated (empty: all).")
-    spec_snapshot = models.JSONField()
+    spec_snapshot = OrderedJSONField()
     spec_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.PENDING)
     row_counts = models.JSONField(default=dict, blank=True)

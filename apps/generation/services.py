@@ -199,7 +199,10 @@ def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
     before = _job_summary(job)
     job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
-    job.chunks.filter(status__in=[ChunkStatus.PENDING, ChunkStatus.RUNNING]).update(status=ChunkStatus.CANCELLED)
+    # A chunk being written right now is locked: it is skipped here and cancels itself when it sees the job.
+    waiting = job.chunks.select_for_update(skip_locked=True).filter(status__in=[ChunkStatus.PENDING,
+                                                                                ChunkStatus.RUNNING])
+    JobChunk.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(status=ChunkStatus.CANCELLED)
     dataset_services.version_mark(version=job.version, status=VersionStatus.CANCELLED)
     audit_record(action="job.cancel", actor=actor, tenant=job.tenant, target=job, before=before,
                  after=_job_summary(job))

@@ -164,6 +164,11 @@ def test_versions_and_records(shop, tenant_a, api_client_for):
     assert [r["row_index"] for r in second["results"]] == list(range(10, 20))
     one = client.get(f"{BASE}/datasets/{dataset.pk}/versions/1/records/3/", {"table": "customers"}).json()
     assert one["data"]["id"] == 4 and one["table"] == "customers"
+    # Columns come back in the spec's order on every database (JSONB would sort them by length).
+    assert list(one["data"]) == ["id", "country", "age", "name"]
+    assert list(body["results"][0]["data"]) == ["id", "country", "age", "name"]
+    stored_spec = client.get(f"{BASE}/datasets/{dataset.pk}/").json()["spec"]
+    assert list(stored_spec["tables"]["customers"]["columns"]) == ["id", "country", "age", "name"]
     assert_error_shape(client.get(f"{BASE}/datasets/{dataset.pk}/versions/1/records/"), 400, paths={"table"})
     assert_error_shape(client.get(f"{BASE}/datasets/{dataset.pk}/versions/1/records/", {"table": "nope"}), 400,
                        paths={"table"})

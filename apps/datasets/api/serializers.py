@@ -11,7 +11,13 @@ class SpecField(serializers.JSONField):
     pass
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class DocumentField(serializers.JSONField):
+    """A stored schema document, returned as the object it is (key order as written)."""
+
+
 class DatasetSerializer(serializers.ModelSerializer):
+    spec = DocumentField(read_only=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
 
     class Meta:
@@ -69,6 +75,15 @@ class RecordSerializer(serializers.ModelSerializer):
         model = Record
         fields = ["table", "row_index", "data", "deleted_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        out = super().to_representation(instance)
+        # JSONB returns keys sorted by length; give them back in the spec's column order.
+        columns = self.context.get("columns")
+        if columns and isinstance(out["data"], dict):
+            data = out["data"]
+            out["data"] = {name: data[name] for name in columns if name in data}
+        return out
 
 
 class SpecInputSerializer(serializers.Serializer):

@@ -163,8 +163,10 @@ class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListM
     pagination_class = RecordPagination
     filter_backends = []
 
-    def _version(self, action_name: str = "view", trash: bool = False):
-        return selectors.version_of(dataset=self.dataset_for(action_name), number=self.kwargs["number"])
+    def _version(self, action_name: str = "view"):
+        self._current_version = selectors.version_of(dataset=self.dataset_for(action_name),
+                                                     number=self.kwargs["number"])
+        return self._current_version
 
     def _table(self, version) -> str:
         table = self.request.query_params.get("table", "")
@@ -173,6 +175,14 @@ class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListM
             message = f"unknown table '{table}'" if table else "required"
             raise ServiceValidationError([("table", f"{message}; this version has {', '.join(known)}")])
         return table
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        version = getattr(self, "_current_version", None)
+        if version is not None:
+            table = self.request.query_params.get("table", "")
+            context["columns"] = list(version.spec_snapshot.get("tables", {}).get(table, {}).get("columns", {}))
+        return context
 
     def get_tenant_queryset(self):
         version = self._version()
@@ -188,7 +198,7 @@ class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListM
     def retrieve(self, request, *args, **kwargs):
         version = self._version()
         record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"])
-        return Response(RecordSerializer(record).data)
+        return Response(RecordSerializer(record, context=self.get_serializer_context()).data)
 
     @extend_schema(parameters=[TABLE_PARAMETER])
     def destroy(self, request, *args, **kwargs):
