@@ -1,40 +1,11 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from guardian.admin import GuardedModelAdminMixin
 
-from apps.core.admin import TenantScopedAdmin
+from apps.core.admin import SoftDeleteAdminMixin, TenantScopedAdmin, TrashFilter
 
 from . import services
 from .models import Dataset, DatasetVersion, Record
-
-
-class TrashFilter(admin.SimpleListFilter):
-    title = "trash"
-    parameter_name = "trash"
-
-    def lookups(self, request, model_admin):
-        return [("alive", "Not in trash"), ("trash", "In trash")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "trash":
-            return queryset.filter(deleted_at__isnull=False)
-        if self.value() == "alive":
-            return queryset.filter(deleted_at__isnull=True)
-        return queryset
-
-
-class SoftDeleteAdminMixin:
-    """Lists show live and trashed rows (with a filter); delete moves to the trash, restore brings back."""
-
-    def get_queryset(self, request):
-        queryset = self.model.all_objects.get_queryset()
-        if not request.user.is_superuser:
-            queryset = queryset.filter(**self._tenant_filter(request))
-        return queryset
-
-    @admin.display(boolean=True, description="in trash")
-    def in_trash(self, obj) -> bool:
-        return obj.deleted_at is not None
 
 
 @admin.register(Dataset)
@@ -45,25 +16,13 @@ class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdm
     readonly_fields = ["tenant", "spec", "spec_hash", "template_name", "created_by", "created_at", "deleted_at",
                        "deleted_by"]
     fields = ["name", "description", "default_seed", *readonly_fields]
-    actions = ["move_to_trash", "restore"]
+    trash_service = staticmethod(services.dataset_delete)
+    restore_service = staticmethod(services.dataset_restore)
 
     def save_model(self, request, obj, form, change):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         obj.refresh_from_db()
         services.dataset_update(dataset=obj, actor=request.user, **changes)
-
-    @admin.action(description="Move selected datasets to the trash")
-    def move_to_trash(self, request, queryset):
-        for dataset in queryset.filter(deleted_at__isnull=True):
-            services.dataset_delete(dataset=dataset, actor=request.user)
-
-    @admin.action(description="Restore selected datasets from the trash")
-    def restore(self, request, queryset):
-        for dataset in queryset.filter(deleted_at__isnull=False):
-            try:
-                services.dataset_restore(dataset=dataset, actor=request.user)
-            except Exception as exc:  # noqa: BLE001 - report per dataset, go on with the rest
-                self.message_user(request, f"{dataset}: {getattr(exc, 'detail', exc)}", messages.ERROR)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # hard deletes happen only through the scheduled trash purge
@@ -78,7 +37,9 @@ class DatasetVersionAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
     readonly_fields = ["dataset", "tenant", "number", "status", "seed", "reference_time", "rows_scale", "tables",
                        "spec_hash", "row_counts", "manifest", "created_at", "deleted_at", "preview"]
     exclude = ["spec_snapshot", "created_by", "deleted_by"]
-    actions = ["move_to_trash", "restore"]
+    trash_service = staticmethod(services.version_delete)
+    service_keyword = "version"
+    restore_service = staticmethod(services.version_restore)
     preview_rows = 10
 
     @admin.display(description="rows")
@@ -102,16 +63,6 @@ class DatasetVersionAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
                                         "</table>", table, obj.row_counts[table], head, body))
         return format_html_join("", "{}", ((s,) for s in sections)) or "No records."
 
-    @admin.action(description="Move selected versions to the trash")
-    def move_to_trash(self, request, queryset):
-        for version in queryset.filter(deleted_at__isnull=True):
-            services.version_delete(version=version, actor=request.user)
-
-    @admin.action(description="Restore selected versions from the trash")
-    def restore(self, request, queryset):
-        for version in queryset.filter(deleted_at__isnull=False):
-            services.version_restore(version=version, actor=request.user)
-
     def has_change_permission(self, request, obj=None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
 
@@ -124,6 +75,8 @@ class RecordAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
     """Read-only browsing: pick a version and a table with the filters."""
 
     tenant_path = "version__tenant"
+    trash_service = staticmethod(services.record_delete)
+    restore_service = staticmethod(services.record_restore)
     list_display = ["row_index", "table_name", "version", "data", "in_trash"]
     list_filter = [TrashFilter, "table_name"]
     list_select_related = ["version__dataset"]

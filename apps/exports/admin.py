@@ -6,8 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 
-from apps.core.admin import TenantScopedAdmin
-from apps.datasets.admin import SoftDeleteAdminMixin, TrashFilter
+from apps.core.admin import SoftDeleteAdminMixin, TenantScopedAdmin, TrashFilter
 
 from . import services
 from .models import Export, Push, RunStatus, TargetConnection
@@ -24,7 +23,8 @@ class ExportAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
                        "content_type", "size", "sha256", "row_counts", "error", "requested_by", "created_at",
                        "started_at", "finished_at", "expires_at", "download_link", "deleted_at"]
     exclude = ["file", "size_bytes", "deleted_by"]
-    actions = ["move_to_trash", "restore"]
+    trash_service = staticmethod(services.export_delete)
+    restore_service = staticmethod(services.export_restore)
 
     @admin.display(description="version")
     def version_number(self, obj) -> int:
@@ -58,16 +58,6 @@ class ExportAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
             self.message_user(request, f"Export {export.pk}: {exc.detail}", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:exports_export_change", args=[export.pk]))
         return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-
-    @admin.action(description="Move selected exports to the trash")
-    def move_to_trash(self, request, queryset):
-        for export in queryset.filter(deleted_at__isnull=True):
-            services.export_delete(export=export, actor=request.user)
-
-    @admin.action(description="Restore selected exports from the trash")
-    def restore(self, request, queryset):
-        for export in queryset.filter(deleted_at__isnull=False):
-            services.export_restore(export=export, actor=request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)

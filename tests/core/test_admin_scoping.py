@@ -47,3 +47,25 @@ def test_superuser_sees_all(client, django_user_model, tenant_a, tenant_b):
     client.force_login(root)
     content = client.get("/admin/tenants/tenant/").content.decode()
     assert "Alpha" in content and "Beta" in content
+
+
+def test_admin_trash_and_restore_actions_go_through_services(client, django_user_model, tenant_a, make_dataset,
+                                                             make_version):
+    from apps.datasets.models import Dataset, DatasetVersion, Record
+
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"])
+    version = make_version(dataset)
+    record = Record.objects.filter(version=version).first()
+    root = django_user_model.objects.create_superuser("root", "root@x.test", "pw")
+    client.force_login(root)
+    for url, model, obj in [("/admin/datasets/dataset/", Dataset, dataset),
+                            ("/admin/datasets/datasetversion/", DatasetVersion, version),
+                            ("/admin/datasets/record/", Record, record)]:
+        client.post(url, {"action": "move_to_trash", "_selected_action": [obj.pk]})
+        assert model.all_objects.get(pk=obj.pk).deleted_at is not None
+        client.post(url, {"action": "restore", "_selected_action": [obj.pk]})
+        assert model.all_objects.get(pk=obj.pk).deleted_at is None
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"dataset.delete", "dataset.restore", "version.delete", "version.restore", "record.delete",
+            "record.restore"} <= actions
