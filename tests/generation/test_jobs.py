@@ -240,3 +240,37 @@ def test_job_commands(dataset, capsys):
         call_command("job_run", "--dataset", "999999")
     with pytest.raises(CommandError, match="rows_scale"):
         call_command("job_run", "--dataset", str(dataset.pk), "--rows-scale", "-1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_task_delivered_at_once_several_times_counts_once(on_postgres, dataset, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from apps.generation import services as svc
+
+    monkeypatch.setattr(svc, "_enqueue", lambda job_id, chunk_ids: None)  # the test delivers the chunks itself
+    job = services.job_start(dataset=dataset, actor=None, chunk_size=10)
+    chunk = job.chunks.order_by("id").first()
+    results, barrier = [], threading.Barrier(4)
+
+    def deliver():
+        try:
+            barrier.wait()
+            results.append(services.chunk_run(chunk_id=chunk.pk, worker=threading.current_thread().name))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("done") == 1 and len(results) == 4, results
+    job.refresh_from_db()
+    chunk.refresh_from_db()
+    assert chunk.status == ChunkStatus.DONE
+    assert (job.rows_done, job.chunks_done) == (chunk.rows, 1)
+    rows = Record.objects.filter(version=job.version, table_name=chunk.table_name)
+    assert sorted(rows.values_list("row_index", flat=True)) == list(range(chunk.start, chunk.stop))
