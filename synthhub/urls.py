@@ -10,6 +10,7 @@ from apps.exports.api.urls import scoped_urls as exports_scoped_urls
 from apps.generation.api.urls import scoped_urls as generation_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
+from synthhub import metrics
 
 tenant_scoped_urls = [
     *tenant_scoped_router.urls,
@@ -34,5 +35,6 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]

@@ -238,3 +238,6 @@ LOGGING = {
 # reaper gives it to another worker (a killed worker's chunk is redone after this).
 SYNTHHUB_CHUNK_ROWS = env_int("SYNTHHUB_CHUNK_ROWS", 50_000)
 SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
+
+# When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`.
+SYNTHHUB_METRICS_TOKEN = os.environ.get("SYNTHHUB_METRICS_TOKEN", "")

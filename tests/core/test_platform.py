@@ -33,3 +33,18 @@ def test_api_docs_work_offline(client):
     assert client.get("/api/schema/").status_code == 200
     docs = client.get("/api/docs/").content.decode()
     assert "cdn" not in docs.lower() and "swagger-ui" in docs
+
+
+@pytest.mark.django_db
+def test_metrics_in_prometheus_text_format(client, tenant_a, make_dataset, make_version, settings):
+    tenant, users = tenant_a
+    make_version(make_dataset(tenant, users["owner"]))
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "# TYPE synthhub_jobs gauge" in text
+    assert 'synthhub_versions{status="ready"} 1' in text
+    assert "Alpha" not in text  # aggregates only
+    settings.SYNTHHUB_METRICS_TOKEN = "scrape-secret"
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret").status_code == 200
