@@ -157,12 +157,13 @@ def dataset_permissions_set(*, dataset: Dataset, actor, roles: dict, members: li
         problems.append(("roles.owner", "Owners always hold every action on every dataset of their tenant."))
     wanted_roles[Role.OWNER] = list(DATASET_ACTIONS)
     wanted_users: dict[int, list[str]] = {}
-    member_users = dict(
-        Membership.objects.filter(tenant=dataset.tenant).values_list("user__email", "user_id")
-    )
+    member_users = {
+        email.lower(): user_id
+        for email, user_id in Membership.objects.filter(tenant=dataset.tenant).values_list("user__email", "user_id")
+    }
     for index, entry in enumerate(members):
         email = str(entry.get("email", "")).lower() if isinstance(entry, dict) else ""
-        user_id = next((uid for addr, uid in member_users.items() if addr.lower() == email), None)
+        user_id = member_users.get(email)
         if user_id is None:
             problems.append((f"members.{index}.email", f"'{email}' is not a member of this tenant"))
             continue
