@@ -301,9 +301,14 @@ def _string(raw, path, ctx, nested):
         pattern = read_str(raw, "pattern", path, ctx, None)
         if pattern is not None:
             try:
-                leaves.compiled_pattern(pattern)
+                compiled = leaves.compiled_pattern(pattern)
             except leaves.patterns().PatternError as exc:
                 ctx.add(join(path, "pattern"), f"invalid pattern: {exc}")
+            else:
+                # The same bound as `length`: a block of rows holds every value at once.
+                if compiled.max_length > MAX_STRING_LENGTH:
+                    ctx.add(join(path, "pattern"), f"matches strings of up to {compiled.max_length:,} characters; "
+                                                   f"the most a string column allows is {MAX_STRING_LENGTH:,}")
         return {"pattern": pattern, "length": None, "alphabet": None}
     length = raw.get("length", {"min": 8, "max": 16})
     lpath = join(path, "length")

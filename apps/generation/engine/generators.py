@@ -288,10 +288,17 @@ def _array(spec, env):
     item_env = env.nested(env.path + ".of", positions)
     item_spec = spec["of"]
     if spec["unique_items"] and item_spec["type"] not in ("uuid", "sequence"):
-        domain = _exact_domain(item_spec, int(env.runtime.item_domain(item_spec)))
+        domain = int(env.runtime.item_domain(item_spec))
         keys = mix_keys(env.key("items"), np.repeat(env.rows, lengths))
-        indices = spread_permute(positions, domain, keys, lambda: item_env.rng("unique_offsets"))
-        items = domain_values(item_spec, item_env, indices, domain)
+        strings = None
+        if item_spec["type"] == "string" and domain > MAX_PERMUTATION_DOMAIN:
+            strings = long_unique_strings(item_spec, item_env, positions, keys, spec["max_length"])
+        if strings is not None:
+            items = Col("str", strings)
+        else:
+            domain = _exact_domain(item_spec, domain)
+            indices = spread_permute(positions, domain, keys, lambda: item_env.rng("unique_offsets"))
+            items = domain_values(item_spec, item_env, indices, domain)
         items = _apply_nulls(item_spec, item_env, items)
     else:
         items = generate_column(item_spec, item_env)
@@ -391,11 +398,105 @@ def unique_values(spec: dict, env: Env) -> Col:
     if domain == analysis.UNBOUNDED or domain < env.table.row_count:
         # Only suffix_fallback columns get here with a domain smaller than the table (validation).
         return _suffixed(spec, env)
+    if spec["type"] == "string" and domain > MAX_PERMUTATION_DOMAIN:
+        strings = long_unique_strings(spec, env, env.rows, env.key("unique"), env.table.row_count)
+        if strings is not None:
+            return Col("str", strings)
     domain = _exact_domain(spec, int(domain))
     # Domains above MAX_PERMUTATION_DOMAIN are spread over whole: a permuted interval per row and a
     # point inside it drawn from the block's generator (the same whoever computes the block).
     indices = spread_permute(env.rows, domain, env.key("unique"), lambda: env.rng("unique_offsets"))
     return domain_values(spec, env, indices, domain)
+
+
+# Unique strings above MAX_PERMUTATION_DOMAIN: a prefix of k characters is numbered by a permutation of
+# the row index (so distinct rows get distinct prefixes) and the rest of each value is drawn from the
+# block's generator. k is the shortest prefix with at least PREFIX_TARGET values (far more than any table
+# has rows, so prefixes are spread) within the permutation cap. No big-number arithmetic is involved.
+PREFIX_TARGET = 1 << 50
+
+
+def long_unique_strings(spec: dict, env: Env, indices: np.ndarray, key: int | np.ndarray,
+                        needed: int) -> np.ndarray | None:
+    """Distinct strings for distinct `indices` of a string column whose domain is above the permutation
+    cap (None when no prefix fits, which needs about 2**50 rows: the exact numbering is used then)."""
+    target = max(PREFIX_TARGET, needed)
+    if spec["pattern"] is not None:
+        pattern = leaves.compiled_pattern(spec["pattern"])
+        found = pattern.unique_prefix(target, needed, MAX_PERMUTATION_DOMAIN)
+        if found is None:
+            return None
+        depth, with_short = found
+        heads = permute(indices, pattern.prefix_domain(depth, with_short), key)
+        return object_array(pattern.unique_strings(heads, depth, with_short, env.rng("unique_tail")))
+    base, low, high = len(spec["alphabet"]), spec["length"]["min"], spec["length"]["max"]
+    depth = prefix_length(base, high, target)
+    if depth is None or base**depth < needed:
+        return None
+    heads = permute(indices, base**depth, key)
+    return _prefixed_strings(spec["alphabet"], heads, depth, max(low, depth), high, env.rng("unique_tail"))
+
+
+def prefix_length(base: int, high: int, target: int) -> int | None:
+    """The shortest k <= high with base**k >= target, lowered to stay within the permutation cap."""
+    if base < 2 or high < 1:
+        return None
+    depth = 1
+    while base**depth < target and depth < high:
+        depth += 1
+    while depth > 1 and base**depth > MAX_PERMUTATION_DOMAIN:
+        depth -= 1
+    return depth if base**depth <= MAX_PERMUTATION_DOMAIN else None
+
+
+def _prefixed_strings(alphabet: str, heads: np.ndarray, depth: int, low: int, high: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Strings of length low..high (low >= depth) whose first `depth` characters spell `heads` in base
+    len(alphabet); lengths are weighted like the domain (base**length) and the rest is uniform."""
+    base = len(alphabet)
+    n = len(heads)
+    # Length high - j has weight base**-j; weights below the smallest float are zero.
+    span = min(high - low, 2000)
+    cdf = np.cumsum(np.power(float(base), -np.arange(span + 1, dtype=np.float64)))
+    picks = np.minimum(np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right"), span)
+    tails = (high - depth - picks).astype(np.int64)
+    table = np.array([ord(c) for c in alphabet], dtype=np.uint32)
+    digits = np.empty((n, depth), dtype=np.uint32)
+    rest = heads.astype(np.int64)
+    for position in range(depth - 1, -1, -1):
+        digits[:, position] = table[rest % base]
+        rest = rest // base
+    prefixes = digits.view(f"<U{depth}").ravel().tolist()
+    text = _random_text(alphabet, int(tails.sum()), rng)
+    ends = np.cumsum(tails).tolist()
+    starts = [0, *ends[:-1]]
+    return object_array([p + text[a:b] for p, a, b in zip(prefixes, starts, ends, strict=True)])
+
+
+def _random_text(alphabet: str, count: int, rng: np.random.Generator) -> str:
+    """`count` characters drawn uniformly from `alphabet`."""
+    base = len(alphabet)
+    if base <= 256 and max(map(ord, alphabet)) < 256:
+        # Random bytes mapped through a table; bytes past the largest multiple of base are dropped
+        # (rejection keeps the draw uniform).
+        limit = 256 - 256 % base
+        table = bytes(ord(alphabet[v % base]) if v < limit else 0 for v in range(256))
+        dropped = bytes(range(limit, 256))
+        parts: list[bytes] = []
+        got = 0
+        while got < count:
+            want = count - got
+            part = rng.bytes(want * 256 // limit + 64).translate(table, dropped)
+            parts.append(part)
+            got += len(part)
+        joined = parts[0] if len(parts) == 1 else b"".join(parts)
+        return str(memoryview(joined)[:count], "latin-1")
+    codes = np.array([ord(c) for c in alphabet], dtype=np.uint32)
+    pieces = []
+    for lo in range(0, count, 1 << 20):
+        size = min(1 << 20, count - lo)
+        pieces.append(str(codes[rng.integers(0, base, size)].view(f"<U{size}")[0]))
+    return "".join(pieces)
 
 
 def _exact_domain(spec: dict, domain: int) -> int:

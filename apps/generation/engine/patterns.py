@@ -551,6 +551,7 @@ class _Dfa:
         self.accepting = np.array([final in s for s in subsets], dtype=bool)
         self.edges = edges
         counts, longest = self._count()
+        self.counts = counts
         self.size = counts[0]
         self.max_length = longest[0]
         big = self.size >= INT64_LIMIT
@@ -608,6 +609,153 @@ class _Dfa:
                 state[rows] = self.targets[s][k]
         return _codes_to_strings(codes).tolist()
 
+    # -- unique values of a language above the permutation cap: a numbered prefix, a sampled tail
+
+    def prefix_depth(self, target: int, needed: int, cap: int) -> tuple[int, bool] | None:
+        """(depth k, with_short) for numbering the language's prefixes of k characters: the smallest k
+        whose prefix count is at least `target` and at most `cap`, else the largest count still >= `needed`.
+        with_short also numbers the accepted strings shorter than k (only when prefixes alone do not
+        fit); None when no depth works."""
+        level = {0: 1}  # strings of length d from the start -> DFA state reached
+        short = 0  # accepted strings shorter than d
+        best: tuple[int, int] | None = None  # (prefix count, depth) of the largest fitting count
+        best_short: int | None = None
+        for depth in range(1, self.max_length + 1):
+            short += sum(count for state, count in level.items() if self.accepting[state])
+            nxt: dict[int, int] = {}
+            for state, count in level.items():
+                for target_state in self.targets[state].tolist():
+                    nxt[target_state] = nxt.get(target_state, 0) + count
+            level = nxt
+            prefixes = sum(level.values())
+            if target <= prefixes <= cap:
+                return depth, False
+            if needed <= prefixes <= cap and (best is None or prefixes > best[0]):
+                best = (prefixes, depth)
+            if short + prefixes > cap:
+                break
+            if short + prefixes >= needed:
+                best_short = depth
+        if best is not None:
+            return best[1], False
+        return None if best_short is None else (best_short, True)
+
+    def prefixes(self, depth: int, with_short: bool) -> tuple[list[dict], int]:
+        """(tables, how many values are numbered), cached: per depth d < `depth`, state -> cumulative
+        counts (int64) of the numbered prefixes below each outgoing edge."""
+        cache = self.__dict__.setdefault("_prefixes", {})
+        key = (depth, with_short)
+        if key not in cache:
+            cache[key] = self._prefix_tables(depth, with_short)
+        return cache[key]
+
+    def _prefix_tables(self, depth: int, with_short: bool) -> tuple[list[dict], int]:
+        levels = [{0}]
+        for _ in range(depth):
+            levels.append({t for s in levels[-1] for t in self.targets[s].tolist()})
+        below = dict.fromkeys(levels[depth], 1)
+        tables: list[dict] = [{} for _ in range(depth)]
+        for d in range(depth - 1, -1, -1):
+            here = {}
+            for state in levels[d]:
+                cumulative = [0]
+                for target_state in self.targets[state].tolist()[:-1]:
+                    cumulative.append(cumulative[-1] + below[target_state])
+                last = self.targets[state][-1] if len(self.targets[state]) else None
+                total = (cumulative[-1] + below[int(last)] if last is not None else 0)
+                tables[d][state] = np.array(cumulative, dtype=np.int64)
+                here[state] = total + int(with_short and self.accepting[state])
+            below = here
+        return tables, below[0]
+
+    def tail_cdf(self, state: int) -> np.ndarray:
+        """Cumulative probabilities of stopping (first) and of each outgoing edge, so that a walk from
+        `state` spells each string accepted from it with equal probability."""
+        cache = self.__dict__.setdefault("_tail_cdfs", {})
+        cdf = cache.get(state)
+        if cdf is None:
+            total = self.counts[state]
+            weights = [int(self.accepting[state])] + [self.counts[t] for t in self.targets[state].tolist()]
+            cdf = np.cumsum([w / total for w in weights])
+            cache[state] = cdf
+        return cdf
+
+    def tail_run(self, state: int) -> tuple[list[np.ndarray], int]:
+        """The forced run from `state`: while a state is not accepting and all its edges lead to one
+        state, every string continues with a uniform character of those edges. (character sets, end)."""
+        cache = self.__dict__.setdefault("_tail_runs", {})
+        found = cache.get(state)
+        if found is None:
+            sets = []
+            current = state
+            while (not self.accepting[current] and len(self.targets[current])
+                   and (self.targets[current] == self.targets[current][0]).all()):
+                sets.append(self.codes[current])
+                current = int(self.targets[current][0])
+            found = cache[state] = (sets, current)
+        return found
+
+    def unique_strings(self, heads: np.ndarray, depth: int, with_short: bool,
+                       rng: np.random.Generator) -> list[str]:
+        """The prefixes numbered `heads` (distinct heads, distinct prefixes), each completed by a tail
+        drawn from `rng` uniformly among the strings that extend it."""
+        tables = self.prefixes(depth, with_short)[0]
+        n = len(heads)
+        remaining = np.asarray(heads, dtype=np.int64).copy()
+        state = np.zeros(n, dtype=np.int64)
+        codes = np.zeros((n, max(self.max_length, 1)), dtype=np.uint32)
+        active = np.arange(n)
+        for step in range(depth):
+            shift = self.accepting[state[active]] if with_short else np.zeros(len(active), dtype=bool)
+            if with_short:
+                stop = shift & (remaining[active] == 0)
+                active, shift = active[~stop], shift[~stop]
+            current = state[active]
+            for s in np.unique(current):
+                at = current == s
+                rows = active[at]
+                rank = remaining[rows] - shift[at]
+                offsets = tables[step][int(s)]
+                k = np.searchsorted(offsets, rank, side="right") - 1
+                codes[rows, step] = self.codes[s][k]
+                remaining[rows] = rank - offsets[k]
+                state[rows] = self.targets[s][k]
+        # Tails: runs of forced states draw their characters at once; branching states one step at a time.
+        position = np.full(n, depth, dtype=np.int64)
+        while active.size:
+            current = state[active]
+            keep = np.ones(len(active), dtype=bool)
+            single = current[0] == current.min() == current.max()
+            for s in current[:1] if single else np.unique(current):
+                at = np.arange(len(active)) if single else np.flatnonzero(current == s)
+                rows = active[at]
+                sets, end = self.tail_run(int(s))
+                if sets:
+                    width = len(sets)
+                    sizes = np.array([len(c) for c in sets], dtype=np.int64)
+                    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+                    table = np.concatenate(sets)
+                    if (sizes == sizes[0]).all():
+                        picks = rng.integers(0, sizes[0], (len(rows), width), dtype=np.int64)
+                    else:
+                        picks = (rng.random((len(rows), width)) * sizes).astype(np.int64)
+                    columns = position[rows][:, None] + np.arange(width)
+                    codes[rows[:, None], columns] = table[starts + picks]
+                    position[rows] += width
+                    state[rows] = end
+                    continue
+                cdf = self.tail_cdf(int(s))
+                k = np.minimum(np.searchsorted(cdf, rng.random(len(rows)) * cdf[-1], side="right"), len(cdf) - 1)
+                stop = k == 0
+                keep[at[stop]] = False
+                go = ~stop
+                moved, edge = rows[go], k[go] - 1
+                codes[moved, position[moved]] = self.codes[s][edge]
+                position[moved] += 1
+                state[moved] = self.targets[s][edge]
+            active = active[keep]
+        return _codes_to_strings(codes).tolist()
+
 
 class Pattern:
     """A compiled pattern: exact `domain_size`, random `sample`, and the bijection `nth`."""
@@ -639,6 +787,23 @@ class Pattern:
         if ranks.size and (ranks.min() < 0 or ranks.max() >= self.domain_size):
             raise ValueError(f"index out of range 0..{self.domain_size - 1} for pattern {self.source!r}")
         return self._dfa.unrank(ranks)
+
+    def unique_prefix(self, target: int, needed: int, cap: int) -> tuple[int, bool] | None:
+        """How `unique_strings` numbers this language's values (see _Dfa.prefix_depth), cached."""
+        key = (target, needed, cap)
+        cache = self.__dict__.setdefault("_unique_prefix", {})
+        if key not in cache:
+            cache[key] = self._dfa.prefix_depth(target, needed, cap)
+        return cache[key]
+
+    def prefix_domain(self, depth: int, with_short: bool) -> int:
+        """Number of values `unique_strings` numbers with this (depth, with_short)."""
+        return self._dfa.prefixes(depth, with_short)[1]
+
+    def unique_strings(self, heads: np.ndarray, depth: int, with_short: bool,
+                       rng: np.random.Generator) -> list[str]:
+        """Distinct heads (below `prefix_domain`) give distinct strings of the language."""
+        return self._dfa.unique_strings(heads, depth, with_short, rng)
 
     def __repr__(self) -> str:
         return f"Pattern({self.source!r})"

@@ -550,3 +550,17 @@ def test_fuzzed_text_only_ever_raises_spec_error():
             parse_spec("".join(chars))
         except SpecError as exc:
             assert not any("could not be validated" in str(p) for p in exc.problems), exc.problems
+
+
+def test_pattern_longer_than_the_string_limit_is_refused():
+    from apps.generation.engine import validate_spec
+
+    doc = {"version": 1, "name": "long", "tables": {"t": {"rows": 1, "columns": {
+        "s": {"type": "string", "pattern": "[a-z]{1000}" * 10 + "[0-9]"}}}}}
+    problems = validate_spec(doc)
+    assert [(p.path, p.message) for p in problems] == [(
+        "tables.t.columns.s.pattern",
+        "matches strings of up to 10,001 characters; the most a string column allows is 10,000",
+    )]
+    doc["tables"]["t"]["columns"]["s"]["pattern"] = "[a-z]{1000}" * 10
+    assert validate_spec(doc) == []

@@ -1,5 +1,7 @@
 """`unique: true` holds across the whole table, however it is chunked, without coordination."""
 
+import hashlib
+import itertools
 import re
 import time
 
@@ -7,6 +9,7 @@ import numpy as np
 import pytest
 
 from apps.generation.engine import generate_chunk, parse_spec, plan
+from apps.generation.engine.patterns import compile_pattern
 from apps.generation.engine.randomness import permute
 
 from .all_types import REFERENCE_TIME
@@ -153,3 +156,87 @@ def test_other_domains_above_the_cap_are_spread_and_unique(spec):
     elif spec["type"] == "string":
         # Strings are numbered shortest first: spread over the domain, most are 12 long.
         assert sum(len(v) == 12 for v in values) > 350
+
+
+# Domains far above the permutation cap: a numbered prefix and a sampled tail, no big-number arithmetic.
+LONG_UNIQUE_SPECS = {
+    "length_0_10000": ({"type": "string", "length": {"min": 0, "max": 10000}}, r"[A-Za-z0-9]{0,10000}"),
+    "pattern_1000": ({"type": "string", "pattern": "[a-z]{1000}"}, r"[a-z]{1000}"),
+    "alphabet_1000": ({"type": "string", "length": {"min": 1000, "max": 1000}, "alphabet": "abcdefghij"},
+                      r"[a-j]{1000}"),
+}
+
+
+def _digests(values: list) -> list[bytes]:
+    return [hashlib.blake2b(v.encode(), digest_size=16).digest() for v in values]
+
+
+def _chunked_digests(doc: dict, chunk_size: int) -> tuple[list[bytes], list, list]:
+    the_plan = plan(parse_spec(doc), reference_time=REFERENCE_TIME, chunk_size=chunk_size)
+    digests: list[bytes] = []
+    samples: list = []
+    for chunk in the_plan.chunks:
+        values = generate_chunk(the_plan, chunk.table, chunk.start, chunk.stop).columns["c"]
+        digests.extend(_digests(values))
+        samples.extend((v[:1], len(v)) for v in values)
+        if chunk.start == 0:
+            first = values[:20]
+    return digests, samples, first
+
+
+@pytest.mark.parametrize("name", list(LONG_UNIQUE_SPECS))
+def test_long_unique_strings_are_fast_unique_and_chunking_independent(name):
+    spec, regex = LONG_UNIQUE_SPECS[name]
+    doc = doc_with({"c": {**spec, "unique": True}}, rows=32_768)  # two blocks
+    whole, samples, first = _chunked_digests(doc, 32_768)
+    assert len(set(whole)) == 32_768
+    assert all(re.fullmatch(regex, v) for v in first)
+    # Spread over the domain: the first character takes every value of the alphabet.
+    alphabet_size = len(spec.get("alphabet", "x" * 62)) if "pattern" not in spec else 26
+    assert len({head for head, _ in samples}) == alphabet_size
+    if name == "length_0_10000":
+        # Weighted like the domain: nearly every value has the longest length.
+        assert sum(length == 10000 for _, length in samples) > 30_000
+    chunked, _, _ = _chunked_digests(doc, 7)
+    assert chunked == whole
+
+
+@pytest.mark.parametrize("spec", [
+    {"type": "string", "pattern": "(x|[a-z]{2,40})(-\\d{1,30})?"},
+    {"type": "string", "pattern": "[0-9]{1,30}"},
+    {"type": "string", "pattern": "(ab|a)b?[A-Z]{20}(c|de){0,3}"},
+    {"type": "string", "length": {"min": 0, "max": 30}, "alphabet": "ab"},
+    {"type": "string", "length": {"min": 5, "max": 200}, "alphabet": "αβγδε"},
+])
+def test_unique_strings_above_the_cap_hold_across_chunks(spec):
+    doc = doc_with({"c": {**spec, "unique": True}}, rows=3000)
+    values = _column_in_chunks(doc, "c", 7)
+    assert len(set(values)) == 3000 and values == column(doc, "c")
+    if spec.get("pattern"):
+        assert all(re.fullmatch(spec["pattern"], v) for v in values)
+    else:
+        low, high = spec["length"]["min"], spec["length"]["max"]
+        assert all(low <= len(v) <= high and set(v) <= set(spec["alphabet"]) for v in values)
+    if spec.get("pattern") == "[0-9]{1,30}":
+        assert sum(len(v) >= 28 for v in values) > 2900  # weighted like the language: mostly long
+
+
+def test_unique_long_string_items_of_arrays():
+    doc = doc_with({"c": {"type": "array", "min_length": 5, "max_length": 20, "unique_items": True,
+                          "of": {"type": "string", "length": {"min": 50, "max": 3000}}}}, rows=300)
+    values = _column_in_chunks(doc, "c", 7)
+    assert values == column(doc, "c")
+    assert all(len(set(items)) == len(items) and all(50 <= len(v) <= 3000 for v in items) for items in values)
+
+
+@pytest.mark.parametrize("with_short", [False, True])
+def test_pattern_prefix_numbering_is_injective(with_short):
+    pattern = compile_pattern("[ab]{0,6}(c|dd)?")
+    language = {"".join(p) + end for n in range(7) for p in itertools.product("ab", repeat=n)
+                for end in ("", "c", "dd")}
+    size = pattern.prefix_domain(3, with_short)
+    assert size == len({v[:3] for v in language if len(v) >= 3}) + with_short * sum(len(v) < 3 for v in language)
+    values = pattern.unique_strings(np.arange(size), 3, with_short, np.random.default_rng(0))
+    assert len(set(values)) == size
+    assert all(re.fullmatch("[ab]{0,6}(c|dd)?", v) for v in values)
+    assert all(len(v) >= 3 for v in values) or with_short
