@@ -8,20 +8,19 @@ default), in the same run:
   read by psycopg into a temporary file: the database's own floor for getting the rows out;
 - **CSV** and **Parquet**: `files.write_export`, the function the export task runs, writing to a temporary
   file through the same sha256-counting stream; each in a fresh child process (multiprocessing "spawn"),
-  whose `ru_maxrss` is then the export's whole peak memory, interpreter, Django and pyarrow included.
+  whose peak resident memory (VmHWM) is then the export's whole cost, interpreter, Django and pyarrow included.
 
 Not included: the export task's final copy of the file into Django's storage (a file copy).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+
+from apps.core.benchmarking import peak_rss_mb, run_in_child, verdict
 
 HELP = "export throughput and peak memory (CSV, Parquet) of bench-persons records on PostgreSQL, beside raw COPY"
 
@@ -34,11 +33,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large run (default 1,000,000)")
     parser.add_argument("--small-rows", type=int, default=100_000,
                         help="rows of the small run, to show memory stays flat (default 100,000)")
-
-
-def _maxrss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def bench_version_id(rows: int) -> int | None:
@@ -82,15 +76,14 @@ def _generate_child(rows: int, pipe) -> None:
 def bench_version(rows: int, write) -> int:
     """The id of a ready bench-persons version with `rows` rows in the bench tenant: reused, or made now.
 
-    Generating happens in a child process: on Linux a child's ru_maxrss starts at its parent's resident
-    size, so the parent must stay as small as it was after start-up when it starts the export children.
+    Generating happens in a child process, so this process stays as small as it was after start-up.
     """
     existing = bench_version_id(rows)
     if existing is not None:
         return existing
     write(f"  storing {rows:,} bench-persons rows as records (once; later runs reuse them)...")
     started = time.perf_counter()
-    version_id = _in_child(_generate_child, rows, name="bench-generate")
+    version_id = run_in_child(_generate_child, rows, name="bench-generate")
     write(f"  ... stored in {time.perf_counter() - started:.1f} s")
     return version_id
 
@@ -127,7 +120,7 @@ def _export_child(version_id: int, fmt: str, pipe) -> None:
 
         version = DatasetVersion.objects.select_related("dataset").get(pk=version_id)
         doc = version_doc(version)
-        startup = _maxrss_mb()
+        startup = peak_rss_mb()
         with tempfile.TemporaryFile() as out:
             sink = ForwardingWriter(out, sha256=True)
             started = time.perf_counter()
@@ -136,37 +129,18 @@ def _export_child(version_id: int, fmt: str, pipe) -> None:
             sink.flush()
             seconds = time.perf_counter() - started
         pipe.send(("ok", {"seconds": seconds, "rows": counts["persons"], "bytes": sink.bytes_written,
-                          "peak_rss_mb": _maxrss_mb(), "startup_rss_mb": startup}))
+                          "peak_rss_mb": peak_rss_mb(), "startup_rss_mb": startup}))
     except BaseException as exc:  # the parent reports it; a silent child would leave it waiting
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         pipe.close()
 
 
-def _in_child(target, *args, name: str):
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=target, args=(*args, sender), name=name)
-    child.start()
-    sender.close()
-    try:
-        status, payload = receiver.recv()
-    except EOFError:
-        child.join()
-        raise RuntimeError(f"{name} died (exit code {child.exitcode})") from None
-    child.join()
-    if status != "ok":
-        raise RuntimeError(f"{name} failed: {payload}")
-    return payload
-
-
 def measure_export(version_id: int, fmt: str) -> dict:
     """write_export of one format in a fresh spawned process: seconds, rows, bytes and its peak RSS."""
-    return _in_child(_export_child, version_id, fmt, name=f"bench-export-{fmt}")
+    return run_in_child(_export_child, version_id, fmt, name=f"bench-export-{fmt}")
 
 
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "MISS"
 
 
 def run(options: dict, write) -> dict:
@@ -180,7 +154,7 @@ def run(options: dict, write) -> dict:
     write(f"Export benchmark: table bench-persons (12 columns) on PostgreSQL, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     versions = {rows: bench_version(rows, write) for rows in sizes}
     close_old_connections()
-    write(f"  this process holds {_maxrss_mb():.1f} MB when it starts the export processes")
+    write(f"  this process holds {peak_rss_mb():.1f} MB when it starts the export processes")
     results = {}
     for rows, version_id in versions.items():
         raw_copy(version_id)  # warm-up: every measured reader then finds the table in the page cache

@@ -2,20 +2,17 @@
 
 The engine run happens in a fresh child process (multiprocessing "spawn"), pinned to one core where the
 platform allows: its peak resident memory is then the whole cost of generating, interpreter and libraries
-included, untouched by whatever the parent process loaded or allocated before. The child reports its own
-`getrusage(RUSAGE_SELF).ru_maxrss`; that is the same figure the parent would read from RUSAGE_CHILDREN,
-but it cannot be raised by other children the parent waited for earlier. The Faker baseline runs in the
+included, untouched by whatever the parent process loaded or allocated before (the child reads its own
+high-water mark: `apps.core.benchmarking.peak_rss_mb`). The Faker baseline runs in the
 parent on a sample (a million Faker rows would take minutes and the rate does not depend on the count).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import resource
-import sys
 from datetime import UTC, datetime
 
+from apps.core.benchmarking import peak_rss_mb, run_in_child, verdict
 from apps.generation.engine.bench_specs import BENCH_PERSONS, naive_faker_rows_per_second, run_engine_bench
 
 HELP = "engine throughput and peak memory on the bench-persons table, against a plain Faker row loop"
@@ -30,12 +27,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--chunk-size", type=int, default=50_000, help="rows per generate_chunk call (default 50,000)")
     parser.add_argument("--faker-sample", type=int, default=20_000,
                         help="rows of the plain Faker loop measured for the baseline (default 20,000)")
-
-
-def _maxrss_mb(kilobytes_or_bytes: int) -> float:
-    # Linux reports ru_maxrss in kilobytes, macOS in bytes.
-    divisor = 2**20 if sys.platform == "darwin" else 2**10
-    return kilobytes_or_bytes / divisor
 
 
 def _pin_to_one_core() -> int | None:
@@ -53,12 +44,12 @@ def _engine_child(rows: int, chunk_size: int, connection) -> None:
         # so the report can tell the fixed footprint from what generation adds.
         import faker  # noqa: F401
 
-        startup = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        startup = peak_rss_mb()
         result = run_engine_bench(rows, chunk_size)
         result["core"] = core
         result["startup_rss_mb"] = startup
         # The high-water mark of a process that did nothing but import the engine and generate.
-        result["peak_rss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        result["peak_rss_mb"] = peak_rss_mb()
         connection.send(("ok", result))
     except BaseException as exc:  # the parent reports it; a silent child would leave it waiting
         connection.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -68,24 +59,7 @@ def _engine_child(rows: int, chunk_size: int, connection) -> None:
 
 def measure_engine(rows: int, chunk_size: int) -> dict:
     """run_engine_bench in a fresh spawned process; adds its peak RSS (MB) and the core it ran on."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_engine_child, args=(rows, chunk_size, sender), name="bench-engine")
-    child.start()
-    sender.close()
-    try:
-        status, payload = receiver.recv()
-    except EOFError:
-        child.join()
-        raise RuntimeError(f"the engine benchmark process died (exit code {child.exitcode})") from None
-    child.join()
-    if status != "ok":
-        raise RuntimeError(f"the engine benchmark failed: {payload}")
-    return payload
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "MISS"
+    return run_in_child(_engine_child, rows, chunk_size, name="the engine benchmark process")
 
 
 def run(options: dict, write) -> dict:
