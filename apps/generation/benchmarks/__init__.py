@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apps.datasets import benchmarks as persist
 from apps.exports import benchmarks as export
 
-from . import engine
+from . import engine, jobs
 
 
 @dataclass(frozen=True)
@@ -25,4 +26,6 @@ class Benchmark:
 BENCHMARKS: dict[str, Benchmark] = {
     "engine": Benchmark(help=engine.HELP, add_arguments=engine.add_arguments, run=engine.run),
     "export": Benchmark(help=export.HELP, add_arguments=export.add_arguments, run=export.run),
+    "persist": Benchmark(help=persist.HELP, add_arguments=persist.add_arguments, run=persist.run),
+    "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
 }

@@ -1,0 +1,84 @@
+"""`bench persist` and `bench jobs` at a tiny size on PostgreSQL: the report carries every figure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from apps.datasets import benchmarks as persist_bench
+from apps.datasets.models import Dataset, Record
+from apps.generation.benchmarks import BENCHMARKS
+from apps.generation.benchmarks import jobs as jobs_bench
+from apps.tenants.models import Tenant
+
+# The benchmarks' child processes and qcluster workers read what this process wrote: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_both_are_registered():
+    assert BENCHMARKS["persist"].run is persist_bench.run
+    assert BENCHMARKS["jobs"].run is jobs_bench.run
+
+
+def test_persist_benchmark_reports_its_figures_and_cleans_up(on_postgres):
+    lines = []
+    figures = persist_bench.run({"rows": 3000, "chunk_size": 1000, "page_requests": 3}, lines.append)
+    text = "\n".join(lines)
+    assert figures["rows"] == 3000 and figures["deep_row"] == 2700
+    assert figures["persist_rows_per_second"] > 0 and figures["ceiling_rows_per_second"] > 0
+    assert figures["ratio"] == pytest.approx(figures["persist_rows_per_second"] / figures["ceiling_rows_per_second"],
+                                             abs=0.01)
+    assert figures["first_page_ms"] > 0 and figures["deep_page_ms"] > 0
+    assert 20 < figures["peak_rss_mb"] < 2000
+    assert re.search(r"persist \(version_generate: engine \+ records_write_chunk\)\s+[\d,]+ rows/s", text)
+    assert re.search(r"ceiling \(raw COPY of the pre-serialised rows\)\s+[\d,]+ rows/s", text)
+    assert re.search(r"records page at row 2,700 \(cursor\)\s+[\d.]+ ms", text)
+    assert re.search(r"peak memory of the persisting process\s+[\d.]+ MB RSS", text)
+    for target in ("persist >= 0.6x the raw COPY ceiling", "deep page <= 2x the first page"):
+        assert re.search(re.escape(target) + r"\s+[\d.]+x\s+(PASS|MISS)$", text, re.MULTILINE), target
+    # Nothing the run made is left behind.
+    assert not Tenant.objects.filter(slug__startswith="bench-persist-").exists()
+    assert not Dataset.all_objects.filter(name="bench-persons").exists()
+    assert not Record.all_objects.exists()
+
+
+def test_persist_benchmark_refuses_sqlite(db):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("checks the refusal on SQLite")
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        persist_bench.run({"rows": 3000, "chunk_size": 1000, "page_requests": 3}, lambda line: None)
+
+
+def test_jobs_benchmark_reports_its_figures(on_postgres, monkeypatch, settings):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the test settings run tasks in-process; the benchmark needs a queue
+    settings.SYNTHHUB_CHUNK_ROWS = 1000
+    lines = []
+    figures = jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 180},
+                             lines.append)
+    text = "\n".join(lines)
+    one, both, small = figures["runs"]
+    assert (one["workers"], one["rows"]) == (1, 4000)
+    assert (both["workers"], both["rows"]) == (2, 4000)
+    assert (small["workers"], small["rows"]) == (2, 2000)
+    assert all(run["chunks"] == run["rows"] // 1000 for run in figures["runs"])
+    assert figures["ceiling_rows_per_second"] > 0 and figures["two_workers_rows_per_second"] > 0
+    assert figures["speedup"] == pytest.approx(both["rows_per_second"] / one["rows_per_second"], abs=0.01)
+    assert 20 < figures["peak_rss_mb"] < 2000
+    assert "ORM" in figures["broker"] and "one qcluster process with 2 workers" in text
+    assert re.search(r"raw COPY ceiling, 4,000 rows pre-serialised\s+[\d,]+ rows/s", text)
+    assert re.search(r"job, 2 workers, 4,000 rows\s+[\d,]+ rows/s\s+\([\d.]+ s from request to succeeded", text)
+    assert re.search(r"worker pid \d+: \d+ chunks, peak [\d.]+ MB RSS \(VmHWM\)", text)
+    for target in ("two workers >= 0.5x the raw COPY ceiling", "peak memory per worker < 400 MB",
+                   "flat: 2,000 -> 4,000 rows adds <= 10%"):
+        assert re.search(re.escape(target) + r"\s+[+\-\d.]+( MB|x)\s+(PASS|MISS)$", text, re.MULTILINE), target
+    assert not Tenant.objects.filter(slug__startswith="bench-jobs-").exists()
+
+
+def test_jobs_benchmark_refuses_a_synchronous_queue(on_postgres):
+    with pytest.raises(ValueError, match="sync"):
+        jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 60}, lambda line: None)
