@@ -86,7 +86,13 @@ class DatasetVersion(TenantOwnedModel, SoftDeleteModel):
 
 
 class Record(SoftDeleteModel):
-    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="records")
+    # Records are written a million at a time with COPY. A database-level foreign key would check every row
+    # against the versions table at commit (seconds per million rows) and its own index would duplicate the
+    # unique (version, table, row_index) index, which already serves every lookup by version. Deleting a
+    # version still deletes its records (Django's CASCADE), and records are only written for a version
+    # that exists, inside the transaction of the chunk that owns them.
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="records",
+                                db_constraint=False, db_index=False)
     table_name = models.CharField(max_length=63)
     row_index = models.BigIntegerField()
     data = models.JSONField()
@@ -95,7 +101,7 @@ class Record(SoftDeleteModel):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        editable=False, db_index=False,
+        editable=False, db_index=False, db_constraint=False,
     )
 
     class Meta(SoftDeleteModel.Meta):

@@ -92,7 +92,7 @@ def _finish(job: GenerationJob) -> None:
 def _claim(chunk_id: int, worker: str) -> JobChunk | None:
     """Mark the chunk running under a lease (committed at once, so the reaper can see it)."""
     with transaction.atomic():
-        chunk = JobChunk.objects.select_for_update().select_related("job").filter(pk=chunk_id).first()
+        chunk = JobChunk.objects.select_for_update(of=("self",)).select_related("job").filter(pk=chunk_id).first()
         if chunk is None or chunk.status in (ChunkStatus.DONE, ChunkStatus.CANCELLED):
             return None
         job = chunk.job
@@ -130,7 +130,7 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
             try:
                 with transaction.atomic():  # a savepoint: the chunk's rows go if the job was cancelled meanwhile
                     written = _write_chunk_rows(chunk)
-                    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=chunk.job_id)
+                    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=chunk.job_id)
                     if job.status == JobStatus.CANCELLED:
                         raise _Cancelled
                     now = timezone.now()
@@ -165,7 +165,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
     message = f"{type(exc).__name__}: {exc}"[:2000]
     requeue = False
     with transaction.atomic():
-        chunk = JobChunk.objects.select_for_update().select_related("job").get(pk=chunk_id)
+        chunk = JobChunk.objects.select_for_update(of=("self",)).select_related("job").get(pk=chunk_id)
         if chunk.status == ChunkStatus.DONE:
             return
         chunk.error = message
@@ -181,7 +181,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
 
 
 def _fail_job(job_id: int, error: str) -> None:
-    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job_id)
+    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job_id)
     if job.is_finished:
         return
     now = timezone.now()
@@ -193,7 +193,7 @@ def _fail_job(job_id: int, error: str) -> None:
 
 @transaction.atomic
 def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
-    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job.pk)
+    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job.pk)
     if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise Conflict(f"Only a queued or running job can be cancelled; this one is {job.status}.")
     before = _job_summary(job)
@@ -212,7 +212,7 @@ def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
 @transaction.atomic
 def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
     """Rerun only the chunks of a failed job that are not done."""
-    job = GenerationJob.objects.select_for_update().select_related("version").get(pk=job.pk)
+    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job.pk)
     if job.status != JobStatus.FAILED:
         raise Conflict(f"Only a failed job can be retried; this one is {job.status}.")
     before = _job_summary(job)
