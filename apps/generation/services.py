@@ -130,7 +130,8 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
             try:
                 with transaction.atomic():  # a savepoint: the chunk's rows go if the job was cancelled meanwhile
                     written = _write_chunk_rows(chunk)
-                    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=chunk.job_id)
+                    job = (GenerationJob.objects.select_for_update(of=("self",)).select_related("version")
+                           .get(pk=chunk.job_id))
                     if job.status == JobStatus.CANCELLED:
                         raise _Cancelled
                     now = timezone.now()
