@@ -231,7 +231,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-q logs every enqueue and every task at INFO: too chatty for a terminal running jobs.
+        "django-q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # Rows per generation chunk (one queue task each), and how long a claimed chunk may run before the
