@@ -144,6 +144,10 @@ def test_trash_and_restore(tenant_a, api_client_for, make_dataset):
     other.delete()
     assert client.post(f"{BASE}/trash/datasets/{dataset.pk}/restore/").status_code == 200
     assert client.get(f"{BASE}/datasets/{dataset.pk}/").status_code == 200
+    # The route API.md names works too; restoring a dataset that is not in the trash is a 404.
+    assert client.delete(f"{BASE}/datasets/{dataset.pk}/").status_code == 204
+    assert client.post(f"{BASE}/datasets/{dataset.pk}/restore/").status_code == 200
+    assert_error_shape(client.post(f"{BASE}/datasets/{dataset.pk}/restore/"), 404)
     actions = set(AuditEvent.objects.filter(target_id=str(dataset.pk), target_type="datasets.dataset")
                   .values_list("action", flat=True))
     assert {"dataset.delete", "dataset.restore"} <= actions

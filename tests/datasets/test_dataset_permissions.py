@@ -33,6 +33,7 @@ def dataset_routes(dataset_id):
         ("delete", f"{d}/versions/1/records/0/?table=customers", None),
         ("post", f"{d}/versions/1/records/0/restore/?table=customers", None),
         ("post", f"{BASE}/trash/datasets/{dataset_id}/restore/", None),
+        ("post", f"{d}/restore/", None),
     ]
 
 

@@ -87,6 +87,13 @@ class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.List
         services.dataset_delete(dataset=self.dataset_for("delete", pk=kwargs["pk"]), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses={200: DatasetSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, *args, **kwargs):
+        """Bring a dataset back from the trash (the same as `trash/datasets/{id}/restore/`)."""
+        dataset = self.dataset_for("delete", pk=kwargs["pk"], trash=True)
+        return Response(DatasetSerializer(services.dataset_restore(dataset=dataset, actor=request.user)).data)
+
     @extend_schema(methods=["GET"], responses=DatasetPermissionsSerializer)
     @extend_schema(methods=["PUT"], request=DatasetPermissionsSerializer, responses=DatasetPermissionsSerializer)
     @action(detail=True, methods=["get", "put"])
