@@ -12,6 +12,7 @@ from .models import Dataset, DatasetVersion, Record
 class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdmin):
     list_display = ["name", "tenant", "template_name", "created_by", "created_at", "in_trash"]
     list_filter = [TrashFilter, "tenant", "template_name"]
+    list_select_related = ["tenant", "created_by"]
     search_fields = ["name", "description"]
     readonly_fields = ["tenant", "spec", "spec_hash", "template_name", "created_by", "created_at", "deleted_at",
                        "deleted_by"]

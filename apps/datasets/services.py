@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -257,7 +257,7 @@ def version_write_chunk(*, version: DatasetVersion, engine_plan, table: str, sta
     return records_write_chunk(version_id=version.pk, table=table, start=start, stop=stop, batches=batches)
 
 
-def version_mark(*, version: DatasetVersion, status: str, engine_plan=None, actor=None) -> DatasetVersion:
+def version_mark(*, version: DatasetVersion, status: str, engine_plan=None) -> DatasetVersion:
     version.status = status
     fields = ["status", "updated_at"]
     if engine_plan is not None and status == VersionStatus.READY:
@@ -267,17 +267,14 @@ def version_mark(*, version: DatasetVersion, status: str, engine_plan=None, acto
     return version
 
 
-def version_generate(*, version: DatasetVersion, actor=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                     progress=None) -> DatasetVersion:
+def version_generate(*, version: DatasetVersion, actor=None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> DatasetVersion:
     """Generate a whole version here and now, chunk by chunk (the job queue runs the same chunks apart)."""
     engine_plan = version_plan(version, chunk_size=chunk_size)
     version_mark(version=version, status=VersionStatus.GENERATING)
     try:
         for chunk in engine_plan.chunks:
-            written = version_write_chunk(version=version, engine_plan=engine_plan, table=chunk.table,
-                                          start=chunk.start, stop=chunk.stop)
-            if progress is not None:
-                progress(written)
+            version_write_chunk(version=version, engine_plan=engine_plan, table=chunk.table, start=chunk.start,
+                                stop=chunk.stop)
     except Exception:
         version_mark(version=version, status=VersionStatus.FAILED)
         raise
@@ -342,6 +339,4 @@ def trash_purge(*, now: datetime | None = None, retention_days: int | None = Non
 
 
 def _count_by_tenant(queryset, tenant_field: str) -> dict[int, int]:
-    from django.db.models import Count
-
     return dict(queryset.values_list(tenant_field).annotate(n=Count("id")).values_list(tenant_field, "n"))

@@ -2,25 +2,22 @@
 
 from collections.abc import Mapping
 
-import yaml
-
 from apps.core.errors import ServiceValidationError
 from apps.generation.engine import SpecError, parse_spec
 from apps.generation.engine.builtin_templates import UnknownTemplate, template_source
+from apps.generation.engine.spec import load_document
 
 
 def spec_mapping(source) -> dict:
-    """The stored form of a submitted document: a mapping (YAML or JSON text is parsed once here)."""
-    if isinstance(source, Mapping):
-        return dict(source)
-    if isinstance(source, (str, bytes)):
-        try:
-            loaded = yaml.safe_load(source)
-        except yaml.YAMLError as exc:
-            raise ServiceValidationError([("spec", f"not valid YAML or JSON: {exc}")]) from exc
-        if isinstance(loaded, Mapping):
-            return dict(loaded)
-    raise ServiceValidationError([("spec", "must be a mapping (an object), or YAML/JSON text of one")])
+    """The stored form of a submitted document: a mapping. Text is read by the engine's own loader, so the
+    stored mapping means exactly what the text did (e.g. `NO` stays the string "NO", not false)."""
+    try:
+        loaded = load_document(source)
+    except SpecError as exc:
+        raise ServiceValidationError(problems_of(exc)) from exc
+    if not isinstance(loaded, Mapping):
+        raise ServiceValidationError([("spec", "must be a mapping (an object), or YAML/JSON text of one")])
+    return dict(loaded)
 
 
 def problems_of(exc: SpecError, prefix: str = "spec") -> list[tuple[str, str]]:

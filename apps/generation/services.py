@@ -72,8 +72,7 @@ def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.
         _finish(job)
     audit_record(action="job.start", actor=actor, tenant=job.tenant, target=job,
                  after={"version": version.number, **job.parameters, "rows_total": job.rows_total})
-    chunk_ids = [c.pk for c in chunks] or list(job.chunks.values_list("pk", flat=True))
-    _enqueue_on_commit(job.pk, chunk_ids)
+    _enqueue_on_commit(job.pk, [c.pk for c in chunks])
     return job
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
+from knox.settings import knox_settings
 from rest_framework.exceptions import PermissionDenied
 
 from apps.audit.services import audit_record
@@ -163,11 +164,7 @@ def user_get_or_create(*, email: str) -> tuple[object, bool]:
 @transaction.atomic
 def token_create(*, user, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
     """Create a hashed token; the returned secret exists only here and is never stored."""
-    expiry = timedelta(days=expires_in_days) if expires_in_days else None
-    if expires_in_days is None:
-        from knox.settings import knox_settings
-
-        expiry = knox_settings.TOKEN_TTL
+    expiry = timedelta(days=expires_in_days) if expires_in_days else knox_settings.TOKEN_TTL
     token, secret = ApiToken.objects.create(user=user, expiry=expiry, name=name[:100])
     audit_record(action="token.create", actor=user, target_type="tenants.apitoken", target_id=token.token_key,
                  target_label=name or token.token_key, after={"name": name, "expiry": token.expiry})

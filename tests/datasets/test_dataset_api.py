@@ -42,6 +42,21 @@ def test_yaml_text_spec_is_accepted(tenant_a, api_client_for):
     assert response.json()["name"] == "shop"
 
 
+def test_yaml_text_means_what_the_engine_reads(tenant_a, api_client_for):
+    """`NO` (Norway) stays a string: the stored document is read by the engine's loader, not plain YAML."""
+    tenant, users = tenant_a
+    text = (
+        "version: 1\nname: nordics\ntables:\n  people:\n    rows: 5\n    columns:\n"
+        "      country: {type: choice, values: [NO, SE, DK]}\n"
+    )
+    client = api_client_for(users["editor"])
+    response = client.post(f"{BASE}/datasets/", {"spec": text}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["spec"]["tables"]["people"]["columns"]["country"]["values"] == ["NO", "SE", "DK"]
+    assert_error_shape(client.post(f"{BASE}/datasets/", {"spec": "a: &x 1\nb: *x"}, format="json"), 400,
+                       paths={"spec"})
+
+
 def test_bad_spec_answers_400_with_every_path_and_stores_nothing(tenant_a, api_client_for):
     tenant, users = tenant_a
     bad = copy.deepcopy(SHOP_SPEC)

@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -124,8 +123,3 @@ class TemplateSummarySerializer(serializers.Serializer):
 class TemplateDetailSerializer(TemplateSummarySerializer):
     source = serializers.CharField(help_text="The template's YAML text.")
     spec = serializers.JSONField()
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class AnyJSON(serializers.JSONField):
-    pass
