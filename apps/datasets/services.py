@@ -236,7 +236,10 @@ def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_sca
                             + "; ".join(str(p) for p in exc.problems))]
         ) from exc
     total = sum(engine_plan.row_counts.values())
-    Dataset.objects.select_for_update().filter(pk=dataset.pk).first()  # serialise version numbering
+    # Serialises version numbering. FOR NO KEY UPDATE, not FOR UPDATE: the commit-time foreign-key checks of other
+    # transactions (FOR KEY SHARE on this row) must not wait for it while this one waits for the audit chain lock.
+    # The lock order is in apps/audit/services.py.
+    Dataset.objects.select_for_update(no_key=True).filter(pk=dataset.pk).first()
     number = (DatasetVersion.all_objects.filter(dataset=dataset).aggregate(n=Max("number"))["n"] or 0) + 1
     try:
         version = DatasetVersion.objects.create(
