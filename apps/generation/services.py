@@ -3,6 +3,10 @@
 A job is its version's chunks run as separate queue tasks. A chunk runs in one transaction that locks
 it, replaces its rows and marks it done, so a chunk delivered twice (in turn or at once) leaves exactly its
 rows; the job finishes in the transaction of its last chunk.
+
+Row locks follow the one lock order of apps/audit/services.py (chunk, then job, then version, then the audit
+chain last), and are FOR NO KEY UPDATE: they guard status and counters, never keys, so they never block the
+commit-time foreign-key checks of other transactions.
 """
 
 import logging
@@ -91,7 +95,8 @@ def _finish(job: GenerationJob) -> None:
 def _claim(chunk_id: int, worker: str) -> JobChunk | None:
     """Mark the chunk running under a lease (committed at once, so the reaper can see it)."""
     with transaction.atomic():
-        chunk = JobChunk.objects.select_for_update(of=("self",)).select_related("job").filter(pk=chunk_id).first()
+        chunk = (JobChunk.objects.select_for_update(of=("self",), no_key=True).select_related("job")
+                 .filter(pk=chunk_id).first())
         if chunk is None or chunk.status in (ChunkStatus.DONE, ChunkStatus.CANCELLED):
             return None
         job = chunk.job
@@ -123,13 +128,13 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
         return "skipped"
     try:
         with transaction.atomic():
-            locked = JobChunk.objects.select_for_update().get(pk=chunk.pk)
+            locked = JobChunk.objects.select_for_update(no_key=True).get(pk=chunk.pk)
             if locked.status == ChunkStatus.DONE:
                 return "already done"  # a duplicate delivery that waited for the first one
             try:
                 with transaction.atomic():  # a savepoint: the chunk's rows go if the job was cancelled meanwhile
                     written = _write_chunk_rows(chunk)
-                    job = (GenerationJob.objects.select_for_update(of=("self",)).select_related("version")
+                    job = (GenerationJob.objects.select_for_update(of=("self",), no_key=True).select_related("version")
                            .get(pk=chunk.job_id))
                     if job.status == JobStatus.CANCELLED:
                         raise _Cancelled
@@ -165,7 +170,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
     message = f"{type(exc).__name__}: {exc}"[:2000]
     requeue = False
     with transaction.atomic():
-        chunk = JobChunk.objects.select_for_update(of=("self",)).select_related("job").get(pk=chunk_id)
+        chunk = JobChunk.objects.select_for_update(of=("self",), no_key=True).select_related("job").get(pk=chunk_id)
         if chunk.status == ChunkStatus.DONE:
             return
         chunk.error = message
@@ -181,7 +186,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
 
 
 def _fail_job(job_id: int, error: str) -> None:
-    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job_id)
+    job = GenerationJob.objects.select_for_update(of=("self",), no_key=True).select_related("version").get(pk=job_id)
     if job.is_finished:
         return
     now = timezone.now()
@@ -193,15 +198,15 @@ def _fail_job(job_id: int, error: str) -> None:
 
 @transaction.atomic
 def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
-    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job.pk)
+    job = GenerationJob.objects.select_for_update(of=("self",), no_key=True).select_related("version").get(pk=job.pk)
     if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise Conflict(f"Only a queued or running job can be cancelled; this one is {job.status}.")
     before = _job_summary(job)
     job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
     # A chunk being written right now is locked: it is skipped here and cancels itself when it sees the job.
-    waiting = job.chunks.select_for_update(skip_locked=True).filter(status__in=[ChunkStatus.PENDING,
-                                                                                ChunkStatus.RUNNING])
+    waiting = job.chunks.select_for_update(skip_locked=True, no_key=True).filter(
+        status__in=[ChunkStatus.PENDING, ChunkStatus.RUNNING])
     JobChunk.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(status=ChunkStatus.CANCELLED)
     dataset_services.version_mark(version=job.version, status=VersionStatus.CANCELLED)
     audit_record(action="job.cancel", actor=actor, tenant=job.tenant, target=job, before=before,
@@ -212,7 +217,10 @@ def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
 @transaction.atomic
 def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
     """Rerun only the chunks of a failed job that are not done."""
-    job = GenerationJob.objects.select_for_update(of=("self",)).select_related("version").get(pk=job.pk)
+    # Chunks before their job, as chunk_run takes them (the lock order).
+    list(JobChunk.objects.select_for_update(no_key=True).filter(job_id=job.pk).exclude(status=ChunkStatus.DONE)
+         .values_list("pk", flat=True))
+    job = GenerationJob.objects.select_for_update(of=("self",), no_key=True).select_related("version").get(pk=job.pk)
     if job.status != JobStatus.FAILED:
         raise Conflict(f"Only a failed job can be retried; this one is {job.status}.")
     before = _job_summary(job)
@@ -231,28 +239,45 @@ def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
 
 def jobs_reap(*, now=None) -> dict[str, int]:
     """Requeue chunks whose lease ran out (their worker died) and pending chunks of jobs whose heartbeat
-    stopped (their queue task was lost); fail a chunk's job once the chunk has no attempts left."""
+    stopped (their queue task was lost); fail a chunk's job once the chunk has no attempts left.
+
+    Each chunk and each job is handled in its own transaction: the audit chain lock is the last lock of a
+    transaction, so no other row may be locked after one of them was audited."""
     now = now or timezone.now()
     stale_after = chunk_lease() * 2
     requeued = failed = 0
-    with transaction.atomic():
-        expired = JobChunk.objects.select_for_update(skip_locked=True).select_related("job").filter(
-            status=ChunkStatus.RUNNING, lease_expires_at__lt=now,
-            job__status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-        for chunk in expired:
+    live = [JobStatus.QUEUED, JobStatus.RUNNING]
+    expired_ids = list(JobChunk.objects.filter(status=ChunkStatus.RUNNING, lease_expires_at__lt=now,
+                                               job__status__in=live).order_by("id").values_list("id", flat=True))
+    for chunk_id in expired_ids:
+        with transaction.atomic():
+            chunk = JobChunk.objects.select_for_update(of=("self",), skip_locked=True, no_key=True).select_related(
+                "job").filter(pk=chunk_id, status=ChunkStatus.RUNNING, lease_expires_at__lt=now,
+                              job__status__in=live).first()
+            if chunk is None:  # finished meanwhile, or being written right now
+                continue
             if chunk.attempts >= max_chunk_attempts():
-                chunk.status, chunk.error = ChunkStatus.FAILED, "its worker stopped (lease expired)"
+                # Name what the earlier attempt failed with: "its worker stopped" alone hides the real cause.
+                earlier = f" An earlier attempt failed with: {chunk.error}" if chunk.error else ""
+                chunk.status = ChunkStatus.FAILED
+                chunk.error = f"its worker stopped (lease expired).{earlier}"[:2000]
                 chunk.save(update_fields=["status", "error"])
-                _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: its worker stopped.")
+                _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: its worker stopped "
+                                        f"(lease expired).{earlier}")
                 failed += 1
             else:
                 chunk.status, chunk.lease_expires_at = ChunkStatus.PENDING, None
                 chunk.save(update_fields=["status", "lease_expires_at"])
                 _enqueue_on_commit(chunk.job_id, [chunk.pk])
                 requeued += 1
-        stalled = GenerationJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).filter(
-            updated_at__lt=now - stale_after).exclude(last_heartbeat__gte=now - stale_after)
-        for job in stalled:
+    stalled = list(GenerationJob.objects.filter(status__in=live, updated_at__lt=now - stale_after).exclude(
+        last_heartbeat__gte=now - stale_after).order_by("id").values_list("id", flat=True))
+    for job_id in stalled:
+        with transaction.atomic():
+            job = GenerationJob.objects.select_for_update(skip_locked=True, no_key=True).filter(
+                pk=job_id, status__in=live).first()
+            if job is None:
+                continue
             pending = list(job.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
             if pending:
                 GenerationJob.objects.filter(pk=job.pk).update(last_heartbeat=now)

@@ -71,3 +71,25 @@ def test_concurrent_generates_and_exports_on_one_dataset(on_postgres, tenant_a, 
     assert exports.count() == REQUESTS
     failed = list(exports.exclude(status=RunStatus.SUCCEEDED).values_list("status", "error"))
     assert failed == [], failed[:3]
+
+
+@pytest.mark.django_db
+def test_a_job_failed_by_the_reaper_names_the_earlier_attempts_error(tenant_a, make_dataset):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.generation import services
+    from apps.generation.models import ChunkStatus, JobChunk
+
+    tenant, users = tenant_a
+    job = services.job_start(dataset=make_dataset(tenant, users["owner"]), actor=None, chunk_size=10)
+    chunk = job.chunks.order_by("id").first()
+    # An earlier attempt failed and recorded why; the last one's worker died holding the lease.
+    JobChunk.objects.filter(pk=chunk.pk).update(
+        status=ChunkStatus.RUNNING, attempts=services.max_chunk_attempts(), error="OperationalError: deadlock detected",
+        lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.jobs_reap()["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "lease expired" in job.error and "OperationalError: deadlock detected" in job.error, job.error
