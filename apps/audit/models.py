@@ -1,4 +1,5 @@
-"""The audit trail: append-only events, each carrying the hash of the one before it."""
+"""The audit trail: append-only events, each carrying the keyed hash of the one before it, and signed checkpoints
+of the chain's head (apps/audit/chain.py says what each covers)."""
 
 from django.conf import settings
 from django.db import models
@@ -42,6 +43,9 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # "hmac-sha256" (keyed, key_id names the key) or "sha256" (the unkeyed events written before the chain was keyed).
+    algorithm = models.CharField(max_length=16)
+    key_id = models.CharField(max_length=16, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -59,3 +63,31 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """A signed record of the chain's head: the event it names, its hash, and how many events led up to it."""
+
+    event_id = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=16)
+    prev_mac = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()  # no update or delete either
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.pk}: event {self.event_id} ({self.event_count} events)"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit checkpoints are append-only.")
