@@ -38,3 +38,8 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
+
+# API paths answer in the error shape even when no route matches (a malformed id is a 404 like a missing one).
+handler400 = "apps.core.errors.bad_request_view"
+handler404 = "apps.core.errors.not_found_view"
+handler500 = "apps.core.errors.server_error_view"

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -98,3 +99,28 @@ def api_exception_handler(exc, context):
 
 def error_response(status_code: int, code: str, message: str) -> Response:
     return Response(error_body(code, message), status=status_code)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found_view(request, exception=None):
+    """handler404: API paths that match no route answer in the error shape, like every other API error."""
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request_view(request, exception=None):
+    """handler400 (SuspiciousOperation, e.g. too many fields or a disallowed host) in the error shape."""
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error_view(request):
+    """handler500: an unexpected error, still in the error shape for API clients (details stay in the logs)."""
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", "Server error."), status=500)
+    return defaults.server_error(request)

@@ -1,6 +1,6 @@
-from rest_framework.routers import SimpleRouter
+from apps.core.api.routers import Router
 
 from .views import AuditEventViewSet
 
-scoped_router = SimpleRouter()
+scoped_router = Router()
 scoped_router.register("audit-events", AuditEventViewSet, basename="audit-event")

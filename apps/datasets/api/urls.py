@@ -1,5 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from apps.core.api.routers import Router, id_segment
 
 from .views import (
     DatasetViewSet,
@@ -11,12 +12,12 @@ from .views import (
     VersionViewSet,
 )
 
-scoped_router = SimpleRouter()
+scoped_router = Router()
 scoped_router.register("datasets", DatasetViewSet, basename="dataset")
 scoped_router.register("trash/datasets", TrashDatasetViewSet, basename="trash-dataset")
-scoped_router.register(r"datasets/(?P<dataset_pk>[0-9]+)/versions", VersionViewSet, basename="version")
+scoped_router.register(f"datasets/{id_segment('dataset_pk')}/versions", VersionViewSet, basename="version")
 scoped_router.register(
-    r"datasets/(?P<dataset_pk>[0-9]+)/versions/(?P<number>[0-9]+)/records", RecordViewSet, basename="record"
+    f"datasets/{id_segment('dataset_pk')}/versions/{id_segment('number')}/records", RecordViewSet, basename="record"
 )
 
 scoped_urls = [
@@ -25,5 +26,5 @@ scoped_urls = [
     path("specs/validate/", SpecValidateView.as_view(), name="spec-validate"),
 ]
 
-global_router = SimpleRouter()
+global_router = Router()
 global_router.register("templates", TemplateViewSet, basename="template")

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from apps.core.api.routers import Router
 
 from .views import ExportViewSet, PushViewSet, TargetConnectionViewSet, TrashExportViewSet
 
-scoped_router = SimpleRouter()
+scoped_router = Router()
 scoped_router.register("exports", ExportViewSet, basename="export")
 scoped_router.register("trash/exports", TrashExportViewSet, basename="trash-export")
 scoped_router.register("targets", TargetConnectionViewSet, basename="target")
