@@ -1,5 +1,7 @@
 import django_filters
 
+from apps.core.api.datetimes import UtcIsoDateTimeFilter
+
 from ..models import AuditEvent
 
 
@@ -10,8 +12,8 @@ class AuditEventFilter(django_filters.FilterSet):
                                       help_text="The actor's username.")
     target_type = django_filters.CharFilter()
     target_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent
