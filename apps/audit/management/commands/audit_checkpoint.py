@@ -11,4 +11,4 @@ class Command(BaseCommand):
         checkpoint = audit_checkpoint_write()
         self.stdout.write(self.style.SUCCESS(
             f"Checkpoint {checkpoint.pk}: event {checkpoint.event_id}, {checkpoint.event_count} events, "
-            f"key {checkpoint.key_id}."))
+            f"head {checkpoint.head_hash}, key {checkpoint.key_id}."))
