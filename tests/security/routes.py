@@ -1,0 +1,249 @@
+"""What every route of the URL conf answers, per HTTP method, to each actor.
+
+The route walker (test_route_walker.py) requests every route listed here with every method and actor, on
+tenant A ("alpha") with the path filled from A's objects, and asserts the status declared here. A route in the
+URL conf that is missing here fails the walk, and so does an entry here whose route no longer exists: a new
+route is declared here before it ships.
+
+Actors: `anonymous`; `outsider`, the owner of tenant B, signed in but no member of A; `viewer`, `editor`,
+`admin`, `owner`, A's members (A's admin is also staff, so the admin site shows them A's rows); `operator`, a
+staff superuser, walked on the admin site and the other HTML pages only.
+
+Keys are route names ("namespace:name"), or the path template for an unnamed route. Path variables are filled
+from tenant objects named in `objects` (see tests/security/conftest.py), or with a literal given as "=value";
+`tenant` is A's slug; `token_key` is the acting user's own spare token.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .conftest import spec
+
+API_ACTORS = ("anonymous", "outsider", "viewer", "editor", "admin", "owner")
+SITE_ACTORS = (*API_ACTORS, "operator")
+
+# Variables whose object is the same on every route that has them.
+DEFAULT_OBJECTS = {"dataset_pk": "dataset", "number": "version", "row_index": "record"}
+
+
+@dataclass(frozen=True)
+class Route:
+    expect: dict[str, dict[str, int]]  # method -> actor -> status
+    objects: dict[str, str] = field(default_factory=dict)  # path variable -> object key
+    bodies: dict[str, Callable[[dict], dict]] = field(default_factory=dict)  # method -> body from objects
+    query: dict[str, str] = field(default_factory=dict)
+    # "token": DRF's APIClient with a token; "session": Django's Client, signed in.
+    client: str = "token"
+    # A list of the browsable API: also fetched as text/html, which renders its filter and create forms.
+    html: bool = False
+    accept: str = "application/json"
+    # Who passes the view's role check, which is all OPTIONS asks: "viewer" and "admin" (of the tenant in the
+    # URL), "signed_in", "public"; None for pages outside the API.
+    gate: str | None = "viewer"
+
+    def expected(self) -> dict[str, dict[str, int]]:
+        """`expect`, with OPTIONS (which every API route answers) added from the gate."""
+        if self.gate is None or "OPTIONS" in self.expect:
+            return self.expect
+        return {**self.expect, "OPTIONS": GATES[self.gate]}
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        return tuple(next(iter(self.expect.values())))
+
+
+def roles(viewer: int, editor: int, admin: int, owner: int, *, anonymous: int = 401, outsider: int = 404) -> dict:
+    """Statuses on a route of tenant A: anonymous callers are not authenticated, outsiders find no tenant."""
+    return {"anonymous": anonymous, "outsider": outsider, "viewer": viewer, "editor": editor, "admin": admin,
+            "owner": owner}
+
+
+MEMBERS = roles(200, 200, 200, 200)
+ADMINS = roles(403, 403, 200, 200)
+SIGNED_IN = roles(200, 200, 200, 200, outsider=200)
+
+
+def everyone(status: int, *, site: bool = False) -> dict:
+    return dict.fromkeys(SITE_ACTORS if site else API_ACTORS, status)
+
+
+GATES = {"viewer": MEMBERS, "admin": ADMINS, "signed_in": SIGNED_IN, "public": everyone(200)}
+
+
+def export_body(o):
+    return {"dataset": o["dataset"].pk, "version": o["version"].number, "format": "csv"}
+
+
+def push_body(o):
+    return {"dataset": o["dataset"].pk, "version": o["version"].number}
+
+
+API_ROUTES: dict[str, Route] = {
+    # ----- the caller's own tokens, templates, tenants: no tenant in the URL
+    "api-token-list": Route({"GET": SIGNED_IN, "POST": roles(201, 201, 201, 201, outsider=201)},
+                            bodies={"POST": lambda o: {"name": "walk"}}, gate="signed_in"),
+    "api-token-detail": Route({"DELETE": roles(204, 204, 204, 204, outsider=204)}, gate="signed_in"),
+    "template-list": Route({"GET": SIGNED_IN}, gate="signed_in"),
+    "template-detail": Route({"GET": SIGNED_IN}, objects={"name": "=ecommerce"}, gate="signed_in"),
+    "tenant-list": Route({"GET": SIGNED_IN, "POST": roles(201, 201, 201, 201, outsider=201)},
+                         bodies={"POST": lambda o: {"name": "Walked"}}, html=True, gate="signed_in"),
+    "tenant-detail": Route({"GET": MEMBERS}, gate="signed_in"),
+    # ----- members and audit (admins and owners)
+    "membership-list": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)},
+                             bodies={"POST": lambda o: {"email": "newcomer@alpha.test", "role": "viewer"}}, html=True,
+                             gate="admin"),
+    "membership-detail": Route({"GET": ADMINS, "PATCH": ADMINS, "DELETE": roles(403, 403, 204, 204)},
+                               objects={"pk": "membership"}, bodies={"PATCH": lambda o: {"role": "editor"}},
+                               gate="admin"),
+    "audit-event-list": Route({"GET": ADMINS}, html=True, gate="admin"),
+    "audit-event-detail": Route({"GET": ADMINS}, objects={"pk": "audit_event"}, gate="admin"),
+    # ----- datasets (viewers view; editors change, generate, export; admins and owners also delete)
+    "dataset-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)},
+                          bodies={"POST": lambda o: {"name": "walked", "spec": spec()}}, html=True),
+    "dataset-detail": Route({"GET": MEMBERS, "PATCH": roles(403, 200, 200, 200), "DELETE": roles(403, 403, 204, 204)},
+                            objects={"pk": "dataset"}, bodies={"PATCH": lambda o: {"description": "walked"}}),
+    "dataset-permissions": Route({"GET": MEMBERS, "PUT": ADMINS}, objects={"pk": "dataset"},
+                                 bodies={"PUT": lambda o: {"roles": {"viewer": ["view"]}, "members": []}}),
+    "dataset-restore": Route({"POST": ADMINS}, objects={"pk": "trashed_dataset"}),
+    "trash-dataset-list": Route({"GET": MEMBERS}, html=True),
+    "trash-dataset-restore": Route({"POST": ADMINS}, objects={"pk": "trashed_dataset"}),
+    "version-list": Route({"GET": MEMBERS}, html=True),
+    "version-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 403, 204, 204)}),
+    "version-restore": Route({"POST": ADMINS}, objects={"number": "trashed_version"}),
+    "record-list": Route({"GET": MEMBERS}, query={"table": "customers"}, html=True),
+    "record-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, query={"table": "customers"}),
+    "record-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"row_index": "trashed_record"},
+                            query={"table": "orders"}),
+    "preview": Route({"POST": MEMBERS}, bodies={"POST": lambda o: {"spec": spec(), "rows": 2}}),
+    "spec-validate": Route({"POST": MEMBERS}, bodies={"POST": lambda o: {"spec": spec()}}),
+    # ----- jobs: the fixture's job has succeeded, so cancelling or retrying it is a conflict
+    "job-list": Route({"GET": MEMBERS}, html=True),
+    "job-detail": Route({"GET": MEMBERS}, objects={"pk": "job"}),
+    "job-cancel": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
+    "job-retry": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
+    "dataset-generate": Route({"POST": roles(403, 202, 202, 202)}, bodies={"POST": lambda o: {"rows_scale": 0.5}}),
+    # ----- exports (the dataset's `export` permission: editors and up)
+    "export-list": Route({"GET": MEMBERS, "POST": roles(403, 202, 202, 202)}, bodies={"POST": export_body}, html=True),
+    "export-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "export"}),
+    "export-download": Route({"GET": MEMBERS}, objects={"pk": "export"}),
+    "export-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"pk": "trashed_export"}),
+    "trash-export-list": Route({"GET": MEMBERS}, html=True),
+    # ----- target databases and pushes (admins and owners)
+    "target-list": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, html=True, bodies={
+        "POST": lambda o: {"name": "walked", "host": "127.0.0.1", "dbname": "walked_test", "user": "walker"}},
+        gate="admin"),
+    "target-detail": Route({"GET": ADMINS, "PATCH": ADMINS, "DELETE": roles(403, 403, 204, 204)},
+                           objects={"pk": "target"}, bodies={"PATCH": lambda o: {"port": 5433}}, gate="admin"),
+    "target-push": Route({"POST": roles(403, 403, 202, 202)}, objects={"pk": "target"}, bodies={"POST": push_body},
+                         gate="admin"),
+    "push-list": Route({"GET": ADMINS}, html=True, gate="admin"),
+    "push-detail": Route({"GET": ADMINS}, objects={"pk": "push"}, gate="admin"),
+    # ----- the schema and its viewers are public: they describe the API, not any tenant's data
+    "schema": Route({"GET": everyone(200)}, gate="public"),
+    "swagger-ui": Route({"GET": everyone(200)}, gate="public", accept="text/html"),
+    "redoc": Route({"GET": everyone(200)}, gate="public", accept="text/html"),
+}
+
+# Pages outside the API: Django's Client, signed in with a session.
+PAGE_ROUTES: dict[str, Route] = {
+    "rest_framework:login": Route({"GET": everyone(200, site=True), "POST": everyone(200, site=True)},
+                                  client="session", gate=None,
+                                  bodies={"POST": lambda o: {"username": "x", "password": "y"}}),
+    "rest_framework:logout": Route({"POST": everyone(200, site=True)}, client="session", gate=None),
+    "health-live": Route({"GET": everyone(200, site=True)}, client="session", gate=None),
+    "health-ready": Route({"GET": everyone(200, site=True)}, client="session", gate=None),
+    # Platform counters only (no tenant names); SYNTHHUB_METRICS_TOKEN puts them behind a bearer token.
+    "metrics": Route({"GET": everyone(200, site=True)}, client="session", gate=None),
+}
+
+
+# ----- the operators' admin site at /admin/
+def site(staff: int, operator: int, *, others: int = 302) -> dict:
+    """Anonymous and non-staff users are sent to the login page; A's admin is staff; the operator is root."""
+    statuses = dict.fromkeys(SITE_ACTORS, others)
+    statuses.update(admin=staff, operator=operator)
+    return statuses
+
+
+def page(get: dict, post: dict | None = None, objects: dict | None = None) -> Route:
+    expect = {"GET": get} if post is None else {"GET": get, "POST": post}
+    return Route(expect, objects=objects or {}, client="session", gate=None)
+
+
+def model_admin(app_model: str, object_key: str, *, staff: dict, operator: dict) -> dict[str, Route]:
+    """The six routes Django's admin gives every registered model.
+
+    `staff` and `operator` give the status of each page ("changelist", "add", "change", "history", "delete") for
+    A's staff admin and for the operator; the object pages are filled with `object_key` of tenant A.
+    """
+    app, model = app_model.split(".")
+    objects = {"object_id": object_key}
+    routes = {
+        f"admin:{app}_{model}_changelist": page(site(staff["changelist"], operator["changelist"])),
+        f"admin:{app}_{model}_add": page(site(staff["add"], operator["add"])),
+        f"admin:{app}_{model}_history": page(site(staff["history"], operator["history"]), objects=objects),
+        f"admin:{app}_{model}_delete": page(site(staff["delete"], operator["delete"]), objects=objects),
+        f"admin:{app}_{model}_change": page(site(staff["change"], operator["change"]), objects=objects),
+        # The bare object URL redirects to its change page (Django keeps it for old links).
+        f"admin/{app}/{model}/{{object_id}}/": page(site(302, 302), objects=objects),
+    }
+    return routes
+
+
+def pages(changelist: int, add: int, change: int, history: int, delete: int) -> dict:
+    return {"changelist": changelist, "add": add, "change": change, "history": history, "delete": delete}
+
+
+# What a staff user who is not a superuser may do: nothing on platform models, only view A's tenant rows.
+NO_ACCESS = pages(403, 403, 403, 403, 403)
+VIEW_ONLY = pages(200, 403, 200, 200, 403)
+
+ADMIN_ROUTES: dict[str, Route] = {
+    "admin:index": page(site(200, 200)),
+    # The login page signs a staff user straight in; anyone else sees the form (and why they may not enter).
+    "admin:login": page({**everyone(200, site=True), "admin": 302, "operator": 302}),
+    # Logging out takes a POST; the admin sends anyone who is not staff back to its index (then to the login).
+    "admin:logout": page(site(405, 405), post=site(200, 200)),
+    "admin:password_change": page(site(200, 200)),
+    "admin:password_change_done": page(site(200, 200)),
+    "admin:autocomplete": page(site(403, 403)),
+    "admin:jsi18n": page(site(200, 200)),
+    "admin:view_on_site": page(site(404, 404), objects={"content_type_id": "dataset_content_type",
+                                                        "object_id": "dataset"}),
+    "admin:app_list": page(site(200, 200), objects={"app_label": "=datasets"}),
+    # The catch-all answers 404 to staff for an unknown admin page, and sends everyone else to the login page.
+    "admin/{url}": page(site(404, 404), objects={"url": "=no-such-page/"}),
+    "admin:auth_user_password_change": page(site(403, 200), objects={"id": "user"}),
+    "admin:datasets_dataset_permissions": page(site(200, 200), objects={"object_pk": "dataset"}),
+    "admin:datasets_dataset_permissions_manage_user": page(site(200, 200),
+                                                           objects={"object_pk": "dataset", "user_id": "user"}),
+    "admin:datasets_dataset_permissions_manage_group": page(site(200, 200),
+                                                            objects={"object_pk": "dataset", "group_id": "group"}),
+    "admin:exports_export_download": page(site(200, 200), objects={"object_id": "export"}),
+    **model_admin("auth.group", "group", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
+    **model_admin("auth.user", "user", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
+    **model_admin("django_q.schedule", "schedule", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
+    **model_admin("django_q.success", "success", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
+    **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
+    **model_admin("django_q.ormq", "ormq", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
+    # Tenants: staff admins edit their own tenant's name and quotas; only operators add or delete.
+    **model_admin("tenants.tenant", "tenant", staff=pages(200, 403, 200, 200, 403),
+                  operator=pages(200, 403, 200, 200, 200)),
+    **model_admin("tenants.apitoken", "token:owner", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
+    # The audit trail is append-only and written by services only: nobody adds, changes or deletes an event here.
+    **model_admin("audit.auditevent", "audit_event", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403)),
+    # Operators may add rows by hand on the pages Django gives them (jobs, datasets, versions, records, exports).
+    **model_admin("generation.generationjob", "job", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 200)),
+    # Datasets are edited (name, description, seed) but deleted only through the trash.
+    **model_admin("datasets.dataset", "dataset", staff=pages(200, 403, 200, 200, 403),
+                  operator=pages(200, 200, 200, 200, 403)),
+    **model_admin("datasets.datasetversion", "version", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
+    **model_admin("datasets.record", "record", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
+    **model_admin("exports.export", "export", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
+    # Staff admins manage their own tenant's target databases.
+    **model_admin("exports.targetconnection", "target", staff=pages(200, 200, 200, 200, 200),
+                  operator=pages(200, 200, 200, 200, 200)),
+    **model_admin("exports.push", "push", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 200)),
+}
+
+ROUTES: dict[str, Route] = {**API_ROUTES, **PAGE_ROUTES, **ADMIN_ROUTES}

@@ -1,0 +1,337 @@
+"""Walk every route of the URL conf with every actor, and look for tenant B in every answer to tenant A.
+
+1. Every route is declared in routes.py, and every declaration is a route.
+2. Each route x method x actor answers the declared status on tenant A's objects.
+3. The same routes with tenant B's ids under A's slug answer exactly as ids that do not exist (404 on the API).
+4. Bodies and filters that name B's objects are refused like missing ones, and change nothing.
+5. No answer to anyone of tenant A (JSON, the browsable API's HTML, admin pages) carries B's marker.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+
+from .conftest import MARKER
+from .routes import DEFAULT_OBJECTS, ROUTES
+from .urlconf import url_routes
+
+pytestmark = pytest.mark.django_db
+
+URL_ROUTES = {route.key: route for route in url_routes()}
+DECLARED = {key: route for key, route in ROUTES.items() if key in URL_ROUTES}
+A_SIDE = ("anonymous", "viewer", "editor", "admin", "owner")  # whose answers must never carry B's marker
+MEMBERS = ("viewer", "editor", "admin", "owner")
+# Path values that name nothing, for comparison with another tenant's ids.
+MISSING = {"pk": 2_000_000_000, "object_id": 2_000_000_000, "object_pk": 2_000_000_000, "dataset_pk": 2_000_000_000,
+           "number": 999_999, "row_index": 999_999, "token_key": "0000000000000000", "id": 2_000_000_000,
+           "user_id": 2_000_000_000, "group_id": 2_000_000_000}
+
+
+# Defects the walker found that are being fixed; strict, so each case fails again (XPASS) once fixed, and its
+# entry is removed then.
+FILTER_FORMS = ("the browsable API's filter forms list every tenant's datasets and targets (choices not scoped "
+                "to the tenant and the caller's permissions)")
+FILTER_ORACLE = "a list filter answers 200 for another tenant's id and 400 for a missing one (an existence oracle)"
+KNOWN_DEFECTS = {
+    **{f"{key}-GET-{actor}-html": FILTER_FORMS for key in ("job-list", "export-list") for actor in MEMBERS},
+    **{f"push-list-GET-{actor}-html": FILTER_FORMS for actor in ("admin", "owner")},
+    **{f"{key}-{parameter}-{kind}": FILTER_ORACLE for key, parameter in (
+        ("job-list", "dataset"), ("export-list", "dataset"), ("push-list", "dataset"), ("push-list", "target"))
+       for kind in ("json", "html")},
+}
+
+
+def case(*values, id: str):  # noqa: A002 - pytest's own name for it
+    reason = KNOWN_DEFECTS.get(id)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(*values, id=id, marks=marks)
+
+
+# ----------------------------------------------------------------------------- filling in and asking
+def _value(variable: str, key: str, data):
+    obj = data.objects[key]
+    if variable == "number":
+        return obj.number
+    if variable == "row_index":
+        return obj.row_index
+    if variable == "token_key":
+        return obj.token_key
+    return obj.pk
+
+
+def object_source(route, url_route, variable: str, actor: str) -> str | None:
+    """The object key a path variable is filled from, "=literal", or None for the tenant slug."""
+    if variable == "tenant":
+        return None
+    if variable == "token_key":
+        return f"token:{'owner' if actor in ('anonymous', 'operator', 'outsider') else actor}"
+    key = route.objects.get(variable) or DEFAULT_OBJECTS.get(variable)
+    if key is None:
+        raise AssertionError(f"{url_route.key}: say in routes.py which object fills <{variable}>")
+    return key
+
+
+def fill(world, key: str, actor: str, *, ids_from=None, missing: bool = False) -> str:
+    """The URL of route `key` on tenant A, its objects from `ids_from` (a TenantData; A's by default), or with
+    ids that name nothing."""
+    route, url_route = ROUTES[key], URL_ROUTES[key]
+    data = ids_from or world.a
+    values = {}
+    for variable in url_route.variables:
+        source = object_source(route, url_route, variable, actor)
+        if source is None:
+            values[variable] = world.a.tenant.slug
+        elif source.startswith("="):
+            values[variable] = source[1:]
+        elif missing and variable in MISSING and not _shared(world, source):
+            values[variable] = MISSING[variable]
+        elif variable == "token_key" and actor == "outsider" and ids_from is None:
+            values[variable] = world.b.objects[source].token_key  # the outsider's own token
+        else:
+            values[variable] = _value(variable, source, data)
+    url = url_route.url(values)
+    return f"{url}?{urlencode(route.query)}" if route.query else url
+
+
+def _shared(world, source: str) -> bool:
+    """Objects that are the platform's, not a tenant's (the same for A and B)."""
+    return world.a.objects.get(source) is world.b.objects.get(source)
+
+
+def user_of(world, actor: str):
+    return {"anonymous": None, "outsider": world.b.users["owner"], "operator": world.operator,
+            **world.a.users}.get(actor)
+
+
+def secret_of(world, actor: str):
+    if actor == "outsider":
+        return world.b.secrets["owner"]
+    if actor == "operator":
+        return world.operator_secret
+    return world.a.secrets.get(actor)
+
+
+def ask(world, key: str, method: str, actor: str, url: str, *, body=None, html: bool = False):
+    route = ROUTES[key]
+    if route.client == "token":
+        from rest_framework.test import APIClient
+
+        client = APIClient(raise_request_exception=False)
+        secret = secret_of(world, actor)
+        if secret:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+        accept = "text/html" if html else route.accept
+        return client.generic(method, url, data=_json(body), content_type="application/json", HTTP_ACCEPT=accept) \
+            if body is not None else client.generic(method, url, HTTP_ACCEPT=accept)
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    user = user_of(world, actor)
+    if user is not None:
+        client.force_login(user)
+    if method == "GET":
+        return client.get(url)
+    return client.generic(method, url, data=urlencode(body or {}), content_type="application/x-www-form-urlencoded")
+
+
+def _json(body) -> str:
+    import json
+
+    return json.dumps(body)
+
+
+def content(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8", errors="replace")
+
+
+def explain(response, text: str) -> str:
+    where = response.get("Location", "")
+    return f"answered {response.status_code}{' -> ' + where if where else ''}: {text[:400]}"
+
+
+def assert_no_marker(actor: str, text: str, what: str) -> None:
+    if actor in A_SIDE and MARKER.lower() in text.lower():
+        at = text.lower().index(MARKER.lower())
+        raise AssertionError(f"{what}: tenant B's data reached {actor} of A: ...{text[max(0, at - 200):at + 60]}...")
+
+
+def body_for(world, key: str, method: str, data=None):
+    builder = ROUTES[key].bodies.get(method)
+    return builder((data or world.a).objects) if builder else None
+
+
+# ----------------------------------------------------------------------------- 1. declarations
+def test_every_route_is_declared():
+    missing = sorted(set(URL_ROUTES) - set(ROUTES))
+    assert not missing, ("routes without a declaration: declare its expected statuses in tests/security/routes.py: "
+                         + ", ".join(missing))
+
+
+def test_every_declaration_is_a_route():
+    stale = sorted(set(ROUTES) - set(URL_ROUTES))
+    assert not stale, f"declared in tests/security/routes.py but no longer routes: {', '.join(stale)}"
+
+
+def _answered_methods(url_route) -> set[str] | None:
+    """The methods an API route answers (besides HEAD and OPTIONS), from its view; None when it cannot say."""
+    if url_route.drf_actions is not None:
+        return {method.upper() for method in url_route.drf_actions} - {"HEAD", "OPTIONS"}
+    view = url_route.view_class
+    if view is None:
+        return None
+    return {m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)}
+
+
+@pytest.mark.parametrize("key", sorted(key for key, route in DECLARED.items() if route.client == "token"))
+def test_declared_methods_are_the_ones_the_route_answers(key):
+    answered = _answered_methods(URL_ROUTES[key])
+    declared = set(ROUTES[key].expect) - {"OPTIONS"}
+    assert answered is None or declared == answered, f"{key} answers {sorted(answered)}, declared {sorted(declared)}"
+
+
+def test_declarations_name_every_actor():
+    for key, route in ROUTES.items():
+        for method, statuses in route.expected().items():
+            assert set(statuses) >= {"anonymous", "outsider", "viewer", "editor", "admin", "owner"}, (key, method)
+
+
+# ----------------------------------------------------------------------------- 2. statuses, and 5. markers
+def _probes():
+    for key, route in DECLARED.items():
+        for method, statuses in route.expected().items():
+            for actor, status in statuses.items():
+                yield case(key, method, actor, status, False, id=f"{key}-{method}-{actor}")
+                if route.html and method == "GET":
+                    yield case(key, method, actor, status, True, id=f"{key}-{method}-{actor}-html")
+
+
+PROBES = list(_probes())
+
+
+@pytest.mark.parametrize(("key", "method", "actor", "status", "html"), PROBES)
+def test_route_answers_as_declared(world, key, method, actor, status, html):
+    url = fill(world, key, actor)
+    response = ask(world, key, method, actor, url, body=body_for(world, key, method), html=html)
+    text = content(response)
+    assert response.status_code == status, f"{method} {url} as {actor} {explain(response, text)}"
+    assert_no_marker(actor, text, f"{method} {url}")
+
+
+# ----------------------------------------------------------------------------- 3. B's ids in A's URLs
+def _cross_probes():
+    for key, route in DECLARED.items():
+        variables = [v for v in URL_ROUTES[key].variables if v != "tenant"]
+        if not variables:
+            continue
+        sources = {v: (route.objects.get(v) or DEFAULT_OBJECTS.get(v, "")) for v in variables}
+        if all(s.startswith("=") for s in sources.values() if s) and "token_key" not in variables:
+            continue
+        # On the admin site only staff get past the login page, and the operator may see every tenant: A's
+        # staff admin is walked, on the models they may see at all.
+        actors = MEMBERS if route.client == "token" else ("admin",)
+        for method, statuses in route.expect.items():
+            for actor in actors:
+                if route.client == "session" and statuses[actor] == 403:
+                    continue
+                yield pytest.param(key, method, actor, id=f"{key}-{method}-{actor}")
+
+
+CROSS_PROBES = list(_cross_probes())
+
+
+@pytest.mark.parametrize(("key", "method", "actor"), CROSS_PROBES)
+def test_other_tenants_ids_answer_as_missing_ones(world, key, method, actor):
+    route = ROUTES[key]
+    foreign_url = fill(world, key, actor, ids_from=world.b)
+    if foreign_url == fill(world, key, actor):
+        pytest.skip("no tenant object in this route's path")  # pragma: no cover - filtered above
+    missing_url = fill(world, key, actor, missing=True)
+    body = body_for(world, key, method)
+    foreign = ask(world, key, method, actor, foreign_url, body=body)
+    missing = ask(world, key, method, actor, missing_url, body=body)
+    text = content(foreign)
+    assert_no_marker(actor, text, f"{method} {foreign_url}")
+    assert foreign.status_code == missing.status_code, (
+        f"{method} {foreign_url} (tenant B's ids) as {actor} {explain(foreign, text)}; with ids that do not exist "
+        f"it {explain(missing, content(missing))}")
+    assert not 200 <= foreign.status_code < 300, f"{method} {foreign_url} as {actor} {explain(foreign, text)}"
+    declared = route.expected()[method][actor]
+    if route.client == "token" and declared not in (401, 403, 405):
+        assert foreign.status_code == 404, f"{method} {foreign_url} as {actor} {explain(foreign, text)}"
+
+
+# ----------------------------------------------------------------------------- 4. B's ids in bodies and filters
+def _permissions_body(a, b):
+    return {"roles": {"viewer": ["view"]}, "members": [{"email": b["user"].email, "actions": ["view"]}]}
+
+
+# (route, method, body naming B's objects, the model a success would add rows to)
+FOREIGN_BODIES = {
+    "export-list": ("POST", lambda a, b: {"dataset": b["dataset"].pk, "version": b["version"].number,
+                                          "format": "csv"}, "exports.Export"),
+    "target-push": ("POST", lambda a, b: {"dataset": b["dataset"].pk, "version": b["version"].number},
+                    "exports.Push"),
+    "dataset-permissions": ("PUT", _permissions_body, "datasets.DatasetUserObjectPermission"),
+}
+
+
+def _missing_objects(b: dict) -> dict:
+    """B's objects as ids that name nothing, for the comparison."""
+    from types import SimpleNamespace
+
+    return {**b, "dataset": SimpleNamespace(pk=MISSING["pk"]), "user": SimpleNamespace(email="nobody@nowhere.test")}
+
+
+def _body_probes():
+    for key, (method, _, _) in FOREIGN_BODIES.items():
+        for actor, status in ROUTES[key].expect[method].items():
+            if actor in MEMBERS and 200 <= status < 300:
+                yield pytest.param(key, actor, id=f"{key}-{method}-{actor}")
+
+
+def _scrub(text: str, *values) -> str:
+    for value in sorted(map(str, values), key=len, reverse=True):
+        text = text.replace(value, "<id>")
+    return text
+
+
+@pytest.mark.parametrize(("key", "actor"), list(_body_probes()))
+def test_bodies_naming_other_tenants_objects_are_refused_like_missing_ones(world, key, actor):
+    from django.apps import apps
+
+    method, build, model_label = FOREIGN_BODIES[key]
+    model = apps.get_model(model_label)
+    url = fill(world, key, actor)
+    before = model.objects.count()
+    foreign = ask(world, key, method, actor, url, body=build(world.a.objects, world.b.objects))
+    assert model.objects.count() == before, f"{method} {url} as {actor} with B's ids added a {model_label}"
+    missing = ask(world, key, method, actor, url, body=build(world.a.objects, _missing_objects(world.b.objects)))
+    text = content(foreign)
+    # An error may repeat what the caller sent (B's member's email); anything else of B's is a leak.
+    assert_no_marker(actor, _scrub(text, world.b.objects["user"].email), f"{method} {url}")
+    assert foreign.status_code in (400, 404), f"{method} {url} as {actor} with B's ids {explain(foreign, text)}"
+    b = world.b.objects
+    assert (foreign.status_code, _scrub(text, b["dataset"].pk, b["user"].email)) == (
+        missing.status_code, _scrub(content(missing), MISSING["pk"], "nobody@nowhere.test")), (
+        f"{method} {url}: B's ids are told apart from missing ones")
+
+
+# List filters that take an id: B's id must be answered like a missing one (no existence oracle).
+FOREIGN_FILTERS = [("job-list", "dataset", "dataset"), ("export-list", "dataset", "dataset"),
+                   ("push-list", "dataset", "dataset"), ("push-list", "target", "target")]
+
+
+@pytest.mark.parametrize(("key", "parameter", "source", "html"), [
+    case(key, parameter, source, html, id=f"{key}-{parameter}-{'html' if html else 'json'}")
+    for key, parameter, source in FOREIGN_FILTERS for html in (False, True)])
+def test_filters_naming_other_tenants_objects_answer_like_missing_ones(world, key, parameter, source, html):
+    actor = "owner"
+    url = fill(world, key, actor)
+    foreign = ask(world, key, "GET", actor, f"{url}?{parameter}={world.b.objects[source].pk}", html=html)
+    missing = ask(world, key, "GET", actor, f"{url}?{parameter}={MISSING['pk']}", html=html)
+    text = content(foreign)
+    assert_no_marker(actor, text, f"GET {url}?{parameter}=<B's id>")
+    assert foreign.status_code == missing.status_code, (
+        f"GET {url}?{parameter}=<B's id> {explain(foreign, text)}; with a missing id it "
+        f"{explain(missing, content(missing))}")
