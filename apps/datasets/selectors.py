@@ -3,7 +3,16 @@
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
-from .models import Dataset, DatasetGroupObjectPermission, DatasetUserObjectPermission, DatasetVersion, Record
+from apps.core.errors import Conflict
+
+from .models import (
+    Dataset,
+    DatasetGroupObjectPermission,
+    DatasetUserObjectPermission,
+    DatasetVersion,
+    Record,
+    VersionStatus,
+)
 from .permissions import allowed_filter, user_may
 
 
@@ -12,6 +21,12 @@ def datasets_visible(*, user, tenant, trash: bool = False):
     manager = Dataset.all_objects if trash else Dataset.objects
     queryset = manager.filter(tenant=tenant).filter(allowed_filter(user=user, action="view"))
     return queryset.trash() if trash else queryset
+
+
+def datasets_allowed(*, user, tenant, action: str = "view"):
+    """Live datasets of `tenant` on which the user holds `action`: the subquery that scopes every row
+    inheriting a dataset's permissions (versions, records, jobs, exports, pushes) and every dataset choice."""
+    return Dataset.objects.filter(tenant=tenant).filter(allowed_filter(user=user, action=action))
 
 
 def dataset_for_action(*, user, tenant, pk, action: str = "view", trash: bool = False) -> Dataset:
@@ -38,6 +53,9 @@ def version_of(*, dataset, number, trash: bool = False) -> DatasetVersion:
 
 
 def records_of(*, version, table: str, trash: bool = False):
+    if version.status == VersionStatus.CANCELLED:
+        # Its rows were partial when it stopped, and are purged; reading them would serve a half version.
+        raise Conflict(f"Version {version.number} was cancelled; it has no records to read.")
     manager = Record.all_objects if trash else Record.objects
     queryset = manager.filter(version=version, table_name=table)
     return queryset.trash() if trash else queryset

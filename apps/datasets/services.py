@@ -1,11 +1,13 @@
 """Every write to datasets, their permissions, versions and records."""
 
+import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -23,11 +25,12 @@ from .models import (
     VersionStatus,
 )
 from .permissions import ROLE_DEFAULT_ACTIONS, dataset_permission_objects
-from .persistence import records_write_chunk
+from .persistence import records_optimize, records_purge, records_write_chunk
 from .specs import parse_or_400, resolve_spec_input
 
 User = get_user_model()
 DEFAULT_CHUNK_SIZE = 50_000
+logger = logging.getLogger(__name__)
 
 
 def _snapshot(dataset: Dataset) -> dict:
@@ -267,7 +270,42 @@ def version_mark(*, version: DatasetVersion, status: str, engine_plan=None) -> D
         version.manifest = {**engine_plan.manifest(), "dataset": version.dataset_id, "version": version.number}
         fields.append("manifest")
     version.save(update_fields=fields)
+    # After the commit, outside the locks of the transaction that made the change: indexing a loaded
+    # version takes seconds per million rows, and dropping a partition waits for a lock on the records table.
+    # A failure is logged and left for the scheduled purge (`version_records_maintain`), never raised into
+    # the chunk or request that committed.
+    if status == VersionStatus.READY:
+        transaction.on_commit(partial(_version_records_optimize, version.pk), robust=True)
+    elif status == VersionStatus.CANCELLED:
+        # A cancelled version's rows are partial and never served: they go at once.
+        transaction.on_commit(partial(records_purge, version_id=version.pk), robust=True)
     return version
+
+
+def _version_records_optimize(version_id: int) -> None:
+    seconds = records_optimize(version_id=version_id)
+    logger.info("records of version %s indexed and analysed in %.2f s", version_id, seconds)
+
+
+def version_records_maintain() -> dict[str, int]:
+    """PostgreSQL: finish what the after-commit steps of `version_mark` left undone (a lock timeout, a
+    worker that stopped): drop the partitions of cancelled or deleted versions, index and analyse ready ones
+    that lack their index. Idempotent; run by the scheduled purge."""
+    from .partitions import partition_versions
+
+    if connection.vendor != "postgresql":
+        return {"dropped": 0, "indexed": 0}
+    partitions = partition_versions()
+    live = dict(DatasetVersion.all_objects.filter(pk__in=list(partitions)).values_list("pk", "status"))
+    dropped = indexed = 0
+    for version_id, has_index in partitions.items():
+        status = live.get(version_id)
+        if status is None or status == VersionStatus.CANCELLED:
+            dropped += records_purge(version_id=version_id)
+        elif status == VersionStatus.READY and not has_index:
+            _version_records_optimize(version_id)
+            indexed += 1
+    return {"dropped": dropped, "indexed": indexed}
 
 
 def version_generate(*, version: DatasetVersion, actor=None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> DatasetVersion:
@@ -324,6 +362,13 @@ def trash_purge(*, now: datetime | None = None, retention_days: int | None = Non
     days = settings.SYNTHHUB_TRASH_RETENTION_DAYS if retention_days is None else retention_days
     cutoff = (now or timezone.now()) - timedelta(days=days)
     purged = {"datasets": 0, "versions": 0, "records": 0}
+    # The records of the versions about to go are dropped first, each version's at once and in a short
+    # transaction of its own (on PostgreSQL a partition; see partitions.py), so the deletes below find none
+    # left to delete row by row. If one is not dropped (a lock timeout), the cascade below deletes its rows.
+    doomed = DatasetVersion.all_objects.filter(
+        Q(deleted_at__lt=cutoff) | Q(dataset__in=Dataset.all_objects.filter(deleted_at__lt=cutoff)))
+    for version_id in doomed.values_list("pk", flat=True):
+        records_purge(version_id=version_id)
     with transaction.atomic():
         records = Record.all_objects.filter(deleted_at__lt=cutoff)
         for tenant_id, count in _count_by_tenant(records, "version__tenant_id").items():
@@ -338,6 +383,7 @@ def trash_purge(*, now: datetime | None = None, retention_days: int | None = Non
         for dataset in datasets:
             audit_record(action="trash.purge", tenant=dataset.tenant_id, target=dataset)
         purged["datasets"] = datasets.delete()[1].get("datasets.Dataset", 0) if datasets.exists() else 0
+    version_records_maintain()
     return purged
 
 

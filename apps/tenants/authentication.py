@@ -1,19 +1,61 @@
-"""Token authentication (hashed, expiring tokens from django-rest-knox) that audits failed attempts."""
+"""Token authentication (hashed, expiring tokens from django-rest-knox), limited and audited per client IP.
+
+A failed token attempt counts against the caller's IP (apps.core.throttling.FailedTokenLimiter); past the limit,
+token requests from that IP get 429 before the token is looked at. The audit trail gets one event at the first
+failure of a window and one at the failure that reaches the limit, with counts, not one row per attempt.
+"""
 
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
 from apps.audit.services import audit_record
+from apps.core.throttling import FailedTokenLimiter
+
+
+def _raw_authorization(request) -> bytes | None:
+    """The header as bytes; None when it cannot be (characters beyond Latin-1 never form a token)."""
+    header = request.META.get("HTTP_AUTHORIZATION", b"")
+    if isinstance(header, bytes):
+        return header
+    try:
+        return header.encode("iso-8859-1")
+    except UnicodeEncodeError:
+        return None
 
 
 class AuditedTokenAuthentication(TokenAuthentication):
     def authenticate(self, request):
+        raw = _raw_authorization(request)
+        parts = raw.split() if raw is not None else request.META.get("HTTP_AUTHORIZATION", "").encode().split()
+        prefix = self.authenticate_header(request).encode().lower()
+        if not parts or parts[0].lower() != prefix:
+            return None  # not a token: another scheme (or none) answers
+        limiter = FailedTokenLimiter(request)
+        if limiter.blocked():
+            limiter.count()
+            raise exceptions.Throttled(wait=limiter.seconds_left,
+                                       detail="Too many failed token attempts from this address.")
         try:
+            if raw is None or not raw.isascii():
+                # Tokens are ASCII; anything else is a bad token, not a server error.
+                raise exceptions.AuthenticationFailed("Invalid token header: a token is ASCII text.")
             return super().authenticate(request)
         except exceptions.AuthenticationFailed as exc:
-            header = request.META.get("HTTP_AUTHORIZATION", "")
-            # Only the key prefix is recorded: enough to tell tokens apart, useless to an attacker.
-            key = header.split(" ", 1)[1][:8] if " " in header else ""
-            audit_record(action="auth.token_failed", actor_label="anonymous", target_type="tenants.apitoken",
-                         target_id=key, target_label=str(exc.detail)[:255])
+            self._record_failure(limiter, parts, str(exc.detail))
             raise
+
+    @staticmethod
+    def _record_failure(limiter: FailedTokenLimiter, parts: list[bytes], reason: str) -> None:
+        attempts = limiter.count()
+        # Only the key prefix is recorded: enough to tell tokens apart, useless to an attacker.
+        key = parts[1][:8].decode("ascii", "replace") if len(parts) > 1 else ""
+        window = {"window_seconds": limiter.window_seconds}
+        if attempts == 1:
+            audit_record(action="auth.token_failed", actor_label="anonymous", target_type="tenants.apitoken",
+                         target_id=key, target_label=reason[:255],
+                         after={**window, "failures": 1,
+                                "previous_window_attempts": limiter.attempts(limiter.window - 1)})
+        elif attempts == limiter.limit:
+            audit_record(action="auth.token_failed_burst", actor_label="anonymous",
+                         target_type="tenants.apitoken", target_id=key, target_label=reason[:255],
+                         after={**window, "failures": attempts, "blocked_for_seconds": limiter.seconds_left})

@@ -245,3 +245,10 @@ SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
 
 # When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`.
 SYNTHHUB_METRICS_TOKEN = os.environ.get("SYNTHHUB_METRICS_TOKEN", "")
+
+# Records at scale (PostgreSQL: one partition of the records table per version). Dropping a version's
+# partition needs a brief exclusive lock on the records table: it waits at most this long for readers and
+# writers, then leaves the partition for the scheduled purge to drop.
+SYNTHHUB_RECORDS_PARTITION_LOCK_TIMEOUT_MS = env_int("SYNTHHUB_RECORDS_PARTITION_LOCK_TIMEOUT_MS", 2000)
+# Memory for building a loaded version's GIN index on `data` (maintenance_work_mem of that one statement).
+SYNTHHUB_RECORDS_INDEX_MEMORY_MB = env_int("SYNTHHUB_RECORDS_INDEX_MEMORY_MB", 256)

@@ -1,11 +1,10 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins
 
+from apps.core.api.filters import ScopedFilterBackend
 from apps.core.api.viewsets import TenantScopedGenericViewSet
 from apps.core.permissions import IsTenantAdmin
 
 from ..models import AuditEvent
-from ..selectors import audit_events_for_tenant
 from .filters import AuditEventFilter
 from .serializers import AuditEventSerializer
 
@@ -15,9 +14,8 @@ class AuditEventViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixin
 
     serializer_class = AuditEventSerializer
     permission_classes = [IsTenantAdmin]
-    queryset = AuditEvent.objects.none()
-    filter_backends = [DjangoFilterBackend]
+    queryset = AuditEvent.objects.select_related("actor")
+    tenant_field = "tenant"
+    dataset_path = None  # the tenant's whole trail, for its admins and owners
+    filter_backends = [ScopedFilterBackend]
     filterset_class = AuditEventFilter
-
-    def get_tenant_queryset(self):
-        return audit_events_for_tenant(tenant=self.tenant)

@@ -5,10 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.core.api.viewsets import TenantScopedGenericViewSet, TenantScopedMixin
+from apps.core.api.viewsets import TenantScopedAPIView, TenantScopedGenericViewSet
 from apps.core.errors import ServiceValidationError
+from apps.core.pagination import SafeCursorMixin
 from apps.core.permissions import IsTenantAdmin, IsTenantEditor, IsTenantViewer
 from apps.generation.engine import generate_chunk, parse_spec, plan, validate_spec
 from apps.generation.engine.builtin_templates import UnknownTemplate, list_templates, template_source
@@ -36,20 +36,15 @@ TABLE_PARAMETER = OpenApiParameter("table", str, OpenApiParameter.QUERY, require
                                    description="The table whose records to read.")
 
 
-class DatasetScopedMixin:
-    """For routes under a dataset: the dataset is found once per request, with the permission asked."""
-
-    def dataset_for(self, action_name: str = "view", *, pk=None, trash: bool = False) -> Dataset:
-        return selectors.dataset_for_action(user=self.request.user, tenant=self.tenant,
-                                            pk=pk if pk is not None else self.kwargs["dataset_pk"],
-                                            action=action_name, trash=trash)
-
-
-class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+class DatasetViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Datasets of the tenant that the caller may view."""
 
     serializer_class = DatasetSerializer
-    queryset = Dataset.objects.none()
+    queryset = Dataset.all_objects.all()
+    tenant_field = "tenant"
+    dataset_path = ""
+    object_permission = {"partial_update": "change", "destroy": "delete", "restore": "delete"}
+    trash_actions = frozenset({"restore"})
     filterset_fields = ["template_name"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "id"]
@@ -62,8 +57,8 @@ class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.List
             return [IsTenantAdmin()]
         return [IsTenantViewer()]
 
-    def get_tenant_queryset(self):
-        return selectors.datasets_visible(user=self.request.user, tenant=self.tenant).select_related("created_by")
+    def narrow(self, queryset):
+        return queryset.select_related("created_by")
 
     @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
     def create(self, request, *args, **kwargs):
@@ -73,32 +68,32 @@ class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.List
         return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(DatasetSerializer(self.dataset_for("view", pk=kwargs["pk"])).data)
+        return Response(DatasetSerializer(self.get_object()).data)
 
     @extend_schema(request=DatasetUpdateSerializer, responses={200: DatasetSerializer})
     def partial_update(self, request, *args, **kwargs):
-        dataset = self.dataset_for("change", pk=kwargs["pk"])
+        dataset = self.get_object()
         payload = DatasetUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         dataset = services.dataset_update(dataset=dataset, actor=request.user, **payload.validated_data)
         return Response(DatasetSerializer(dataset).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.dataset_delete(dataset=self.dataset_for("delete", pk=kwargs["pk"]), actor=request.user)
+        services.dataset_delete(dataset=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: DatasetSerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
         """Bring a dataset back from the trash (the same as `trash/datasets/{id}/restore/`)."""
-        dataset = self.dataset_for("delete", pk=kwargs["pk"], trash=True)
+        dataset = self.get_object()
         return Response(DatasetSerializer(services.dataset_restore(dataset=dataset, actor=request.user)).data)
 
     @extend_schema(methods=["GET"], responses=DatasetPermissionsSerializer)
     @extend_schema(methods=["PUT"], request=DatasetPermissionsSerializer, responses=DatasetPermissionsSerializer)
     @action(detail=True, methods=["get", "put"])
     def permissions(self, request, *args, **kwargs):
-        dataset = self.dataset_for("view", pk=kwargs["pk"])
+        dataset = self.get_object()
         if request.method == "GET":
             return Response(services.dataset_permissions_describe(dataset=dataset))
         payload = DatasetPermissionsSerializer(data=request.data)
@@ -107,72 +102,77 @@ class DatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.List
         return Response(result)
 
 
-class TrashDatasetViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+class TrashDatasetViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Datasets in the trash (restorable until the purge)."""
 
     serializer_class = DatasetSerializer
-    queryset = Dataset.objects.none()
+    queryset = Dataset.all_objects.all()
+    tenant_field = "tenant"
+    dataset_path = ""
+    trash = True
+    object_permission = {"restore": "delete"}
     ordering = "-id"
     filter_backends = []
-
-    def get_tenant_queryset(self):
-        return selectors.datasets_visible(user=self.request.user, tenant=self.tenant, trash=True)
 
     @extend_schema(request=None, responses={200: DatasetSerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
-        dataset = self.dataset_for("delete", pk=kwargs["pk"], trash=True)
+        dataset = self.get_object()
         return Response(DatasetSerializer(services.dataset_restore(dataset=dataset, actor=request.user)).data)
 
 
-class VersionViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+class VersionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Generated versions of a dataset, newest first."""
 
     serializer_class = VersionSerializer
-    queryset = DatasetVersion.objects.none()
+    queryset = DatasetVersion.all_objects.all()
+    tenant_field = "tenant"
+    dataset_path = "dataset"
+    parent_dataset_kwarg = "dataset_pk"
+    object_permission = {"destroy": "delete", "restore": "delete"}
+    trash_actions = frozenset({"restore"})
     lookup_field = "number"
     ordering = "-number"
     filter_backends = []
 
-    def get_tenant_queryset(self):
-        return selectors.versions_of(dataset=self.dataset_for("view"))
-
     def retrieve(self, request, *args, **kwargs):
-        version = selectors.version_of(dataset=self.dataset_for("view"), number=kwargs["number"])
-        return Response(VersionSerializer(version).data)
+        return Response(VersionSerializer(self.get_object()).data)
 
     def destroy(self, request, *args, **kwargs):
-        version = selectors.version_of(dataset=self.dataset_for("delete"), number=kwargs["number"])
-        services.version_delete(version=version, actor=request.user)
+        services.version_delete(version=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: VersionSerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
-        version = selectors.version_of(dataset=self.dataset_for("delete"), number=kwargs["number"], trash=True)
+        version = self.get_object()
         return Response(VersionSerializer(services.version_restore(version=version, actor=request.user)).data)
 
 
-class RecordPagination(CursorPagination):
+class RecordPagination(SafeCursorMixin, CursorPagination):
     ordering = "row_index"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
 
 
-class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+class RecordViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Records of one table of a version, in row order; filter on fields of `data`."""
 
     serializer_class = RecordSerializer
-    queryset = Record.objects.none()
+    queryset = Record.all_objects.all()
+    tenant_field = "version__tenant"
+    dataset_path = "version__dataset"
+    parent_dataset_kwarg = "dataset_pk"
+    object_permission = {"destroy": "change", "restore": "change"}
+    trash_actions = frozenset({"restore"})
     lookup_field = "row_index"
     lookup_value_regex = r"[0-9]+"
     pagination_class = RecordPagination
     filter_backends = []
 
-    def _version(self, action_name: str = "view"):
-        self._current_version = selectors.version_of(dataset=self.dataset_for(action_name),
-                                                     number=self.kwargs["number"])
+    def _version(self):
+        self._current_version = selectors.version_of(dataset=self.parent_dataset, number=self.kwargs["number"])
         return self._current_version
 
     def _table(self, version) -> str:
@@ -191,11 +191,13 @@ class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListM
             context["columns"] = list(version.spec_snapshot.get("tables", {}).get(table, {}).get("columns", {}))
         return context
 
-    def get_tenant_queryset(self):
+    def narrow(self, queryset):
+        # The selector carries the reading rules of a version's records; the base still ANDs the scope on.
         version = self._version()
-        return selectors.records_of(version=version, table=self._table(version)).filter(
-            **data_lookups(self.request.query_params)
-        )
+        queryset = selectors.records_of(version=version, table=self._table(version), trash=self._in_trash())
+        if self.action == "list":
+            queryset = queryset.filter(**data_lookups(self.request.query_params))
+        return queryset
 
     @extend_schema(parameters=[TABLE_PARAMETER, DATA_FILTER_PARAMETER])
     def list(self, request, *args, **kwargs):
@@ -203,33 +205,25 @@ class RecordViewSet(DatasetScopedMixin, TenantScopedGenericViewSet, mixins.ListM
 
     @extend_schema(parameters=[TABLE_PARAMETER])
     def retrieve(self, request, *args, **kwargs):
-        version = self._version()
-        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"])
+        record = self.get_object()
         return Response(RecordSerializer(record, context=self.get_serializer_context()).data)
 
     @extend_schema(parameters=[TABLE_PARAMETER])
     def destroy(self, request, *args, **kwargs):
-        version = self._version("change")
-        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"])
-        services.record_delete(record=record, actor=request.user)
+        services.record_delete(record=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(parameters=[TABLE_PARAMETER], request=None, responses={200: RecordSerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
-        version = self._version("change")
-        record = selectors.record_at(version=version, table=self._table(version), row_index=kwargs["row_index"],
-                                     trash=True)
+        record = self.get_object()
         return Response(RecordSerializer(services.record_restore(record=record, actor=request.user)).data)
 
 
-class PreviewView(TenantScopedMixin, APIView):
+class PreviewView(TenantScopedAPIView):
     """A spec in, the first rows of every table out; nothing is stored."""
 
     permission_classes = [IsTenantViewer]
-
-    def get_tenant_queryset(self):
-        return Dataset.objects.none()
 
     @extend_schema(request=PreviewInputSerializer, responses=PreviewSerializer)
     def post(self, request, *args, **kwargs):
@@ -248,13 +242,10 @@ class PreviewView(TenantScopedMixin, APIView):
                          "tables": tables})
 
 
-class SpecValidateView(TenantScopedMixin, APIView):
+class SpecValidateView(TenantScopedAPIView):
     """A spec in, every problem out (path and reason); 200 whether or not it is valid."""
 
     permission_classes = [IsTenantViewer]
-
-    def get_tenant_queryset(self):
-        return Dataset.objects.none()
 
     @extend_schema(request=SpecInputSerializer, responses=ValidationResultSerializer)
     def post(self, request, *args, **kwargs):

@@ -9,7 +9,7 @@ from apps.core.api.viewsets import TenantScopedGenericViewSet
 from apps.core.errors import ServiceValidationError
 from apps.core.permissions import IsTenantAdmin, IsTenantViewer
 
-from .. import selectors, services
+from .. import services
 from ..models import Export, Push, TargetConnection
 from .serializers import (
     ExportCreateSerializer,
@@ -29,18 +29,15 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
     """Exports of versions of the datasets the caller may view; files are made by a queued task."""
 
     serializer_class = ExportSerializer
-    queryset = Export.objects.none()
+    queryset = Export.all_objects.select_related("dataset", "version", "requested_by")
+    tenant_field = "tenant"
+    dataset_path = "dataset"
+    object_permission = {"destroy": "export", "restore": "export"}
+    trash_actions = frozenset({"restore"})
     permission_classes = [IsTenantViewer]  # the dataset's object permissions decide the rest
     filterset_fields = ["status", "format", "dataset"]
     ordering_fields = ["id", "created_at"]
     ordering = "-id"
-
-    def get_tenant_queryset(self):
-        return selectors.exports_visible(user=self.request.user, tenant=self.tenant)
-
-    def _export(self, action_name: str = "view", trash: bool = False) -> Export:
-        return selectors.export_for_action(user=self.request.user, tenant=self.tenant, pk=self.kwargs["pk"],
-                                           action=action_name, trash=trash)
 
     @extend_schema(request=ExportCreateSerializer, responses={202: ExportSerializer})
     def create(self, request, *args, **kwargs):
@@ -53,10 +50,10 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
         return Response(self.get_serializer(export).data, status=status.HTTP_202_ACCEPTED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self._export()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.export_delete(export=self._export("export"), actor=request.user)
+        services.export_delete(export=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(
@@ -64,14 +61,14 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
         410: OpenApiResponse(description="The export expired and its file was removed.")})
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
-        handle, filename, content_type = services.export_download(export=self._export(), actor=request.user)
+        handle, filename, content_type = services.export_download(export=self.get_object(), actor=request.user)
         # Django builds Content-Disposition, quoting or RFC 5987-encoding whatever the dataset is called.
         return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
     @extend_schema(request=None, responses={200: ExportSerializer})
     @action(detail=True, methods=["post"])
     def restore(self, request, *args, **kwargs):
-        export = services.export_restore(export=self._export("export", trash=True), actor=request.user)
+        export = services.export_restore(export=self.get_object(), actor=request.user)
         return Response(self.get_serializer(export).data)
 
 
@@ -79,28 +76,24 @@ class TrashExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mix
     """Exports in the trash (restore with POST .../exports/{id}/restore/ until they are purged)."""
 
     serializer_class = ExportSerializer
-    queryset = Export.objects.none()
+    queryset = Export.all_objects.select_related("dataset", "version", "requested_by")
+    tenant_field = "tenant"
+    dataset_path = "dataset"
+    trash = True
     ordering = "-id"
     filter_backends = []
-
-    def get_tenant_queryset(self):
-        return selectors.exports_visible(user=self.request.user, tenant=self.tenant, trash=True)
 
 
 class TargetConnectionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """PostgreSQL databases the tenant pushes versions into (admins and owners). Passwords are write-only."""
 
     serializer_class = TargetConnectionSerializer
-    queryset = TargetConnection.objects.none()
+    queryset = TargetConnection.objects.select_related("created_by")
+    tenant_field = "tenant"
+    dataset_path = None  # targets belong to the tenant, not to a dataset
     permission_classes = [IsTenantAdmin]
     pagination_class = None
     filter_backends = []
-
-    def get_tenant_queryset(self):
-        return selectors.targets_of(tenant=self.tenant)
-
-    def _target(self) -> TargetConnection:
-        return selectors.target_of(tenant=self.tenant, pk=self.kwargs["pk"])
 
     @extend_schema(responses={201: TargetConnectionSerializer})
     def create(self, request, *args, **kwargs):
@@ -110,10 +103,10 @@ class TargetConnectionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin)
         return Response(self.get_serializer(target).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self._target()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     def partial_update(self, request, *args, **kwargs):
-        target = self._target()
+        target = self.get_object()
         payload = self.get_serializer(target, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         changes = dict(payload.validated_data)
@@ -124,13 +117,13 @@ class TargetConnectionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin)
         return Response(self.get_serializer(target).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.target_delete(target=self._target(), actor=request.user)
+        services.target_delete(target=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PushCreateSerializer, responses={202: PushSerializer})
     @action(detail=True, methods=["post"])
     def push(self, request, *args, **kwargs):
-        target = self._target()
+        target = self.get_object()
         payload = PushCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -143,15 +136,13 @@ class PushViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Pushes into target databases (admins and owners), newest first: poll one for its status."""
 
     serializer_class = PushSerializer
-    queryset = Push.objects.none()
+    queryset = Push.objects.select_related("target", "dataset", "version", "requested_by")
+    tenant_field = "tenant"
+    dataset_path = "dataset"
     permission_classes = [IsTenantAdmin]
     filterset_fields = ["status", "target", "dataset"]
     ordering_fields = ["id", "created_at"]
     ordering = "-id"
 
-    def get_tenant_queryset(self):
-        return selectors.pushes_visible(user=self.request.user, tenant=self.tenant)
-
     def retrieve(self, request, *args, **kwargs):
-        push = selectors.push_of(user=request.user, tenant=self.tenant, pk=kwargs["pk"])
-        return Response(self.get_serializer(push).data)
+        return Response(self.get_serializer(self.get_object()).data)

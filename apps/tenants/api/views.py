@@ -1,14 +1,15 @@
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api.viewsets import TenantScopedGenericViewSet
+from apps.core.api.viewsets import TenantScopedGenericViewSet, UserOwnedGenericViewSet
 from apps.core.permissions import IsTenantAdmin
 
-from .. import selectors, services
-from ..models import Membership
+from .. import services
+from ..models import ApiToken, Membership, Tenant
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
@@ -21,18 +22,17 @@ from .serializers import (
 )
 
 
-class TenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, UserOwnedGenericViewSet):
     """Tenants the caller belongs to, with the caller's role; any signed-in user may start a tenant."""
 
     serializer_class = TenantSerializer
+    queryset = Tenant.objects.filter(is_active=True).order_by("slug")
+    owner_field = "memberships__user"
     permission_classes = [IsAuthenticated]
     lookup_field = "slug"
     lookup_url_kwarg = "tenant"
     ordering = "slug"
     filter_backends = []
-
-    def get_queryset(self):
-        return selectors.tenants_for_user(user=self.request.user).order_by("slug")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -54,12 +54,11 @@ class MembershipViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixin
 
     serializer_class = MembershipSerializer
     permission_classes = [IsTenantAdmin]
-    queryset = Membership.objects.none()
+    queryset = Membership.objects.select_related("user").order_by("id")
+    tenant_field = "tenant"
+    dataset_path = None  # memberships belong to the tenant
     filter_backends = []
     pagination_class = None
-
-    def get_tenant_queryset(self):
-        return selectors.memberships_of_tenant(tenant=self.tenant).order_by("id")
 
     @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
     def create(self, request, *args, **kwargs):
@@ -87,17 +86,19 @@ class MembershipViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixin
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ApiTokenViewSet(mixins.ListModelMixin, UserOwnedGenericViewSet):
     """The caller's own API tokens: list, create (the secret is shown once), revoke."""
 
     serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.all()
+    owner_field = "user"
     permission_classes = [IsAuthenticated]
     lookup_field = "token_key"
     filter_backends = []
     pagination_class = None
 
-    def get_queryset(self):
-        return selectors.tokens_of_user(user=self.request.user)
+    def narrow(self, queryset):
+        return queryset.exclude(expiry__lt=timezone.now())
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
     def create(self, request):
