@@ -150,13 +150,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.core.api.filters.ScopedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.SynthHubAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -252,3 +251,37 @@ SYNTHHUB_METRICS_TOKEN = os.environ.get("SYNTHHUB_METRICS_TOKEN", "")
 SYNTHHUB_RECORDS_PARTITION_LOCK_TIMEOUT_MS = env_int("SYNTHHUB_RECORDS_PARTITION_LOCK_TIMEOUT_MS", 2000)
 # Memory for building a loaded version's GIN index on `data` (maintenance_work_mem of that one statement).
 SYNTHHUB_RECORDS_INDEX_MEMORY_MB = env_int("SYNTHHUB_RECORDS_INDEX_MEMORY_MB", 256)
+
+# Throttling and the cache it counts in (tenancy and throttling). Rates are "<count>/<second|minute|hour|day>";
+# an empty value turns that limit off. `anon` limits unauthenticated requests per client IP, `user` each
+# signed-in user, `auth_failure` failed token attempts per client IP: past it, token requests from that IP get
+# 429 until the window ends. Counters live in the default cache: SYNTHHUB_CACHE_URL (redis://...) shares them
+# between every worker and machine; without it each process counts on its own (local memory).
+SYNTHHUB_CACHE_URL = os.environ.get("SYNTHHUB_CACHE_URL", "").strip()
+if SYNTHHUB_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": SYNTHHUB_CACHE_URL, "KEY_PREFIX": "synthhub"}}
+elif SYNTHHUB_CACHE_URL:
+    raise ImproperlyConfigured("SYNTHHUB_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "synthhub"}}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    value = os.environ.get(name, default).strip()
+    count, _, period = value.partition("/")
+    if value and not (count.isdigit() and period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{name} must look like 60/minute, got {value!r}")
+    return value or None
+
+
+SYNTHHUB_THROTTLE_RATES = {
+    "anon": env_rate("SYNTHHUB_THROTTLE_ANON", "60/minute"),
+    "user": env_rate("SYNTHHUB_THROTTLE_USER", "600/minute"),
+    "auth_failure": env_rate("SYNTHHUB_THROTTLE_AUTH_FAILURES", "10/minute"),
+}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "apps.core.throttling.AnonIPThrottle",
+    "apps.core.throttling.UserThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = SYNTHHUB_THROTTLE_RATES
