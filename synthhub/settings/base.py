@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,6 +157,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.SynthHubAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
+    # JSON only, read through a parser bounded in size and depth (apps.core.parsers).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -285,3 +288,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "apps.core.throttling.UserThrottle",
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = SYNTHHUB_THROTTLE_RATES
+
+# HTTP input limits (API input hardening). A request body over SYNTHHUB_MAX_REQUEST_BYTES is refused with 413
+# before it is parsed; JSON nested deeper than SYNTHHUB_MAX_JSON_DEPTH is refused with 400.
+SYNTHHUB_MAX_REQUEST_BYTES = env_int("SYNTHHUB_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+SYNTHHUB_MAX_JSON_DEPTH = env_int("SYNTHHUB_MAX_JSON_DEPTH", 64)

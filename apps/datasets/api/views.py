@@ -196,7 +196,9 @@ class RecordViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
         version = self._version()
         queryset = selectors.records_of(version=version, table=self._table(version), trash=self._in_trash())
         if self.action == "list":
-            queryset = queryset.filter(**data_lookups(self.request.query_params))
+            table = self.request.query_params.get("table", "")
+            columns = version.spec_snapshot.get("tables", {}).get(table, {}).get("columns", {})
+            queryset = queryset.filter(**data_lookups(self.request.query_params, columns=columns))
         return queryset
 
     @extend_schema(parameters=[TABLE_PARAMETER, DATA_FILTER_PARAMETER])
