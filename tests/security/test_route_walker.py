@@ -27,18 +27,9 @@ MISSING = {"pk": 2_000_000_000, "object_id": 2_000_000_000, "object_pk": 2_000_0
            "user_id": 2_000_000_000, "group_id": 2_000_000_000}
 
 
-# Defects the walker found that are being fixed; strict, so each case fails again (XPASS) once fixed, and its
-# entry is removed then.
-FILTER_FORMS = ("the browsable API's filter forms list every tenant's datasets and targets (choices not scoped "
-                "to the tenant and the caller's permissions)")
-FILTER_ORACLE = "a list filter answers 200 for another tenant's id and 400 for a missing one (an existence oracle)"
-KNOWN_DEFECTS = {
-    **{f"{key}-GET-{actor}-html": FILTER_FORMS for key in ("job-list", "export-list") for actor in MEMBERS},
-    **{f"push-list-GET-{actor}-html": FILTER_FORMS for actor in ("admin", "owner")},
-    **{f"{key}-{parameter}-{kind}": FILTER_ORACLE for key, parameter in (
-        ("job-list", "dataset"), ("export-list", "dataset"), ("push-list", "dataset"), ("push-list", "target"))
-       for kind in ("json", "html")},
-}
+# Defects the walker found that are being fixed, by test id -> reason. Strict: a fixed case fails (XPASS) until
+# its entry is removed.
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def case(*values, id: str):  # noqa: A002 - pytest's own name for it
