@@ -67,7 +67,8 @@ class ExportAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
 
 
 class TargetConnectionForm(forms.ModelForm):
-    """The password is write-only: never rendered back, kept when left empty."""
+    """The password is write-only: never rendered back, kept when left empty. The service's checks (host
+    allow-list, not the platform's database, test-looking names) show as field errors."""
 
     password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False),
                                help_text="Stored encrypted and never shown. Leave empty to keep the stored one.")
@@ -75,7 +76,7 @@ class TargetConnectionForm(forms.ModelForm):
 
     class Meta:
         model = TargetConnection
-        fields = ["tenant", "name", "host", "port", "dbname", "user", "sslmode", "allow_non_test_name"]
+        fields = ["tenant", "name", "host", "port", "dbname", "user", "sslmode"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,19 +84,18 @@ class TargetConnectionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        tenant = data.get("tenant") or getattr(self.instance, "tenant", None)
-        wants = data.get("allow_non_test_name", False)
-        had = self.instance.allow_non_test_name if self.instance.pk else False
-        if wants != had and tenant is not None and not services.is_owner(self.request.user, tenant):
-            self.add_error("allow_non_test_name", "Only an owner of the tenant may change this.")
+        if not self.errors:
+            values = {key: data.get(key) for key in services.TARGET_FIELDS}
+            for path, message in services.target_problems(values):
+                self.add_error(path if path in self.fields else None, message)
         return data
 
 
 @admin.register(TargetConnection)
 class TargetConnectionAdmin(TenantScopedAdmin):
     form = TargetConnectionForm
-    list_display = ["name", "tenant", "host", "port", "dbname", "user", "allow_non_test_name", "password_set"]
-    list_filter = ["tenant", "allow_non_test_name"]
+    list_display = ["name", "tenant", "host", "port", "dbname", "user", "password_set"]
+    list_filter = ["tenant"]
     search_fields = ["name", "host", "dbname"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -22,6 +22,23 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class FailureReason(models.TextChoices):
+    """Why an export or a push failed. Stored instead of the driver's or the library's text, which can name
+    internal hosts, users or values."""
+
+    REFUSED = "refused", "The target refused the connection"
+    AUTH_FAILED = "auth_failed", "The target did not accept the user or password"
+    TIMEOUT = "timeout", "The target did not answer in time"
+    NOT_ALLOWED = "not_allowed", "Not allowed by the platform's rules for targets"
+    DNS_FAILED = "dns_failed", "The target's host name could not be resolved"
+    TLS_FAILED = "tls_failed", "The TLS handshake with the target failed"
+    TARGET_ERROR = "target_error", "The target answered with an error"
+    DATABASE_ERROR = "database_error", "Reading the version's records failed"
+    STORAGE_ERROR = "storage_error", "Writing the file failed"
+    STALLED = "stalled", "Its worker stopped before it finished"
+    INTERNAL_ERROR = "internal_error", "An unexpected error (see the server log)"
+
+
 class Export(TenantOwnedModel, SoftDeleteModel):
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="exports")
     version = models.ForeignKey("datasets.DatasetVersion", on_delete=models.CASCADE, related_name="exports")
@@ -36,7 +53,8 @@ class Export(TenantOwnedModel, SoftDeleteModel):
     size_bytes = models.BigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     row_counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, in the platform's own words.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,11 +85,6 @@ class TargetConnection(TenantOwnedModel):
         ("disable", "disable"), ("allow", "allow"), ("prefer", "prefer"), ("require", "require"),
         ("verify-ca", "verify-ca"), ("verify-full", "verify-full"),
     ])
-    allow_non_test_name = models.BooleanField(
-        default=False,
-        help_text="Only owners may set this: allows pushing into a database whose name does not end in "
-                  "_test, _demo, _dev or _ci.",
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -102,7 +115,8 @@ class Push(TenantOwnedModel):
     tables = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
     row_counts = models.JSONField(default=dict, blank=True, help_text="Rows written (inserted or updated) per table.")
-    error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, in the platform's own words.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

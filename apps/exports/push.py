@@ -1,38 +1,31 @@
 """Pushing a version into a target PostgreSQL database: tables from the DDL, rows with COPY, upserts.
 
-Everything happens in one transaction on the target, so a failed push leaves the target as it was.
-Tables are created when missing (`CREATE TABLE IF NOT EXISTS`, from the postgresql DDL, parents first);
-each table's rows are copied into a temporary table and then inserted with
-`ON CONFLICT (primary key) DO UPDATE`, so pushing the same version again updates rows in place instead of
-duplicating them. A table without a primary key cannot be matched row by row: its rows are replaced.
-Rows removed from the version since an earlier push stay in the target (deleting them could break
-foreign keys of the target's own rows).
+Everything happens in one transaction on the target, so a failed or refused push leaves the target as it
+was. A push writes only into tables SynthHub created: a missing table is created from the postgresql DDL
+(parents first) and marked as SynthHub's (target_tables); a marked table is written into again; a table
+that exists without the mark is refused before anything is written. Each table's rows are copied into a
+temporary table and then inserted with `ON CONFLICT (primary key) DO UPDATE`, so pushing the same version
+again updates rows in place instead of duplicating them. A table without a primary key cannot be matched
+row by row: its rows are replaced. Rows removed from the version since an earlier push stay in the target
+(deleting them could break foreign keys of the target's own rows).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 
 import orjson
 import psycopg
 from psycopg import sql
 
-from .encryption import decrypt_secret
 from .selectors import record_rows
+from .target_tables import TableState, mark_managed, refuse_unmanaged
+from .targets import connect
 from .writers import table_schema
 from .writers.columns import DATE, DATETIME, INTEGER, STRING, TIME, UUID, Column, TableSchema
 from .writers.rows import iter_dicts
 from .writers.sql_writer import create_table
-
-CONNECT_TIMEOUT_SECONDS = 10
-
-
-def connect(target) -> psycopg.Connection:
-    return psycopg.connect(
-        host=target.host, port=target.port, dbname=target.dbname, user=target.user,
-        password=decrypt_secret(target.password_encrypted) or None, sslmode=target.sslmode,
-        connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="synthhub-push",
-    )
 
 
 def push_version(*, target, version, doc: Mapping, tables: list[str]) -> dict[str, int]:
@@ -47,12 +40,27 @@ def push_rows(connection: psycopg.Connection, *, doc: Mapping, tables: list[str]
     counts: dict[str, int] = {}
     referable = set(tables)
     with connection.transaction():
+        states = refuse_unmanaged(connection, tables)
         for table in tables:
-            statement = create_table(table_schema(doc, table), "postgresql", referable=referable)
-            connection.execute(statement.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1))
+            if states[table] is TableState.MISSING:
+                connection.execute(create_table(table_schema(doc, table), "postgresql", referable=referable))
+                mark_managed(connection, table, note="created by a SynthHub push")
         for index, table in enumerate(tables):
-            counts[table] = _upsert(connection, table_schema(doc, table), rows_of(table), f"synthhub_stage_{index}")
+            # Closed here, on success or failure: a platform read left suspended mid-COPY would hold its
+            # connection until garbage collection, and the failure's own write would wait on it for ever.
+            with _closed_after(rows_of(table)) as rows:
+                counts[table] = _upsert(connection, table_schema(doc, table), rows, f"synthhub_stage_{index}")
     return counts
+
+
+@contextmanager
+def _closed_after(rows: Iterable):
+    try:
+        yield rows
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def _upsert(connection: psycopg.Connection, schema: TableSchema, rows: Iterable, stage_name: str) -> int:

@@ -9,29 +9,31 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+import traceback
 from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import connection as platform_connection
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django_q.tasks import async_task
-from rest_framework.exceptions import PermissionDenied
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, Gone, ServiceValidationError
 from apps.datasets.models import VersionStatus
 from apps.datasets.selectors import dataset_for_action, versions_of
 from apps.datasets.specs import parse_or_400
-from apps.tenants.models import Membership, Role
 
 from . import push as push_engine
 from .encryption import encrypt_secret
+from .failures import classify_export, classify_push, failure, log_failure
 from .files import BUNDLE_INNER_FORMATS, download_filename, ordered_tables, output_type, write_export
-from .models import Export, ExportFormat, Push, RunStatus, TargetConnection
+from .models import Export, ExportFormat, FailureReason, Push, RunStatus, TargetConnection
+from .targets import TargetNotAllowed, check_target
 from .writers import DIALECTS
 from .writers.streams import ForwardingWriter
 
@@ -123,7 +125,7 @@ def version_doc(version) -> dict:
 def _export_summary(export: Export) -> dict:
     return {"status": export.status, "format": export.format, "tables": export.tables, "options": export.options,
             "version": export.version.number, "size_bytes": export.size_bytes, "sha256": export.sha256,
-            "row_counts": export.row_counts, "error": export.error}
+            "row_counts": export.row_counts, "error_code": export.error_code, "error": export.error}
 
 
 @transaction.atomic
@@ -167,13 +169,37 @@ def _claim(model, pk: int):
     return row
 
 
+def _release_after(exc: BaseException) -> None:
+    """Let go of what a failure mid-stream left open on the platform connection.
+
+    A reader of records stopped by an error keeps its COPY open (and psycopg's connection lock held) for as
+    long as something refers to it, and the exception's traceback does; the failure's own write on that
+    connection would wait on it for ever. Clearing the finished frames closes the readers (their COPY is
+    cancelled); a connection still busy after that is closed, and the next query opens a fresh one.
+    """
+    traceback.clear_frames(exc.__traceback__)
+    raw = platform_connection.connection
+    if platform_connection.vendor != "postgresql" or raw is None:
+        return
+    from psycopg.pq import TransactionStatus
+
+    if raw.closed or raw.info.transaction_status in (TransactionStatus.ACTIVE, TransactionStatus.UNKNOWN):
+        platform_connection.close()
+
+
 def export_run(*, export_id: int) -> str:
-    """Write the export's file through the default storage; returns what happened (for the queue's log)."""
+    """Write the export's file through the default storage; returns what happened (for the queue's log).
+
+    A failure anywhere marks the export failed with a reason category, removes what was written and
+    releases the platform connection; it never leaves the export `running`.
+    """
     export = _claim(Export, export_id)
     if export is None:
         return "skipped"
     version = export.version
     stored_name = ""
+    # Storage names never carry user input; the random part keeps them unguessable.
+    name = ""
     try:
         extension, _ = output_type(export.format, export.tables)
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, prefix="synthhub-export-") as staging:
@@ -183,32 +209,44 @@ def export_run(*, export_id: int) -> str:
                                       options=export.options)
             sink.flush()
             staging.seek(0)
-            # Storage names never carry user input; the random part keeps them unguessable.
             name = f"exports/{export.tenant_id}/{export.pk}-{secrets.token_hex(8)}.{extension}"
             stored_name = default_storage.save(name, File(staging, name=name))
         now = timezone.now()
         with transaction.atomic():
             export.file.name = stored_name
             export.size_bytes, export.sha256, export.row_counts = sink.bytes_written, sink.sha256, row_counts
-            export.status, export.finished_at, export.error = RunStatus.SUCCEEDED, now, ""
+            export.status, export.finished_at, export.error, export.error_code = RunStatus.SUCCEEDED, now, "", ""
             export.expires_at = now + timedelta(hours=settings.SYNTHHUB_EXPORT_TTL_HOURS)
             export.save()
             audit_record(action="export.succeed", actor=export.requested_by, tenant=export.tenant_id,
                          target=export, after=_export_summary(export))
         return "succeeded"
     except Exception as exc:
-        logger.exception("export %s failed", export.pk)
-        if stored_name:
-            default_storage.delete(stored_name)
-        _export_failed(export, f"{type(exc).__name__}: {exc}")
+        code, message = classify_export(exc)
+        log_failure(logger, what="export", pk=export.pk, code=code, exc=exc)
+        _release_after(exc)
+        _remove_partial_file(stored_name or name)
+        _export_failed(export, code, message)
         return "failed"
 
 
-def _export_failed(export: Export, error: str) -> None:
+def _remove_partial_file(name: str) -> None:
+    """A file saved, or half-saved when storage failed, before the export failed."""
+    if not name:
+        return
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except OSError:
+        logger.warning("could not remove the partial export file %s", name)
+
+
+def _export_failed(export: Export, code: str, message: str) -> None:
     with transaction.atomic():
         export.file.name = ""
-        export.status, export.error, export.finished_at = RunStatus.FAILED, error[:2000], timezone.now()
-        export.save(update_fields=["file", "status", "error", "finished_at", "updated_at"])
+        export.status, export.error_code, export.error = RunStatus.FAILED, code, message[:2000]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["file", "status", "error_code", "error", "finished_at", "updated_at"])
         audit_record(action="export.fail", actor=export.requested_by, tenant=export.tenant_id, target=export,
                      after=_export_summary(export))
 
@@ -320,31 +358,27 @@ def exports_expire(*, now=None, retention_days: int | None = None) -> dict[str, 
     stalled_before = now - timedelta(seconds=2 * int(settings.Q_CLUSTER.get("timeout") or 600))
     for model in (Export, Push):
         for row in model._base_manager.filter(status=RunStatus.RUNNING, started_at__lt=stalled_before):
-            error = "its worker stopped before it finished"
+            code, message = failure(FailureReason.STALLED)
             if model is Export:
-                _export_failed(row, error)
+                _export_failed(row, code, message)
             else:
-                _push_failed(row, error)
+                _push_failed(row, code, message)
             counts["stalled"] += 1
     return counts
 
 
 # ----------------------------------------------------------------------------- target connections
-TARGET_FIELDS = ("name", "host", "port", "dbname", "user", "sslmode", "allow_non_test_name")
+TARGET_FIELDS = ("name", "host", "port", "dbname", "user", "sslmode")
+NON_TEST_NAME_SETTING = "SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES"
 
 
 def _target_snapshot(target: TargetConnection) -> dict:
     return {**{field: getattr(target, field) for field in TARGET_FIELDS}, "password_set": target.has_password}
 
 
-def is_owner(actor, tenant) -> bool:
-    if getattr(actor, "is_superuser", False):
-        return True
-    return Membership.objects.filter(tenant=tenant, user=actor, role=Role.OWNER).exists()
-
-
-def db_name_allowed(target: TargetConnection) -> bool:
-    return target.allow_non_test_name or target.dbname.lower().endswith(TEST_NAME_SUFFIXES)
+def db_name_allowed(dbname: str) -> bool:
+    """Test-looking database names only, unless the operator allows any (an operator setting, not a role)."""
+    return bool(getattr(settings, NON_TEST_NAME_SETTING, False)) or dbname.lower().endswith(TEST_NAME_SUFFIXES)
 
 
 def _parse_dsn(dsn: str) -> tuple[dict, list[tuple[str, str]]]:
@@ -352,14 +386,20 @@ def _parse_dsn(dsn: str) -> tuple[dict, list[tuple[str, str]]]:
 
     try:
         parts = conninfo_to_dict(dsn)
-    except Exception as exc:  # psycopg raises ProgrammingError for a malformed string
-        return {}, [("dsn", f"not a PostgreSQL connection string: {exc}")]
+    except Exception:  # psycopg raises ProgrammingError for a malformed string; its text may echo the input
+        return {}, [("dsn", "not a PostgreSQL connection string")]
     allowed = ("host", "port", "dbname", "user", "password", "sslmode")
     problems = [(f"dsn.{key}", "is not supported here") for key in parts if key not in allowed]
     return {key: value for key, value in parts.items() if key in allowed}, problems
 
 
-def _check_target_fields(values: dict, problems: list) -> None:
+def target_problems(values: dict) -> list[tuple[str, str]]:
+    """Every problem of a target's fields as (path, message); fills in the port as an integer.
+
+    Beyond the shapes: the host must be on the operator's allow-list, the database must not be the
+    platform's own, and its name must look like a test database's unless the operator allows any.
+    """
+    problems: list[tuple[str, str]] = []
     for field in ("name", "host", "dbname", "user"):
         if not str(values.get(field) or "").strip():
             problems.append((field, "required"))
@@ -372,8 +412,18 @@ def _check_target_fields(values: dict, problems: list) -> None:
         problems.append(("port", "must be a port number from 1 to 65535"))
     if values.get("sslmode", "prefer") not in dict(TargetConnection._meta.get_field("sslmode").choices):
         problems.append(("sslmode", "must be one of disable, allow, prefer, require, verify-ca, verify-full"))
-    if len(str(values.get("dbname") or "")) > 63:
+    dbname = str(values.get("dbname") or "")
+    if len(dbname) > 63:
         problems.append(("dbname", "PostgreSQL database names have at most 63 characters"))
+    elif dbname and not db_name_allowed(dbname):
+        problems.append(("dbname", _name_rule_message(dbname)))
+    if problems:
+        return problems
+    try:
+        check_target(host=str(values["host"]).strip(), port=values["port"], dbname=dbname)
+    except TargetNotAllowed as exc:
+        problems.append((exc.path, str(exc)))
+    return problems
 
 
 @transaction.atomic
@@ -391,14 +441,11 @@ def target_create(*, tenant, actor, dsn: str | None = None, password: str | None
         parsed.pop("password", None)
         values.update(parsed)
     values.update({key: value for key, value in fields.items() if key in TARGET_FIELDS and value is not None})
-    _check_target_fields(values, problems)
+    problems.extend(target_problems(values))
     if values.get("name") and TargetConnection.objects.filter(tenant=tenant, name=values["name"]).exists():
         problems.append(("name", f"a target named '{values['name']}' already exists in this tenant"))
     if problems:
         raise ServiceValidationError(problems)
-    if values.get("allow_non_test_name") and not is_owner(actor, tenant):
-        raise PermissionDenied("Only an owner may allow pushes into a database whose name does not end in "
-                               + ", ".join(TEST_NAME_SUFFIXES) + ".")
     target = TargetConnection.objects.create(tenant=tenant, created_by=actor, password_encrypted=encrypt_secret(
         password or ""), **values)
     audit_record(action="target.create", actor=actor, tenant=tenant, target=target, after=_target_snapshot(target))
@@ -411,14 +458,11 @@ def target_update(*, target: TargetConnection, actor, password: str | None = Non
     problems = [(key, "is not a field of a target connection") for key in sorted(set(changes) - set(TARGET_FIELDS))]
     values = {**{field: getattr(target, field) for field in TARGET_FIELDS},
               **{key: value for key, value in changes.items() if key in TARGET_FIELDS}}
-    _check_target_fields(values, problems)
+    problems.extend(target_problems(values))
     if TargetConnection.objects.filter(tenant=target.tenant, name=values["name"]).exclude(pk=target.pk).exists():
         problems.append(("name", f"a target named '{values['name']}' already exists in this tenant"))
     if problems:
         raise ServiceValidationError(problems)
-    if values["allow_non_test_name"] != target.allow_non_test_name and not is_owner(actor, target.tenant):
-        raise PermissionDenied("Only an owner may change whether this connection may push into a database whose "
-                               "name does not end in " + ", ".join(TEST_NAME_SUFFIXES) + ".")
     before = _target_snapshot(target)
     for key, value in values.items():
         setattr(target, key, value)
@@ -444,22 +488,23 @@ def target_delete(*, target: TargetConnection, actor) -> None:
 def _push_summary(push: Push) -> dict:
     return {"status": push.status, "target": push.target.name, "database": push.target.dbname,
             "version": push.version.number, "tables": push.tables, "row_counts": push.row_counts,
-            "error": push.error}
+            "error_code": push.error_code, "error": push.error}
 
 
-def _name_rule_message(target: TargetConnection) -> str:
-    return (f"database '{target.dbname}' does not look like a test database (its name must end in "
-            f"{', '.join(TEST_NAME_SUFFIXES)}); an owner can mark this connection as allowed")
+def _name_rule_message(dbname: str) -> str:
+    return (f"database '{dbname}' does not look like a test database (its name must end in "
+            f"{', '.join(TEST_NAME_SUFFIXES)}); the platform's operator decides whether other names are "
+            f"allowed ({NON_TEST_NAME_SETTING})")
 
 
 def version_push(*, target: TargetConnection, actor, dataset_id: int, version_number: int,
                  tables: list | None = None) -> Push:
     """Queue a push of a ready version into the target; a production-looking database is refused (audited)."""
-    if not db_name_allowed(target):
+    if not db_name_allowed(target.dbname):
         with transaction.atomic():
             audit_record(action="push.refuse", actor=actor, tenant=target.tenant, target=target,
                          after={"database": target.dbname, "dataset": dataset_id, "version": version_number})
-        raise ServiceValidationError([("target", _name_rule_message(target))])
+        raise ServiceValidationError([("target", _name_rule_message(target.dbname))])
     with transaction.atomic():
         problems: list[tuple[str, str]] = []
         dataset, version = _dataset_and_version(actor=actor, tenant=target.tenant, dataset_id=dataset_id,
@@ -480,32 +525,39 @@ def version_push(*, target: TargetConnection, actor, dataset_id: int, version_nu
 
 
 def push_run(*, push_id: int) -> str:
-    """Create the tables in the target database and upsert the version's rows, in one target transaction."""
+    """Create the tables in the target database and upsert the version's rows, in one target transaction.
+
+    The target is checked again as it connects (allow-list, resolved addresses, the platform's own
+    database and tables); a refusal or an error marks the push failed with a reason category.
+    """
     push = _claim(Push, push_id)
     if push is None:
         return "skipped"
     target, version = push.target, push.version
     try:
-        if not db_name_allowed(target):
-            raise ValueError(_name_rule_message(target))
+        if not db_name_allowed(target.dbname):
+            raise TargetNotAllowed(_name_rule_message(target.dbname), path="dbname")
         row_counts = push_engine.push_version(target=target, version=version, doc=version_doc(version),
                                               tables=push.tables)
     except Exception as exc:
-        logger.exception("push %s failed", push.pk)
-        _push_failed(push, f"{type(exc).__name__}: {exc}")
+        code, message = classify_push(exc)
+        log_failure(logger, what="push", pk=push.pk, code=code, exc=exc)
+        _release_after(exc)
+        _push_failed(push, code, message)
         return "failed"
     with transaction.atomic():
-        push.status, push.row_counts, push.finished_at, push.error = RunStatus.SUCCEEDED, row_counts, \
-            timezone.now(), ""
-        push.save(update_fields=["status", "row_counts", "finished_at", "error", "updated_at"])
+        push.status, push.row_counts, push.finished_at = RunStatus.SUCCEEDED, row_counts, timezone.now()
+        push.error, push.error_code = "", ""
+        push.save(update_fields=["status", "row_counts", "finished_at", "error", "error_code", "updated_at"])
         audit_record(action="push.succeed", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))
     return "succeeded"
 
 
-def _push_failed(push: Push, error: str) -> None:
+def _push_failed(push: Push, code: str, message: str) -> None:
     with transaction.atomic():
-        push.status, push.error, push.finished_at = RunStatus.FAILED, error[:2000], timezone.now()
-        push.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        push.status, push.error_code, push.error = RunStatus.FAILED, code, message[:2000]
+        push.finished_at = timezone.now()
+        push.save(update_fields=["status", "error_code", "error", "finished_at", "updated_at"])
         audit_record(action="push.fail", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -66,8 +67,21 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def tenant_self_service_allowed(*, user) -> bool:
+    """Whether `user` may create a tenant for themselves (and own it): staff always, anyone else only when
+    the operator turns on SYNTHHUB_TENANT_SELF_SERVICE."""
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
+    return bool(getattr(settings, "SYNTHHUB_TENANT_SELF_SERVICE", False))
+
+
 @transaction.atomic
-def tenant_create(*, name: str, owner, slug: str | None = None, actor=None, **quotas) -> Tenant:
+def tenant_create(*, name: str, owner, slug: str | None = None, actor=None, self_service: bool = False,
+                  **quotas) -> Tenant:
+    """A tenant owned by `owner`. `self_service` marks a user creating one for themselves (the API): that
+    is refused unless tenant_self_service_allowed; operators' paths (commands, admin) do not pass it."""
+    if self_service and not tenant_self_service_allowed(user=actor or owner):
+        raise PermissionDenied("Creating tenants is reserved to the platform's operators here.")
     name = (name or "").strip()
     problems = []
     if not name:

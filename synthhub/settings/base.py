@@ -293,3 +293,12 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = SYNTHHUB_THROTTLE_RATES
 # before it is parsed; JSON nested deeper than SYNTHHUB_MAX_JSON_DEPTH is refused with 400.
 SYNTHHUB_MAX_REQUEST_BYTES = env_int("SYNTHHUB_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 SYNTHHUB_MAX_JSON_DEPTH = env_int("SYNTHHUB_MAX_JSON_DEPTH", 64)
+
+# Target databases and tenant creation (exports and pushes). Targets reach only hosts the operator lists:
+# comma-separated host names and CIDRs; empty allows none. A host name entry trusts what that name
+# resolves to; a CIDR entry pins addresses.
+SYNTHHUB_TARGET_ALLOWED_HOSTS = env_list("SYNTHHUB_TARGET_ALLOWED_HOSTS")
+# Pushes go only into databases whose name ends in _test, _demo, _dev or _ci unless this is on.
+SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = env_bool("SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES", False)
+# Whether any signed-in user may create a tenant through the API (and become its owner); off, only staff.
+SYNTHHUB_TENANT_SELF_SERVICE = env_bool("SYNTHHUB_TENANT_SELF_SERVICE", False)

@@ -11,6 +11,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="synthhub-test-media-")
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("SYNTHHUB_Q_SYNC", "true") == "true"}  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Scratch target databases live on the local PostgreSQL; tests create tenants through the API.
+SYNTHHUB_TARGET_ALLOWED_HOSTS = ["localhost", "127.0.0.0/8", "::1"]
+SYNTHHUB_TENANT_SELF_SERVICE = True
 # Throttling (tenancy and throttling): generous here so the suite is never throttled; the throttling tests set
 # small rates with override_settings (the cache is cleared between tests).
 SYNTHHUB_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute", "auth_failure": "100000/minute"}

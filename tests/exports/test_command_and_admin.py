@@ -63,7 +63,8 @@ def test_admin_lists_exports_and_downloads_through_the_service(rich, tenant_a, r
     assert superuser_client.get(f"/admin/exports/export/{export.pk}/change/").status_code == 200
 
 
-def test_admin_target_password_is_write_only(tenant_a, superuser_client):
+def test_admin_target_password_is_write_only(tenant_a, superuser_client, settings):
+    settings.SYNTHHUB_TARGET_ALLOWED_HOSTS = ["db"]
     tenant, users = tenant_a
     form = {"tenant": tenant.pk, "name": "ci", "host": "db", "port": 5432, "dbname": "shop_ci", "user": "app",
             "sslmode": "prefer", "password": "hunter2"}
@@ -80,3 +81,16 @@ def test_admin_target_password_is_write_only(tenant_a, superuser_client):
     target.refresh_from_db()
     assert target.port == 6543 and target.has_password
     assert AuditEvent.objects.filter(action__in=["target.create", "target.update"]).count() == 2
+
+
+def test_admin_target_form_shows_the_target_rules_as_field_errors(tenant_a, superuser_client, settings):
+    settings.SYNTHHUB_TARGET_ALLOWED_HOSTS = ["127.0.0.0/8"]
+    tenant, users = tenant_a
+    form = {"tenant": tenant.pk, "name": "ci", "host": "10.1.1.1", "port": 5432, "dbname": "shop", "user": "app",
+            "sslmode": "prefer"}
+    response = superuser_client.post("/admin/exports/targetconnection/add/", form)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"dbname"} and not TargetConnection.objects.exists()
+    response = superuser_client.post("/admin/exports/targetconnection/add/", {**form, "dbname": "shop_ci"})
+    assert set(response.context["adminform"].form.errors) == {"host"} and not TargetConnection.objects.exists()

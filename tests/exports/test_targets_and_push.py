@@ -22,7 +22,8 @@ def make_target(tenant, actor, **fields):
     return services.target_create(tenant=tenant, actor=actor, **values)
 
 
-def test_password_is_encrypted_at_rest_and_never_returned(tenant_a, api_client_for):
+def test_password_is_encrypted_at_rest_and_never_returned(tenant_a, api_client_for, settings):
+    settings.SYNTHHUB_TARGET_ALLOWED_HOSTS = ["db.internal"]
     tenant, users = tenant_a
     client = api_client_for(users["admin"])
     response = client.post(f"{BASE}/targets/", {"name": "ci", "dsn": "postgresql://app:s3cret!@db.internal:6543/shop_ci"
@@ -76,15 +77,22 @@ def test_target_routes_need_admins_and_the_tenant(tenant_a, tenant_b, api_client
     assert_error_shape(outsider.get(f"/api/v1/tenants/beta/targets/{target.pk}/"), 404)
 
 
-def test_only_owners_may_allow_a_production_looking_name(tenant_a, api_client_for):
+def test_a_production_looking_name_is_the_operators_call_not_a_tenants(tenant_a, api_client_for, settings):
     tenant, users = tenant_a
-    admin = api_client_for(users["admin"])
-    payload = {"name": "prod", "host": "127.0.0.1", "dbname": "shop", "user": "app", "allow_non_test_name": True}
-    assert_error_shape(admin.post(f"{BASE}/targets/", payload, format="json"), 403)
-    created = api_client_for(users["owner"]).post(f"{BASE}/targets/", payload, format="json")
-    assert created.status_code == 201 and created.json()["allow_non_test_name"] is True
-    assert_error_shape(admin.patch(f"{BASE}/targets/{created.json()['id']}/", {"allow_non_test_name": False},
-                                   format="json"), 403)
+    owner = api_client_for(users["owner"])
+    payload = {"name": "prod", "host": "127.0.0.1", "dbname": "shop", "user": "app"}
+    # The old per-connection switch is refused by name, even for an owner, and nothing is created.
+    error = assert_error_shape(owner.post(f"{BASE}/targets/", {**payload, "allow_non_test_name": True},
+                                          format="json"), 400, paths={"allow_non_test_name"})
+    assert "operator setting" in error["details"][0]["message"]
+    assert_error_shape(owner.post(f"{BASE}/targets/", payload, format="json"), 400, paths={"dbname"})
+    assert not TargetConnection.objects.exists()
+    settings.SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = True
+    created = owner.post(f"{BASE}/targets/", payload, format="json")
+    assert created.status_code == 201, created.content
+    assert "allow_non_test_name" not in created.json()
+    assert_error_shape(owner.patch(f"{BASE}/targets/{created.json()['id']}/", {"allow_non_test_name": True},
+                                   format="json"), 400, paths={"allow_non_test_name"})
 
 
 def test_bad_target_input_answers_400_with_paths(tenant_a, api_client_for):
@@ -114,10 +122,13 @@ def shop(tenant_a, make_dataset, make_version):
     return dataset, make_version(dataset, users["owner"])
 
 
-def test_push_refuses_a_production_looking_database(shop, tenant_a, api_client_for,
+def test_push_refuses_a_production_looking_database(shop, tenant_a, api_client_for, settings,
                                                     django_capture_on_commit_callbacks):
     tenant, users = tenant_a
+    # Saved while the operator allowed such names; the operator has turned that off since.
+    settings.SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = True
     target = make_target(tenant, users["owner"], dbname="shop_production")
+    settings.SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = False
     client = api_client_for(users["admin"])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(f"{BASE}/targets/{target.pk}/push/", {"dataset": shop[0].pk, "version": 1},
@@ -170,7 +181,8 @@ def test_a_push_that_cannot_connect_fails_with_its_reason(shop, tenant_a, django
     with django_capture_on_commit_callbacks(execute=True):
         push = services.version_push(target=target, actor=users["owner"], dataset_id=shop[0].pk, version_number=1)
     push.refresh_from_db()
-    assert push.status == "failed" and push.error and push.finished_at
+    assert push.status == "failed" and push.finished_at
+    assert push.error_code == "refused" and push.error == "the target refused the connection"
     assert AuditEvent.objects.filter(action="push.fail").exists()
 
 

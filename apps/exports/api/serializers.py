@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -35,8 +37,8 @@ class ExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Export
         fields = ["id", "dataset", "version", "format", "tables", "options", "status", "filename", "content_type",
-                  "size_bytes", "sha256", "row_counts", "error", "requested_by", "created_at", "started_at",
-                  "finished_at", "expires_at", "expired", "download_url", "deleted_at"]
+                  "size_bytes", "sha256", "row_counts", "error_code", "error", "requested_by", "created_at",
+                  "started_at", "finished_at", "expires_at", "expired", "download_url", "deleted_at"]
         read_only_fields = fields
 
     def get_expired(self, obj) -> bool:
@@ -66,13 +68,21 @@ class TargetConnectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TargetConnection
-        fields = ["id", "name", "host", "port", "dbname", "user", "sslmode", "allow_non_test_name", "password",
+        fields = ["id", "name", "host", "port", "dbname", "user", "sslmode", "password",
                   "dsn", "connection", "has_password", "created_by", "created_at", "updated_at"]
         read_only_fields = ["id", "connection", "has_password", "created_by", "created_at", "updated_at"]
-        extra_kwargs = {field: {"required": False}
-                        for field in ("name", "host", "dbname", "user", "port", "sslmode", "allow_non_test_name")}
+        extra_kwargs = {field: {"required": False} for field in ("name", "host", "dbname", "user", "port", "sslmode")}
         # Uniqueness of the name is checked (with a path) by the service.
         validators = []
+
+    def to_internal_value(self, data):
+        # This was a field once; a client still sending it must learn it no longer does anything here.
+        if isinstance(data, Mapping) and "allow_non_test_name" in data:
+            raise serializers.ValidationError({"allow_non_test_name": [
+                "is not a field of a target connection: whether pushes may go into a database whose name "
+                "does not look like a test database's is an operator setting (SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES)"
+            ]})
+        return super().to_internal_value(data)
 
 
 class PushCreateSerializer(serializers.Serializer):
@@ -91,6 +101,6 @@ class PushSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Push
-        fields = ["id", "target", "target_name", "dataset", "version", "tables", "status", "row_counts", "error",
-                  "requested_by", "created_at", "started_at", "finished_at"]
+        fields = ["id", "target", "target_name", "dataset", "version", "tables", "status", "row_counts", "error_code",
+                  "error", "requested_by", "created_at", "started_at", "finished_at"]
         read_only_fields = fields

@@ -23,7 +23,7 @@ from .serializers import (
 
 
 class TenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, UserOwnedGenericViewSet):
-    """Tenants the caller belongs to, with the caller's role; any signed-in user may start a tenant."""
+    """Tenants the caller belongs to, with the caller's role; who may start one is an operator setting."""
 
     serializer_class = TenantSerializer
     queryset = Tenant.objects.filter(is_active=True).order_by("slug")
@@ -44,7 +44,8 @@ class TenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, UserOwnedG
     def create(self, request):
         payload = TenantCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        tenant = services.tenant_create(owner=request.user, actor=request.user, **payload.validated_data)
+        tenant = services.tenant_create(owner=request.user, actor=request.user, self_service=True,
+                                        **payload.validated_data)
         return Response(TenantSerializer(tenant, context={"roles": {tenant.pk: "owner"}}).data,
                         status=status.HTTP_201_CREATED)
 
