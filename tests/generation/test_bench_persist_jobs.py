@@ -23,7 +23,8 @@ def test_both_are_registered():
 
 def test_persist_benchmark_reports_its_figures_and_cleans_up(on_postgres):
     lines = []
-    figures = persist_bench.run({"rows": 3000, "chunk_size": 1000, "page_requests": 3}, lines.append)
+    figures = persist_bench.run({"rows": 3000, "chunk_size": 1000, "page_requests": 3, "filter_requests": 5,
+                                 "baseline_requests": 2}, lines.append)
     text = "\n".join(lines)
     assert figures["rows"] == 3000 and figures["deep_row"] == 2700
     assert figures["persist_rows_per_second"] > 0 and figures["ceiling_rows_per_second"] > 0
@@ -37,6 +38,12 @@ def test_persist_benchmark_reports_its_figures_and_cleans_up(on_postgres):
     assert re.search(r"peak memory of the persisting process\s+[\d.]+ MB RSS", text)
     for target in ("persist >= 0.6x the raw COPY ceiling", "deep page <= 2x the first page"):
         assert re.search(re.escape(target) + r"\s+[\d.]+x\s+(PASS|MISS)$", text, re.MULTILINE), target
+    assert re.search(r"then GIN index on data \+ ANALYZE of the version\s+[\d.]+ s", text)
+    for label in ("records page at a random cursor", "filter data__email (1 row)",
+                  "filter data__city + data__department", "the same, without the GIN index (baseline)"):
+        assert re.search(re.escape(label) + r"\s+[\d.]+ ms\s+[\d.]+ ms", text), label
+    assert set(figures["filters_ms"]) == {"cursor", "email", "email_baseline", "city", "city_baseline"}
+    assert re.search(r"data filter p95 < 50 ms\s+[\d.]+ ms\s+(PASS|MISS)$", text, re.MULTILINE)
     # Nothing the run made is left behind.
     assert not Tenant.objects.filter(slug__startswith="bench-persist-").exists()
     assert not Dataset.all_objects.filter(name="bench-persons").exists()
