@@ -75,6 +75,14 @@ def records_write_chunk(*, version_id: int, table: str, start: int, stop: int,
     return written
 
 
+def records_prepare(*, version_id: int) -> None:
+    """Make the version's partition now (PostgreSQL), committed on its own: ATTACH PARTITION holds its lock
+    on the records table until the transaction that runs it ends."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            partition_ensure(cursor, version_id)
+
+
 def records_purge(*, version_id: int) -> bool:
     """Remove every record of a version: its partition dropped on PostgreSQL, one DELETE on SQLite.
     False when PostgreSQL's lock timeout struck (the scheduled purge retries)."""

@@ -25,7 +25,7 @@ from .models import (
     VersionStatus,
 )
 from .permissions import ROLE_DEFAULT_ACTIONS, dataset_permission_objects
-from .persistence import records_optimize, records_purge, records_write_chunk
+from .persistence import records_optimize, records_prepare, records_purge, records_write_chunk
 from .specs import parse_or_400, resolve_spec_input
 
 User = get_user_model()
@@ -254,6 +254,10 @@ def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_sca
         raise Conflict("Another version was created at the same moment; try again.") from exc
     audit_record(action="version.create", actor=actor, tenant=tenant, target=version,
                  after={"number": number, "seed": seed, "rows_scale": rows_scale, "rows": total})
+    # Its records' partition, in a short transaction of its own once this one commits (before its chunks are
+    # queued): a first chunk that had to make it would hold a lock on the records table through its whole
+    # write. If this fails, the first chunk makes it.
+    transaction.on_commit(partial(records_prepare, version_id=version.pk), robust=True)
     return version, engine_plan
 
 

@@ -80,6 +80,18 @@ def test_a_version_is_written_into_its_own_partition(on_postgres, tenant_a, owne
 
 
 @pytest.mark.django_db
+def test_a_versions_partition_is_made_once_the_version_is_committed(on_postgres, tenant_a, owner, make_dataset,
+                                                                    django_capture_on_commit_callbacks):
+    # Made in a short transaction of its own, so no chunk holds the records table's DDL lock while it writes.
+    dataset = make_dataset(tenant_a[0], owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        version, _ = services.version_create(dataset=dataset, actor=owner)
+        assert not _relation_exists(partition_name(version.pk))
+    assert _relation_exists(partition_name(version.pk))
+    assert not Record.objects.filter(version=version).exists()
+
+
+@pytest.mark.django_db
 def test_a_ready_version_gets_its_gin_index_and_statistics(on_postgres, tenant_a, owner, make_dataset,
                                                            django_capture_on_commit_callbacks):
     dataset = make_dataset(tenant_a[0], owner)
