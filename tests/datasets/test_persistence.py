@@ -105,7 +105,7 @@ def test_generate_over_quota_is_refused_before_any_work(tenant_a, make_dataset):
 
     tenant, users = tenant_a
     dataset = make_dataset(tenant, users["owner"])
-    tenant.max_rows_per_version = 100
+    tenant.max_rows_per_version = 200  # the spec itself fits (30 customers and up to 90 orders); rows_scale does not
     tenant.save()
     with pytest.raises(ServiceValidationError) as caught:
         services.version_create(dataset=dataset, actor=None, rows_scale=50)

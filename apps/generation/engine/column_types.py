@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import leaves
+from . import faker_providers, leaves, limits
 from .errors import Problem
 from .expressions import ExpressionError, compile_expression
 from .timeparse import TimeValueError, parse_step, resolve_date, resolve_datetime, resolve_time, timezone_for
@@ -28,11 +28,11 @@ MRZ_FIELDS = (
     "issuing_state",
 )
 DEFAULT_ALPHABET = string.ascii_letters + string.digits
-MAX_STRING_LENGTH = 10_000
-MAX_ARRAY_LENGTH = 1_000
-INT_LIMIT = 2**62  # integer parameters stay well inside int64, so sums and steps cannot overflow silently
-MAX_CHOICE_VALUES = 100_000
-MAX_NESTING = 8
+MAX_STRING_LENGTH = limits.MAX_STRING_LENGTH
+MAX_ARRAY_LENGTH = limits.MAX_ARRAY_LENGTH
+INT_LIMIT = limits.INT_LIMIT  # integer parameters stay well inside int64, so sums and steps cannot overflow silently
+MAX_CHOICE_VALUES = limits.MAX_CHOICE_VALUES
+MAX_NESTING = limits.MAX_NESTING
 # Types whose values depend on other columns of the row or on the row's place in the table:
 # they cannot be items of an array or fields of an object.
 ROW_BOUND_TYPES = frozenset({"template", "expression", "lookup", "timeseries", "series_time", "mrz_td3"})
@@ -75,6 +75,8 @@ class Context:
     problems: list[Problem]
     locale: str = "en_US"
     reference_time: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    column_specs: int = 0  # column specs normalised so far (array items and object fields included)
+    pattern_steps: int = limits.MAX_DOCUMENT_PATTERN_STEPS  # what is left of the document's pattern budget
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -95,7 +97,50 @@ def is_int(value: object) -> bool:
 
 
 def is_number(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+    # math.isfinite would raise OverflowError for an int too large for a float; ints are always finite.
+    return type(value) is int or type(value) is float and math.isfinite(value)
+
+
+def literal_problem(value: object) -> str | None:
+    """Why a literal value (choice, constant, condition) cannot be written as a row value, or None.
+
+    Integers must fit in 64 bits and floats in the documented range (columnar arrays and the JSON encoder
+    hold no more); strings are bounded like generated ones; the whole value's JSON text like a value.
+    """
+    stack = [value]
+    chars = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool) or item is None:
+            chars += 5
+        elif type(item) is int:
+            if abs(item) > limits.INT64_MAX:
+                return f"integer {fmt_big(item)} does not fit in 64 bits"
+            chars += 20
+        elif type(item) is float:
+            if not math.isfinite(item) or abs(item) > limits.FLOAT_LIMIT:
+                return f"numbers must be between -{limits.FLOAT_LIMIT:g} and {limits.FLOAT_LIMIT:g}"
+            chars += 25
+        elif isinstance(item, str):
+            if len(item) > limits.MAX_STRING_LENGTH:
+                return f"strings must have at most {limits.MAX_STRING_LENGTH:,} characters"
+            chars += 2 + 6 * len(item) if not item.isprintable() else 2 + len(item) + item.count('"')
+        elif isinstance(item, list):
+            stack.extend(item)
+            chars += 2 + len(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+            chars += 2 + sum(len(str(k)) + 4 for k in item)
+        else:
+            return f"{describe(item)} has no JSON form"
+        if chars > limits.MAX_VALUE_CHARS:
+            return f"the value is longer than {limits.MAX_VALUE_CHARS:,} characters of JSON"
+    return None
+
+
+def fmt_big(value: int) -> str:
+    text = str(value) if value.bit_length() < 200 else f"{str(value)[:12]}... ({len(str(abs(value)))} digits)"
+    return text
 
 
 def fmt(value: object) -> str:
@@ -111,6 +156,9 @@ def read_int(raw: Mapping, key: str, path: str, ctx: Context, default, *, minimu
         return default
     if not is_int(value):
         ctx.add(join(path, key), f"must be an integer, got {describe(value)}")
+        return default
+    if maximum is None and value > limits.INT64_MAX or minimum is None and value < -limits.INT64_MAX:
+        ctx.add(join(path, key), "must fit in a 64-bit integer")
         return default
     if minimum is not None and value < minimum:
         ctx.add(join(path, key), f"must be at least {minimum}, got {value}")
@@ -128,6 +176,9 @@ def read_number(raw: Mapping, key: str, path: str, ctx: Context, default, *, min
         return default
     if not is_number(value):
         ctx.add(join(path, key), f"must be a number, got {describe(value)}")
+        return default
+    if abs(value) > limits.FLOAT_LIMIT:
+        ctx.add(join(path, key), f"must be between -{limits.FLOAT_LIMIT:g} and {limits.FLOAT_LIMIT:g}")
         return default
     if minimum is not None and value < minimum:
         ctx.add(join(path, key), f"must be at least {fmt(minimum)}, got {fmt(value)}")
@@ -215,11 +266,11 @@ def normalise_distribution(raw: object, path: str, ctx: Context, allowed: tuple[
     if name == "exponential":
         scale_default = None if span is None else max(span / 4, 1e-9)
         return {"exponential": {"scale": read_number(params, "scale", ppath, ctx, scale_default,
-                                                     exclusive_minimum=0)}}
+                                                     minimum=limits.MIN_POSITIVE)}}
     if name == "poisson":
         lam_default = None if mid is None else max(mid, 0.0)
         return {"poisson": {"lam": read_number(params, "lam", ppath, ctx, lam_default, minimum=0)}}
-    return {"zipf": {"a": read_number(params, "a", ppath, ctx, 2.0, exclusive_minimum=1)}}
+    return {"zipf": {"a": read_number(params, "a", ppath, ctx, 2.0, minimum=limits.MIN_ZIPF_A)}}
 
 
 # ----------------------------------------------------------------------------- per-type normalisers
@@ -277,10 +328,12 @@ def _choice(raw, path, ctx, nested):
         for i, value in enumerate(values):
             if not (isinstance(value, str | bool) or is_number(value)):
                 ctx.add(join(path, f"values[{i}]"), f"must be a string, number or boolean, got {describe(value)}")
+            elif problem := literal_problem(value):
+                ctx.add(join(path, f"values[{i}]"), problem)
     weights = raw.get("weights")
     if weights is not None:
-        if not isinstance(weights, list) or not all(is_number(w) and w >= 0 for w in weights):
-            ctx.add(join(path, "weights"), "must be a list of non-negative numbers")
+        if not isinstance(weights, list) or not all(is_number(w) and 0 <= w <= limits.FLOAT_LIMIT for w in weights):
+            ctx.add(join(path, "weights"), f"must be a list of non-negative numbers up to {limits.FLOAT_LIMIT:g}")
             weights = None
         elif values and len(weights) != len(values):
             ctx.add(join(path, "weights"), f"has {len(weights)} weights for {len(values)} values")
@@ -300,15 +353,23 @@ def _string(raw, path, ctx, nested):
                 ctx.add(join(path, key), "cannot be combined with pattern")
         pattern = read_str(raw, "pattern", path, ctx, None)
         if pattern is not None:
+            # The cost comes from the parsed pattern before its automaton is built (that is the expensive
+            # part), so an oversized pattern is refused without being expanded.
+            patterns = leaves.patterns()
             try:
-                compiled = leaves.compiled_pattern(pattern)
-            except leaves.patterns().PatternError as exc:
-                ctx.add(join(path, "pattern"), f"invalid pattern: {exc}")
-            else:
+                cost = patterns.pattern_cost(pattern)
                 # The same bound as `length`: a block of rows holds every value at once.
-                if compiled.max_length > MAX_STRING_LENGTH:
-                    ctx.add(join(path, "pattern"), f"matches strings of up to {compiled.max_length:,} characters; "
+                if cost.max_length > MAX_STRING_LENGTH:
+                    ctx.add(join(path, "pattern"), f"matches strings of up to {cost.max_length:,} characters; "
                                                    f"the most a string column allows is {MAX_STRING_LENGTH:,}")
+                elif leaves.cached_pattern(pattern) is None:
+                    if ctx.pattern_steps <= 0:
+                        raise patterns.PatternError("the document's patterns together are too complex to count",
+                                                    pattern, 0)
+                    compiled = leaves.compiled_pattern(pattern, min(limits.MAX_PATTERN_STEPS, ctx.pattern_steps))
+                    ctx.pattern_steps -= compiled.work
+            except patterns.PatternError as exc:
+                ctx.add(join(path, "pattern"), f"invalid pattern: {exc}")
         return {"pattern": pattern, "length": None, "alphabet": None}
     length = raw.get("length", {"min": 8, "max": 16})
     lpath = join(path, "length")
@@ -324,6 +385,9 @@ def _string(raw, path, ctx, nested):
     alphabet = read_str(raw, "alphabet", path, ctx, DEFAULT_ALPHABET, nonempty=False)
     if not alphabet:
         ctx.add(join(path, "alphabet"), "must not be empty")
+        alphabet = DEFAULT_ALPHABET
+    elif len(alphabet) > MAX_STRING_LENGTH:
+        ctx.add(join(path, "alphabet"), f"must have at most {MAX_STRING_LENGTH:,} characters")
         alphabet = DEFAULT_ALPHABET
     return {"pattern": None, "length": {"min": low, "max": high}, "alphabet": "".join(dict.fromkeys(alphabet))}
 
@@ -391,13 +455,21 @@ def _faker(raw, path, ctx, nested):
 
 
 def check_faker_provider(provider: str, args: dict, locale: str, path: str, ctx: Context) -> None:
+    """The provider is allowed, its arguments fit their schema, the locale has it, and one call works.
+
+    The allow-list comes first: nothing the document names is looked up on Faker or called before it
+    has passed, so the one sample below is bounded by the arguments' bounds.
+    """
+    refused = faker_providers.argument_problems(provider, args)
+    for name, problem in refused:
+        ctx.add(join(join(path, "args"), name) if name else join(path, "provider"), problem)
+    if refused:
+        return
     fake = leaves.faker_instance(locale)
-    method = None
-    if not provider.startswith("_") and provider not in leaves.NOT_PROVIDERS:
-        try:
-            method = getattr(fake, provider, None)
-        except Exception:  # Faker raises assorted errors for attributes of other locales
-            method = None
+    try:
+        method = getattr(fake, provider, None)
+    except Exception:  # Faker raises assorted errors for attributes of other locales
+        method = None
     if method is None or not callable(method):
         ctx.add(join(path, "provider"), f"unknown Faker provider {provider!r} for locale {locale}")
         return
@@ -441,7 +513,9 @@ def _template(raw, path, ctx, nested):
     from .templating import TemplateError, parse_template
 
     text = read_str(raw, "template", path, ctx, None, required=True)
-    if text is not None:
+    if text is not None and len(text) > limits.MAX_TEMPLATE_LENGTH:
+        ctx.add(join(path, "template"), f"must have at most {limits.MAX_TEMPLATE_LENGTH:,} characters")
+    elif text is not None:
         try:
             parse_template(text)
         except TemplateError as exc:
@@ -500,6 +574,9 @@ def _object(raw, path, ctx, nested):
         ctx.add(fpath, "is required: a non-empty mapping of field names to column specs"
                 if fields is None else f"must be a non-empty mapping, got {describe(fields)}")
         return {"fields": out}
+    if len(fields) > limits.MAX_OBJECT_FIELDS:
+        ctx.add(fpath, f"must have at most {limits.MAX_OBJECT_FIELDS} fields")
+        return {"fields": out}
     for name, spec in fields.items():
         if not isinstance(name, str) or not IDENTIFIER.match(name):
             ctx.add(join(fpath, name), "field names must match ^[a-z_][a-z0-9_]*$ (at most 63 characters)")
@@ -520,7 +597,8 @@ def _timeseries(raw, path, ctx, nested):
             if "period" not in seasonality:
                 ctx.add(join(spath, "period"), "is required")
             seasonality = {"amplitude": read_number(seasonality, "amplitude", spath, ctx, 1.0),
-                           "period": read_number(seasonality, "period", spath, ctx, 1.0, exclusive_minimum=0)}
+                           "period": read_number(seasonality, "period", spath, ctx, 1.0, exclusive_minimum=0,
+                                                 minimum=limits.MIN_POSITIVE)}
     return {"base": read_number(raw, "base", path, ctx, 0.0), "trend": read_number(raw, "trend", path, ctx, 0.0),
             "seasonality": seasonality, "noise": read_number(raw, "noise", path, ctx, 0.0, minimum=0),
             "walk": read_number(raw, "walk", path, ctx, 0.0, minimum=0)}
@@ -550,6 +628,8 @@ def _series_time(raw, path, ctx, nested):
 def _constant(raw, path, ctx, nested):
     if "value" not in raw:
         ctx.add(join(path, "value"), "is required")
+    elif problem := literal_problem(raw["value"]):
+        ctx.add(join(path, "value"), problem)
     return {"value": raw.get("value")}
 
 
@@ -618,6 +698,12 @@ def normalise_column(raw: object, path: str, ctx: Context, *, nested: int = 0) -
     if nested > MAX_NESTING:
         ctx.add(path, f"arrays and objects are nested more than {MAX_NESTING} levels deep")
         return None
+    ctx.column_specs += 1
+    if ctx.column_specs > limits.MAX_COLUMN_SPECS:
+        if ctx.column_specs == limits.MAX_COLUMN_SPECS + 1:
+            ctx.add(path, f"the document has more than {limits.MAX_COLUMN_SPECS:,} column specs (array items "
+                          "and object fields included)")
+        return None
     kind = raw.get("type")
     if kind is None:
         ctx.add(join(path, "type"), "is required")
@@ -659,6 +745,9 @@ def _normalise_when(raw_when, raw_spec, base: dict, path: str, ctx: Context) -> 
     if not isinstance(raw_when, list):
         ctx.add(path, f"must be a list of {{if, then}} clauses, got {describe(raw_when)}")
         return []
+    if len(raw_when) > limits.MAX_WHEN_CLAUSES:
+        ctx.add(path, f"must have at most {limits.MAX_WHEN_CLAUSES} clauses")
+        return []
     clauses = []
     for i, clause in enumerate(raw_when):
         cpath = f"{path}[{i}]"
@@ -692,9 +781,16 @@ def normalise_condition(raw: object, path: str, ctx: Context) -> dict | None:
         if not isinstance(value, list) or not all(_is_scalar(v) for v in value):
             ctx.add(join(path, "value"), f"must be a list of values for {op}")
             return None
+        if len(value) > limits.MAX_CONDITION_VALUES:
+            ctx.add(join(path, "value"), f"must have at most {limits.MAX_CONDITION_VALUES:,} values")
+            return None
     elif not _is_scalar(value):
         ctx.add(join(path, "value"), f"must be a string, number, boolean or null, got {describe(value)}")
         return None
+    for item in value if op in ("in", "not_in") else [value]:
+        if problem := literal_problem(item):
+            ctx.add(join(path, "value"), problem)
+            return None
     if column is None:
         return None
     return {"column": column, "op": op, "value": value}
@@ -724,8 +820,9 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
         return None
     merged = {k: v for k, v in base.items() if k not in ("when", "unique")}
     merged.update(raw)
-    inner = Context([], ctx.locale, ctx.reference_time)
+    inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps)
     normalised = normalise_column(merged, path, inner, nested=0)
+    ctx.column_specs, ctx.pattern_steps = inner.column_specs, inner.pattern_steps
     # Problems of the merged spec are reported under the clause's `then`.
     ctx.problems.extend(inner.problems)
     if normalised is None or inner.problems:

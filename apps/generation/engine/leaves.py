@@ -7,16 +7,12 @@ cost; Faker instances are created once per process and locale, and always reseed
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
 from functools import cache, lru_cache
 from types import ModuleType
 
-# Faker attributes that manage the instance, or make files and binary blobs, rather than column values.
-NOT_PROVIDERS = frozenset({
-    "seed", "seed_instance", "seed_locale", "add_provider", "get_providers", "provider", "providers",
-    "set_formatter", "get_formatter", "format", "parse", "set_arguments", "get_arguments", "del_arguments",
-    "random", "unique", "optional", "items", "locales", "weights", "factories", "cache_pattern",
-    "generator_attrs", "enum", "xml", "image", "tar", "zip", "json_bytes",
-})
+from . import limits
 
 
 def patterns() -> ModuleType:
@@ -83,6 +79,57 @@ def _thaw(value):
     return value
 
 
-@lru_cache(maxsize=512)
-def compiled_pattern(pattern: str):
-    return patterns().compile_pattern(pattern)
+class SizedCache:
+    """Least-recently-used values bounded by their total estimated size as well as by their count.
+
+    A count alone is no bound: one compiled pattern can hold tens of megabytes of automaton.
+    """
+
+    def __init__(self, max_bytes: int, max_entries: int, size_of):
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self.size_of = size_of
+        self.items: OrderedDict = OrderedDict()
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def get_or_make(self, key, make):
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found[0]
+        value = make()
+        size = self.size_of(value)
+        with self.lock:
+            if key not in self.items and size <= self.max_bytes:
+                self.items[key] = (value, size)
+                self.bytes += size
+                while self.bytes > self.max_bytes or len(self.items) > self.max_entries:
+                    _, (_, dropped) = self.items.popitem(last=False)
+                    self.bytes -= dropped
+        return value
+
+    def peek(self, key):
+        with self.lock:
+            found = self.items.get(key)
+            return None if found is None else found[0]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.bytes = 0
+
+
+_PATTERNS = SizedCache(limits.PATTERN_CACHE_BYTES, limits.PATTERN_CACHE_ENTRIES, lambda p: p.approx_bytes)
+
+
+def compiled_pattern(pattern: str, work_budget: int | None = None):
+    """The compiled pattern (PatternError when it is invalid or over the cost bounds), cached by size.
+    A pattern found in the cache costs no work, so `work_budget` only applies to building one."""
+    return _PATTERNS.get_or_make(pattern, lambda: patterns().compile_pattern(pattern, work_budget))
+
+
+def cached_pattern(pattern: str):
+    """The compiled pattern if this process has it cached, else None (nothing is built)."""
+    return _PATTERNS.peek(pattern)

@@ -15,21 +15,36 @@ faker_bulk reuses for Faker's format strings.
 Counting and enumeration go through a deterministic finite automaton built
 from the pattern: alternatives that spell the same string (`(ab|a)b?`) are
 merged there, so `domain_size` is exact and `nth` is a true bijection.
+
+Cost: a pattern is a few characters that can stand for a huge automaton
+(`(a{0,9}|b{0,9}){0,1000}` once grew a process to 4.8 GB). `estimate_cost`
+reads the parsed tree, before anything is expanded, and gives the automaton's
+size (states and transitions with every repetition written out), the longest
+match, and an estimate of the subset construction's work (size times the most
+automaton states that can be active at once); `compile_pattern` refuses a
+pattern over the bounds of `limits` with a PatternError. The construction also
+counts its real work and stops at a fixed budget, so a pattern the estimate
+underrates is still refused instead of growing.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from . import limits
 
 INT64_LIMIT = 2**63
 
 # Bounds that keep one pattern's automaton small; generous for real column patterns.
-MAX_REPEAT = 1000
-MAX_NFA_STATES = 50_000
-MAX_DFA_STATES = 50_000
+MAX_REPEAT = limits.MAX_REPEAT
+MAX_NFA_STATES = limits.MAX_PATTERN_SIZE
+MAX_DFA_STATES = limits.MAX_DFA_STATES
+MAX_GROUP_DEPTH = 50  # nested groups: the parser recurses once per level
+MAX_CLASS_CHARS = 65_536  # characters one class such as [\u4e00-\u9fff] may stand for
 
 DIGITS = string.digits
 WORD_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits + "_"
@@ -290,6 +305,7 @@ class _Parser:
     def __init__(self, pattern: str):
         self.pattern = pattern
         self.pos = 0
+        self.depth = 0
 
     def error(self, message: str, position: int | None = None) -> PatternError:
         return PatternError(message, self.pattern, self.pos if position is None else position)
@@ -327,7 +343,11 @@ class _Parser:
                 self.pos += 2
             elif self.peek() == "?":
                 raise self.error("group extensions '(?...)' other than '(?:' are not supported")
+            self.depth += 1
+            if self.depth > MAX_GROUP_DEPTH:
+                raise self.error(f"groups are nested more than {MAX_GROUP_DEPTH} deep", start)
             inner = self.alternation()
+            self.depth -= 1
             if self.peek() != ")":
                 raise self.error("unbalanced '(' (missing ')')", start)
             self.pos += 1
@@ -401,6 +421,8 @@ class _Parser:
                 raise self.error("a range bound must be a single character", item_start)
             if ord(low) > ord(high):
                 raise self.error(f"bad range '{low}-{high}' (start is after end)", item_start)
+            if len(chars) + ord(high) - ord(low) + 1 > MAX_CLASS_CHARS:
+                raise self.error(f"a class may stand for at most {MAX_CLASS_CHARS:,} characters", start)
             chars.update(chr(c) for c in range(ord(low), ord(high) + 1))
         return Choice(sorted(chars))
 
@@ -526,21 +548,30 @@ class _Dfa:
     """Per state: accepting flag, sorted outgoing characters, targets, and the number of strings
     accepted from each state; used to count the language and to unrank indices into it."""
 
-    def __init__(self, node: Node, pattern: str):
+    def __init__(self, node: Node, pattern: str, work_budget: int | None = None):
         nfa = _Nfa(pattern)
         start, final = nfa.build(node)
         first = nfa.closure([start])
         ids = {first: 0}
         subsets = [first]
         edges: list[list[tuple[str, int]]] = []
+        # The estimate refused the patterns it can see are too big; this stops the ones it underrates.
+        budget = limits.MAX_PATTERN_STEPS if work_budget is None else work_budget
+        work = 0
         for subset in subsets:  # grows while iterating: breadth-first discovery
+            work += len(subset)
+            if work > budget:
+                raise PatternError("pattern is too complex to count (its automaton grows past the work bound)",
+                                   pattern, 0)
             moves: dict[str, set[int]] = {}
             for state in subset:
                 for char, targets in nfa.moves[state].items():
                     moves.setdefault(char, set()).update(targets)
             out = []
+            work += sum(len(targets) for targets in moves.values())
             for char in sorted(moves):
                 target = nfa.closure(moves[char])
+                work += len(target)
                 if target not in ids:
                     if len(subsets) >= MAX_DFA_STATES:
                         raise PatternError("pattern is too complex to count", pattern, 0)
@@ -548,21 +579,33 @@ class _Dfa:
                     subsets.append(target)
                 out.append((char, ids[target]))
             edges.append(out)
+        self.work = work
         self.accepting = np.array([final in s for s in subsets], dtype=bool)
         self.edges = edges
         counts, longest = self._count()
         self.counts = counts
         self.size = counts[0]
         self.max_length = longest[0]
-        big = self.size >= INT64_LIMIT
         self.codes = [np.array([ord(c) for c, _ in out], dtype=np.uint32) for out in edges]
         self.targets = [np.array([t for _, t in out], dtype=np.int64) for out in edges]
-        self.offsets = []
-        for out in edges:
-            cumulative = [0]
-            for _, target in out[:-1]:
-                cumulative.append(cumulative[-1] + counts[target])
-            self.offsets.append(np.array(cumulative, dtype=object if big else np.int64))
+        self._offsets: list | None = None
+
+    @property
+    def offsets(self) -> list:
+        """Per state, the strings ranked below each outgoing edge: built on first use, because only `nth`
+        needs them and for a long pattern they are one big number per transition (gigabytes at 10,000
+        characters), where validation needs one per state."""
+        if self._offsets is None:
+            big = self.size >= INT64_LIMIT
+            counts = self.counts
+            offsets = []
+            for out in self.edges:
+                cumulative = [0]
+                for _, target in out[:-1]:
+                    cumulative.append(cumulative[-1] + counts[target])
+                offsets.append(np.array(cumulative, dtype=object if big else np.int64))
+            self._offsets = offsets
+        return self._offsets
 
     def _count(self) -> tuple[list[int], list[int]]:
         """Strings accepted from each state, and the longest of them, by post-order DFS."""
@@ -757,14 +800,94 @@ class _Dfa:
         return _codes_to_strings(codes).tolist()
 
 
+@dataclass(frozen=True)
+class PatternCost:
+    """What a parsed pattern costs, read from its tree before anything is expanded."""
+
+    size: int  # automaton states and transitions with every repetition written out
+    width: int  # most automaton states that can be active at once (an upper bound)
+    max_length: int  # the longest string the pattern matches
+    min_length: int
+
+    @property
+    def work(self) -> int:
+        """Estimated subset-construction work: each automaton state met with everything active beside it."""
+        return self.size * self.width
+
+
+def estimate_cost(node: Node) -> PatternCost:
+    """The cost of a parsed pattern, by the same arithmetic as the automaton's construction."""
+    if isinstance(node, Literal):
+        return PatternCost(1 + 2 * len(node.text), 1, len(node.text), len(node.text))
+    if isinstance(node, Choice):
+        longest = max(len(v) for v in node.values)
+        return PatternCost(2 + len(node.values), 1, longest, min(len(v) for v in node.values))
+    if isinstance(node, Concat | Alternatives):
+        parts = [estimate_cost(p) for p in (node.parts if isinstance(node, Concat) else node.options)]
+        size = 2 + sum(p.size for p in parts) + len(parts)
+        if isinstance(node, Alternatives):
+            return PatternCost(size, sum(p.width for p in parts), max(p.max_length for p in parts),
+                               min(p.min_length for p in parts))
+        # A part after parts of variable length can be entered at as many offsets as their lengths vary.
+        width, offsets = 0, 1
+        for part in parts:
+            width += part.width * offsets
+            offsets += part.max_length - part.min_length
+        return PatternCost(size, width, sum(p.max_length for p in parts), sum(p.min_length for p in parts))
+    if isinstance(node, Repeat):
+        inner = estimate_cost(node.node)
+        spread = inner.max_length - inner.min_length
+        # Fixed-length items: the count read so far fixes the iteration (plus the optional exits);
+        # variable-length ones can be in any iteration at once.
+        width = inner.width + 2 if spread == 0 and inner.min_length > 0 else inner.width * max(node.high, 1) + 1
+        return PatternCost(1 + node.high * (inner.size + 1), width, node.high * inner.max_length,
+                           node.low * inner.min_length)
+    raise TypeError(f"no cost for {node!r}")
+
+
+def check_cost(cost: PatternCost, pattern: str) -> None:
+    if cost.size > limits.MAX_PATTERN_SIZE:
+        raise PatternError(f"pattern is too large: its automaton would have about {cost.size:,} states and "
+                           f"transitions (at most {limits.MAX_PATTERN_SIZE:,})", pattern, 0)
+    if cost.work > limits.MAX_PATTERN_WORK:
+        raise PatternError(f"pattern is too complex: counting its strings would take about {cost.work:,} steps "
+                           f"(at most {limits.MAX_PATTERN_WORK:,}); nested or variable-length repetitions multiply",
+                           pattern, 0)
+
+
+def pattern_cost(pattern: str) -> PatternCost:
+    """Parse `pattern` (PatternError when it is outside the subset or over the size bounds) and cost it."""
+    if not isinstance(pattern, str):
+        raise PatternError("pattern must be a string", str(pattern), 0)
+    if len(pattern) > limits.MAX_PATTERN_LENGTH:
+        raise PatternError(f"pattern is longer than {limits.MAX_PATTERN_LENGTH:,} characters", pattern[:40], 0)
+    cost = estimate_cost(_Parser(pattern).parse())
+    check_cost(cost, pattern)
+    return cost
+
+
 class Pattern:
     """A compiled pattern: exact `domain_size`, random `sample`, and the bijection `nth`."""
 
-    def __init__(self, source: str, tree: Node):
+    def __init__(self, source: str, tree: Node, work_budget: int | None = None):
         self.source = source
         self.tree = tree
+        check_cost(estimate_cost(tree), source)  # before anything is expanded
         self._sampler = tree.optimised()
-        self._dfa = _Dfa(tree, source)
+        self._dfa = _Dfa(tree, source, work_budget)
+
+    @property
+    def work(self) -> int:
+        """Steps its automaton's construction took."""
+        return self._dfa.work
+
+    @property
+    def approx_bytes(self) -> int:
+        """A rough size in memory, for caches that bound their total size."""
+        dfa = self._dfa
+        edges = sum(len(out) for out in dfa.edges)
+        big = sum(c.bit_length() for c in dfa.counts) // 8
+        return 600 * len(dfa.edges) + 150 * edges + big * 2 + 64 * len(self.source)
 
     @property
     def domain_size(self) -> int:
@@ -809,8 +932,11 @@ class Pattern:
         return f"Pattern({self.source!r})"
 
 
-def compile_pattern(pattern: str) -> Pattern:
-    """Parse `pattern` (raises PatternError) into a Pattern."""
+def compile_pattern(pattern: str, work_budget: int | None = None) -> Pattern:
+    """Parse `pattern` (raises PatternError, also when it is over the cost bounds) into a Pattern;
+    `work_budget` lowers the construction's step bound (limits.MAX_PATTERN_STEPS)."""
     if not isinstance(pattern, str):
         raise PatternError("pattern must be a string", str(pattern), 0)
-    return Pattern(pattern, _Parser(pattern).parse())
+    if len(pattern) > limits.MAX_PATTERN_LENGTH:
+        raise PatternError(f"pattern is longer than {limits.MAX_PATTERN_LENGTH:,} characters", pattern[:40], 0)
+    return Pattern(pattern, _Parser(pattern).parse(), work_budget)

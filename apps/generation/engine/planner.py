@@ -11,7 +11,7 @@ from .errors import Problem, SpecError
 from .rowcounts import child_counts
 from .spec import Spec
 from .timeparse import TimeValueError
-from .validation import nested_problems, unique_problem
+from .validation import nested_problems, range_problem, unique_problem
 
 ENGINE_VERSION = 1
 MAX_SEED = 2**63 - 1
@@ -141,6 +141,11 @@ def _limits(spec: Spec, counts: dict[str, int], reference_time: datetime) -> lis
                 last = col_spec["start"] + max(counts[name] - 1, 0) * col_spec["step"]
                 if abs(last) >= 2**63:
                     problems.append(Problem(path, f"the sequence reaches {last}, beyond 64-bit integers"))
+            if col_spec["type"] == "series_time" and not isinstance(table["rows"], dict):
+                # rows_scale can make more rows than validation sized the series for.
+                problem = range_problem(col_spec, counts[name], reference_time)
+                if problem:
+                    problems.append(Problem(path, problem))
             if col_spec["unique"]:
                 problem = unique_problem(doc, name, col_spec, counts[name], counts, reference_time)
                 if problem:

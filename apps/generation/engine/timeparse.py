@@ -11,6 +11,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from . import limits
+
 _OFFSET = re.compile(r"^([+-])(\d{1,6})(y|mo|w|d|h|m|s)$")
 _STEP = re.compile(r"^(\d{1,9})(w|d|h|m|s)$")
 _UNIT_SECONDS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -68,7 +70,7 @@ def _relative(text: str, reference: datetime, tz: tzinfo) -> datetime:
         if unit == "mo":
             return _shift_months(local, amount)
         return local + timedelta(seconds=amount * _UNIT_SECONDS[unit])
-    except OverflowError as exc:
+    except (OverflowError, ValueError) as exc:
         raise TimeValueError("offset leaves the supported calendar range") from exc
 
 
@@ -95,7 +97,7 @@ def resolve_date(value: object, reference: datetime, tz: tzinfo) -> date:
 
 
 def resolve_datetime(value: object, reference: datetime, tz: tzinfo) -> datetime:
-    """An aware UTC datetime (naive ISO values are read in `tz`)."""
+    """An aware UTC datetime (naive ISO values are read in `tz`), within limits.MIN_DATETIME..MAX_DATETIME."""
     text = _as_text(value)
     if is_relative(text):
         moment = _relative(text, reference, tz)
@@ -108,7 +110,20 @@ def resolve_datetime(value: object, reference: datetime, tz: tzinfo) -> datetime
             ) from exc
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:  # a time zone offset past year 1 or 9999
+        raise TimeValueError(f"datetime {text!r} is outside the supported range") from exc
+    check_datetime(moment, text)
+    return moment
+
+
+def check_datetime(moment: datetime, text: str = "") -> None:
+    """Datetimes keep a day clear of years 1 and 9999, so writing them in any time zone stays in range."""
+    if not limits.MIN_DATETIME <= moment <= limits.MAX_DATETIME:
+        shown = f"datetime {text!r}" if text else f"datetime {moment.isoformat()}"
+        raise TimeValueError(f"{shown} is outside the supported range {limits.MIN_DATETIME.date().isoformat()} to "
+                             f"{limits.MAX_DATETIME.replace(tzinfo=None).isoformat()}Z")
 
 
 def resolve_time(value: object, reference: datetime, tz: tzinfo) -> int:

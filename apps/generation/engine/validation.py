@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from . import analysis
+from . import analysis, costs, limits
 from .column_types import (
     IDENTIFIER,
     Context,
@@ -21,7 +21,7 @@ from .column_types import (
 )
 from .errors import Problem
 from .templating import TemplateError, parse_template
-from .timeparse import TimeValueError, resolve_date, resolve_datetime, resolve_time
+from .timeparse import TimeValueError, check_datetime, parse_step, resolve_date, resolve_datetime, resolve_time
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 DOCUMENT_KEYS = ("version", "name", "description", "locale", "seed", "tables")
@@ -75,6 +75,8 @@ def validate_document(raw: object, *, max_rows: int | None = None,
         ctx.add("tables", "is required: a mapping of table names to tables")
     elif not isinstance(tables, Mapping) or not tables:
         ctx.add("tables", f"must be a non-empty mapping of table names to tables, got {describe(tables)}")
+    elif len(tables) > limits.MAX_TABLES:
+        ctx.add("tables", f"has {len(tables):,} tables; a document may have at most {limits.MAX_TABLES}")
     else:
         for table_name, table in tables.items():
             path = join("tables", table_name)
@@ -121,6 +123,9 @@ def _table(raw: object, path: str, ctx: Context, max_rows: int | None) -> dict |
     if not isinstance(columns, Mapping) or not columns:
         ctx.add(cpath, f"must be a non-empty mapping of column names to column specs, got {describe(columns)}")
         return table
+    if len(columns) > limits.MAX_COLUMNS_PER_TABLE:
+        ctx.add(cpath, f"has {len(columns):,} columns; a table may have at most {limits.MAX_COLUMNS_PER_TABLE}")
+        return table
     for name, spec in columns.items():
         colpath = join(cpath, name)
         if not isinstance(name, str) or not IDENTIFIER.match(name):
@@ -150,6 +155,9 @@ def _rows(raw: object, path: str, ctx: Context, max_rows: int | None):
         if raw < 0:
             ctx.add(path, f"must be at least 0, got {raw}")
             return 0
+        if raw > limits.MAX_TABLE_ROWS:
+            ctx.add(path, f"must be at most {limits.MAX_TABLE_ROWS:,}")
+            return 0
         if max_rows is not None and raw > max_rows:
             ctx.add(path, f"{raw} rows is above the limit of {max_rows}")
         return raw
@@ -165,8 +173,8 @@ def _rows(raw: object, path: str, ctx: Context, max_rows: int | None):
     for key in ("min", "max"):
         if key not in raw:
             ctx.add(join(path, key), "is required")
-    low = read_int(raw, "min", path, ctx, 0, minimum=0)
-    high = read_int(raw, "max", path, ctx, low, minimum=0)
+    low = read_int(raw, "min", path, ctx, 0, minimum=0, maximum=limits.MAX_TABLE_ROWS)
+    high = read_int(raw, "max", path, ctx, low, minimum=0, maximum=limits.MAX_TABLE_ROWS)
     if low > high:
         ctx.add(path, f"min ({low}) is greater than max ({high})")
     dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, ROW_DISTRIBUTIONS,
@@ -195,9 +203,26 @@ def _cross_checks(doc: dict, ctx: Context, max_rows: int | None, *, partial: boo
         return
     order = analysis.topological_order(graph)
     bounds = _row_bounds(doc, order)
-    total = sum(table["rows"] for table in tables.values() if isinstance(table["rows"], int))
+    # `rows: {per}` tables count with their largest possible size (parent rows times max): the quota is
+    # checked before generation on what the plan can make, not on what it usually makes.
+    for table_name in order:
+        rows = tables[table_name]["rows"]
+        if isinstance(rows, Mapping) and bounds[table_name] > min(max_rows or limits.MAX_TABLE_ROWS,
+                                                                   limits.MAX_TABLE_ROWS):
+            limit = min(max_rows or limits.MAX_TABLE_ROWS, limits.MAX_TABLE_ROWS)
+            ctx.add(join(join("tables", table_name), "rows"),
+                    f"up to {fmt(bounds[table_name])} rows ({rows['max']:,} per parent row), above the limit of "
+                    f"{limit}")
+    total = sum(bounds.values())
     if max_rows is not None and total > max_rows:
-        ctx.add("tables", f"the tables plan {total} rows in total, above the limit of {max_rows}")
+        ctx.add("tables", f"the tables plan {fmt(total)} rows in total, above the limit of {max_rows}")
+    if ctx.problems:
+        return
+    sizer = costs.Sizer(doc)
+    for table_name in order:
+        _check_sizes(doc, table_name, bounds[table_name], sizer, ctx)
+    if ctx.problems:
+        return
     for table_name in order:
         table = tables[table_name]
         for name, spec in table["columns"].items():
@@ -208,6 +233,53 @@ def _cross_checks(doc: dict, ctx: Context, max_rows: int | None, *, partial: boo
                 problem = unique_problem(doc, table_name, spec, bounds[table_name], bounds, ctx.reference_time)
                 if problem:
                     ctx.add(path, problem)
+
+
+def _check_sizes(doc: dict, table_name: str, rows: int, sizer: costs.Sizer, ctx: Context) -> None:
+    """Values and rows within the size bounds; sequences and series_time within their ranges."""
+    tpath = join("tables", table_name)
+    row_chars = 2
+    table_rows = doc["tables"][table_name]["rows"]
+    # series_time counts within each parent's run of a `per` table, a sequence over the whole table.
+    series_rows = table_rows["max"] if isinstance(table_rows, Mapping) else rows
+    for name, spec in doc["tables"][table_name]["columns"].items():
+        path = join(join(tpath, "columns"), name)
+        size = sizer.column(table_name, name)
+        if size.json > limits.MAX_VALUE_CHARS:
+            ctx.add(path, f"values can be up to {fmt(size.json)} characters of JSON; the most one value may have "
+                          f"is {limits.MAX_VALUE_CHARS:,}")
+        row_chars += len(name) + 4 + size.json
+        for variant, vpath in [(spec, path)] + [({**spec, **clause["then"]}, f"{path}.when[{i}].then")
+                                                 for i, clause in enumerate(spec["when"])]:
+            problem = range_problem(variant, series_rows if variant["type"] == "series_time" else rows,
+                                    ctx.reference_time)
+            if problem:
+                ctx.add(vpath, problem)
+    if row_chars > limits.MAX_ROW_CHARS:
+        ctx.add(tpath, f"rows can be up to {fmt(row_chars)} characters of JSON; the most one row may have is "
+                       f"{limits.MAX_ROW_CHARS:,}")
+
+
+def range_problem(spec: dict, rows: int, reference_time: datetime) -> str | None:
+    """Why the last of `rows` values of a sequence or series_time would leave its range, or None."""
+    last = max(rows - 1, 0)
+    if spec["type"] == "sequence":
+        end = spec["start"] + last * spec["step"]
+        if abs(end) > limits.INT64_MAX:
+            return f"the sequence reaches {fmt(end)} by row {fmt(rows)}, beyond 64-bit integers"
+    if spec["type"] == "series_time":
+        from datetime import UTC, timedelta
+
+        try:
+            start = resolve_datetime(spec["start"], reference_time, UTC)
+            seconds = last * parse_step(spec["step"])
+            if seconds > 10**12:
+                raise OverflowError
+            check_datetime(start + timedelta(seconds=seconds))
+        except (TimeValueError, OverflowError):
+            end = limits.MAX_DATETIME.replace(tzinfo=None).isoformat()
+            return f"the series passes {end}Z within {fmt(rows)} rows (use a smaller step or an earlier start)"
+    return None
 
 
 def _row_bounds(doc: dict, order: list[str]) -> dict[str, int]:
@@ -410,6 +482,13 @@ def _check_kinds(doc: dict, table: dict, spec: dict, path: str, ctx: Context) ->
     columns = table["columns"]
     variants = [(spec, path)] + [({**spec, **clause["then"]}, f"{path}.when[{i}].then")
                                  for i, clause in enumerate(spec["when"])]
+    base_kind = analysis.kind_of(doc, spec)
+    for variant, vpath in variants[1:]:
+        # A column's values are one typed array: an override of another kind cannot be merged into it.
+        kind = analysis.kind_of(doc, variant)
+        if kind != base_kind:
+            ctx.add(vpath, f"makes {kind} values where the column makes {base_kind} values; a when clause cannot "
+                           "change the kind of a column's values")
     for variant, vpath in variants:
         if variant["type"] != "expression":
             continue

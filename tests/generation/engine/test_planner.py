@@ -7,7 +7,7 @@ import pytest
 from apps.generation.engine import Chunk, SpecError, parse_spec, plan
 
 from .all_types import ALL_TYPES, REFERENCE_TIME
-from .helpers import doc_with
+from .helpers import doc_with, problem_strings
 
 
 def test_plan_fields_and_chunks():
@@ -75,10 +75,11 @@ def test_planned_total_above_quota_is_rejected():
     doc = {"version": 1, "name": "q", "tables": {
         "a": {"rows": 10, "primary_key": "id", "columns": {"id": {"type": "sequence"}}},
         "b": {"rows": {"per": "a_id", "min": 5, "max": 5}, "columns": {"a_id": {"type": "reference", "table": "a"}}}}}
-    spec = parse_spec(doc, max_rows=55)
+    # Validation sizes a `per` table by its largest count (10 parents x 5), so the quota is met before any plan.
     with pytest.raises(SpecError) as caught:
-        plan(spec)
-    assert [str(p) for p in caught.value.problems] == ["tables: the plan makes 60 rows in total, above the limit of 55"]
+        parse_spec(doc, max_rows=55)
+    assert [str(p) for p in caught.value.problems] == ["tables: the tables plan 60 rows in total, above the limit "
+                                                       "of 55"]
     assert plan(parse_spec(doc, max_rows=60)).total_rows == 60
     with pytest.raises(SpecError) as caught:
         plan(parse_spec(doc, max_rows=60), rows_scale=2)
@@ -106,8 +107,12 @@ def test_a_pickled_plan_generates_the_same_rows():
 
 
 def test_sequence_beyond_64_bits_is_rejected_at_plan_time():
-    spec = parse_spec(doc_with({"c": {"type": "sequence", "start": 2**62, "step": 2**62}}, rows=5))
+    # Validation refuses what the document's own row counts would overflow; rows_scale is only known to the plan.
+    doc = doc_with({"c": {"type": "sequence", "start": 2**62, "step": 2**40}}, rows=5)
+    spec = parse_spec(doc)
     with pytest.raises(SpecError) as caught:
-        plan(spec)
-    assert [str(p) for p in caught.value.problems] == [
-        "tables.t.columns.c: the sequence reaches 23058430092136939520, beyond 64-bit integers"]
+        plan(spec, rows_scale=10**6)
+    assert [str(p) for p in caught.value.problems][-1].startswith("tables.t.columns.c: the sequence reaches ")
+    doc["tables"]["t"]["columns"]["c"]["step"] = 2**62
+    assert problem_strings(doc) == [
+        "tables.t.columns.c: the sequence reaches 23058430092136939520 by row 5, beyond 64-bit integers"]
