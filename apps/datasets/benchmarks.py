@@ -328,6 +328,8 @@ def measure_filters(client, url: str, *, version, rows: int, requests: int, base
     from django.db import connection
     from rest_framework.pagination import Cursor
 
+    from apps.datasets import selectors
+    from apps.datasets.api.filters import data_lookups
     from apps.datasets.api.views import RecordPagination
     from apps.datasets.models import Record
 
@@ -376,16 +378,32 @@ def measure_filters(client, url: str, *, version, rows: int, requests: int, base
         timed(*targets[0])  # warm-up
         return [timed(target, check) for target, check in targets]
 
+    def query_ms(params: dict) -> float:
+        """The view's query alone (selector, filter lookups, the paginator's order and limit), no HTTP."""
+        queryset = selectors.records_of(version=version, table=TABLE).filter(
+            **data_lookups(params, columns=list(sample[next(iter(sample))]))).order_by("row_index")
+        started = time.perf_counter()
+        list(queryset[: PAGE_SIZE + 1])
+        return (time.perf_counter() - started) * 1000
+
+    def queries(count: int) -> list[float]:
+        chosen = [values[i % len(values)] for i in range(count)]
+        query_ms({"data__email": chosen[0]["email"]})  # warm-up
+        return [query_ms({"data__email": data["email"]}) for data in chosen] + [
+            query_ms({"data__city": data["city"], "data__department": data["department"]}) for data in chosen]
+
     cursors = [cursor_page(picker.randrange(rows - PAGE_SIZE)) for _ in range(requests)]
     timed(*cursors[0])
     figures = {"cursor": _percentiles([timed(target, check) for target, check in cursors])}
     figures["email"] = _percentiles(run_all(email_filter, requests))
     figures["city"] = _percentiles(run_all(city_filter, requests))
+    figures["query"] = _percentiles(queries(requests))
     with connection.cursor() as cursor:
         cursor.execute("SET enable_bitmapscan = off")
     try:
         figures["email_baseline"] = _percentiles(run_all(email_filter, baseline_requests))
         figures["city_baseline"] = _percentiles(run_all(city_filter, baseline_requests))
+        figures["query_baseline"] = _percentiles(queries(baseline_requests))
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_bitmapscan")
@@ -477,6 +495,8 @@ def run(options: dict, write) -> dict:
         ("  the same, without the GIN index (baseline)", "email_baseline", nb),
         ("filter data__city + data__department", "city", n),
         ("  the same, without the GIN index (baseline)", "city_baseline", nb),
+        ("both filters' query alone, in the database (no HTTP)", "query", 2 * n),
+        ("  the same, without the GIN index (baseline)", "query_baseline", 2 * nb),
     ):
         p50, p95 = filters[key]
         write(f"  {label:<58}{p50:>6.1f} ms  {p95:>6.1f} ms  ({count} requests)")
