@@ -191,9 +191,14 @@ def build_world() -> World:
 def world(django_db_setup, django_db_blocker):
     from django.db import transaction
 
+    from apps.exports.models import Export
+
     with django_db_blocker.unblock(), transaction.atomic():
         built = build_world()
         yield built
+        # Files are not rolled back with the rows: remove the exports' files, or the next tests find them.
+        for export in Export.all_objects.exclude(file=""):
+            export.file.delete(save=False)
         transaction.set_rollback(True)
 
 
