@@ -366,7 +366,12 @@ def _string(raw, path, ctx, nested):
                     if ctx.pattern_steps <= 0:
                         raise patterns.PatternError("the document's patterns together are too complex to count",
                                                     pattern, 0)
-                    compiled = leaves.compiled_pattern(pattern, min(limits.MAX_PATTERN_STEPS, ctx.pattern_steps))
+                    allowed = min(limits.MAX_PATTERN_STEPS, ctx.pattern_steps)
+                    try:
+                        compiled = leaves.compiled_pattern(pattern, allowed)
+                    except patterns.PatternError:
+                        ctx.pattern_steps -= allowed  # the work was done before it was refused
+                        raise
                     ctx.pattern_steps -= compiled.work
             except patterns.PatternError as exc:
                 ctx.add(join(path, "pattern"), f"invalid pattern: {exc}")

@@ -86,7 +86,10 @@ def _get(args: dict, name: str, default):
     return args.get(name, default)
 
 
-_ITEMS_CHARS = 300  # one element of pylist/pydict: a short string, number, date or URL, quoted, with its key
+_ITEMS_CHARS = 200  # one element of pylist/pydict: a short string, number, date or URL, quoted, with its key
+# Faker's variable counts go up to 1.4 times the asked number; lorem words are under 20 characters.
+_WORD = 30
+_SENTENCE = 2 * 6 * _WORD
 
 PROVIDERS: dict[str, Provider] = {name: Provider({}) for name in BULK_PROVIDERS | {
     # internet, files, colours, identifiers
@@ -134,11 +137,11 @@ PROVIDERS.update({
     "random_letters": Provider({"length": COUNT}, lambda args: 2 + 5 * _get(args, "length", 16)),
     "words": Provider({"nb": COUNT}, lambda args: 2 + 40 * _get(args, "nb", 3)),
     "sentence": Provider({"nb_words": _int(1, limits.MAX_FAKER_ITEMS), "variable_nb_words": BOOL},
-                         lambda args: 2 + 60 * _get(args, "nb_words", 6)),
-    "sentences": Provider({"nb": COUNT}, lambda args: 2 + 600 * _get(args, "nb", 3)),
+                         lambda args: 2 + 2 * _WORD * _get(args, "nb_words", 6)),
+    "sentences": Provider({"nb": COUNT}, lambda args: 2 + (_SENTENCE + 4) * _get(args, "nb", 3)),
     "paragraph": Provider({"nb_sentences": _int(1, limits.MAX_FAKER_ITEMS), "variable_nb_sentences": BOOL},
-                          lambda args: 2 + 600 * _get(args, "nb_sentences", 3)),
-    "paragraphs": Provider({"nb": _int(0, 20)}, lambda args: 2 + 3000 * _get(args, "nb", 3)),
+                          lambda args: 2 + 2 * _SENTENCE * _get(args, "nb_sentences", 3)),
+    "paragraphs": Provider({"nb": _int(0, 20)}, lambda args: 2 + (6 * _SENTENCE + 4) * _get(args, "nb", 3)),
     "text": Provider({"max_nb_chars": _int(5, limits.MAX_STRING_LENGTH)},
                      lambda args: 2 + _get(args, "max_nb_chars", 200)),
     "pylist": Provider({"nb_elements": COUNT, "variable_nb_elements": BOOL},

@@ -57,9 +57,10 @@ MAX_REPEAT = 1_000  # the largest {n,m}
 MAX_PATTERN_SIZE = 300_000  # automaton states and transitions with every repetition written out
 MAX_PATTERN_WORK = 20_000_000  # estimated subset-construction work: size x states that can be active at once
 # The construction counts its real steps (automaton states visited) and stops here, for one pattern and for
-# all the patterns of one document: about 15 bytes and 0.15 microseconds a step.
-MAX_PATTERN_STEPS = 3_000_000
-MAX_DOCUMENT_PATTERN_STEPS = 6_000_000
+# all the patterns of one document (a refused pattern costs what it was allowed): about 15 bytes and 0.2
+# microseconds a step.
+MAX_PATTERN_STEPS = 2_000_000
+MAX_DOCUMENT_PATTERN_STEPS = 4_000_000
 MAX_DFA_STATES = 50_000
 PATTERN_CACHE_BYTES = 128 * 1024 * 1024  # compiled patterns kept per process, by estimated size
 PATTERN_CACHE_ENTRIES = 256
