@@ -3,7 +3,9 @@
 A cursor is client input: base64 of `o=<offset>&r=<reverse>&p=<position>`. DRF answers a cursor it cannot
 decode with 404, but passes the position straight into `<ordering field>__gt=<position>`, so a position that
 is not a value of the ordering field was a 500 (a ValueError for an integer field, a DataError on PostgreSQL
-for an out-of-range time zone or a NUL character). Here every bad cursor is a 400 naming `cursor`.
+for an out-of-range time zone or a NUL character). Here every bad cursor is a 400 naming `cursor`, and a
+`page_size` that is not a positive integer is a 400 naming `page_size` (DRF silently used the default);
+a larger one than the list allows is cut to its maximum, as documented.
 """
 
 from datetime import UTC, datetime
@@ -58,6 +60,18 @@ class SafeCursorMixin:
     def paginate_queryset(self, queryset, request, view=None):
         self._model = getattr(queryset, "model", None)
         return super().paginate_queryset(queryset, request, view)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param) if self.page_size_query_param else None
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not raw.lstrip("0"):
+            raise ServiceValidationError([(self.page_size_query_param, "must be a positive integer")],
+                                         message="Invalid page size.")
+        size = int(raw) if len(raw) <= 18 else None  # longer than any page: the most a page holds
+        if self.max_page_size:
+            return min(size or self.max_page_size, self.max_page_size)
+        return size or self.page_size
 
     def decode_cursor(self, request):
         try:

@@ -282,3 +282,16 @@ def test_form_and_multipart_bodies_are_not_parsed(owner_client):
     response = owner_client.generic("POST", f"{BASE}/datasets/", data="template=ecommerce",
                                      content_type="application/x-www-form-urlencoded")
     assert_error_shape(response, 415)
+
+
+@pytest.mark.parametrize("page_size", ["null", "0", "-1", "1.5", "abc", "٣"])
+def test_page_size_that_is_not_a_positive_integer_is_a_400(tenant_a, owner_client, page_size):
+    assert_error_shape(owner_client.get(f"{BASE}/datasets/", {"page_size": page_size}), 400, paths={"page_size"})
+
+
+def test_page_size_above_the_maximum_is_cut_to_it(shop, owner_client):
+    dataset, version = shop
+    url = f"{BASE}/datasets/{dataset.pk}/versions/{version.number}/records/"
+    response = owner_client.get(url, {"table": "customers", "page_size": "9" * 40})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 30
