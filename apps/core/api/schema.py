@@ -1,21 +1,109 @@
-"""OpenAPI generation: typed path parameters shared by every endpoint, and the token auth scheme."""
+"""OpenAPI generation: typed path parameters shared by every endpoint, the error responses each operation can
+give (in the one error shape of apps.core.errors), and the token auth scheme."""
+
+import re
 
 import uritemplate
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
+
+from .routers import SLUG_PATTERN
 
 # Path variables whose meaning is the same on every route that has them.
 SHARED_PATH_PARAMETERS = {
-    "tenant": OpenApiParameter("tenant", OpenApiTypes.STR, OpenApiParameter.PATH, description="The tenant's slug."),
+    "tenant": OpenApiParameter("tenant", {"type": "string", "pattern": f"^{SLUG_PATTERN}$"}, OpenApiParameter.PATH,
+                               description="The tenant's slug."),
     "token_key": OpenApiParameter(
-        "token_key", OpenApiTypes.STR, OpenApiParameter.PATH, description="The token's public key (its prefix)."
+        "token_key", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, OpenApiParameter.PATH,
+        description="The token's public key (its prefix).",
     ),
 }
 
+ERROR_COMPONENT = "Error"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every API error: a code, a message, and for invalid input every problem with its field path.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                        "required": ["path", "message"],
+                    },
+                },
+            },
+            "required": ["code", "message", "details"],
+        },
+    },
+    "required": ["error"],
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: every problem with its path (body fields, query parameters, `cursor`).",
+    "401": "Not signed in, or the token is unknown, revoked or expired.",
+    "403": "Signed in without the role or the dataset permission this needs.",
+    "404": "No such object in this tenant (or not visible to the caller), or no such tenant membership.",
+    "409": "The object's state does not allow this now.",
+    "413": "The request body is larger than the server accepts.",
+    "415": "The body is not JSON.",
+    "429": "Too many requests; retry after the time in Retry-After.",
+}
+
+# Operations whose services raise Conflict (409), as (path pattern, methods): the state of a job, an export,
+# a version or a trashed dataset decides, not the input.
+CONFLICT_OPERATIONS = [
+    (re.compile(r"/jobs/\{id\}/(cancel|retry)/$"), {"POST"}),  # only queued/running or failed jobs
+    (re.compile(r"/exports/\{id\}/download/$"), {"GET"}),  # only succeeded exports
+    (re.compile(r"/datasets/\{id\}/restore/$"), {"POST"}),  # a live dataset has the name
+    (re.compile(r"/datasets/\{dataset_pk\}/generate/$"), {"POST"}),  # another version at the same moment
+    (re.compile(r"/records/"), {"GET", "DELETE", "POST"}),  # the version was cancelled: no records
+]
+
+
+def error_statuses(path: str, method: str, operation: dict) -> list[str]:
+    """The error statuses an operation can give, from what it declares: auth, path and query parameters, body."""
+    statuses = []
+    parameters = operation.get("parameters", [])
+    has_body = "requestBody" in operation
+    if has_body or any(parameter.get("in") == "query" for parameter in parameters):
+        statuses.append("400")
+    security = operation.get("security")
+    if security is None or {} not in security:
+        statuses += ["401", "403"]
+    if "{" in path:
+        statuses.append("404")
+    if any(pattern.search(path) and method in methods for pattern, methods in CONFLICT_OPERATIONS):
+        statuses.append("409")
+    if has_body:
+        statuses += ["413", "415"]
+    statuses.append("429")
+    return statuses
+
 
 class SynthHubAutoSchema(AutoSchema):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        component = ResolvedComponent(name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT,
+                                      schema=ERROR_SCHEMA)
+        registry.register_on_missing(component)
+        responses = operation.setdefault("responses", {})
+        for status in error_statuses(path, method.upper(), operation):
+            responses.setdefault(status, {
+                "content": {"application/json": {"schema": component.ref}},
+                "description": ERROR_DESCRIPTIONS[status],
+            })
+        return operation
+
     def get_override_parameters(self):
         declared = list(super().get_override_parameters())
         names = {getattr(p, "name", None) for p in declared}
