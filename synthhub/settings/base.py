@@ -248,6 +248,15 @@ SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
 # When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`.
 SYNTHHUB_METRICS_TOKEN = os.environ.get("SYNTHHUB_METRICS_TOKEN", "")
 
+# Target databases and tenant creation (exports and pushes). Targets reach only hosts the operator lists:
+# comma-separated host names and CIDRs; empty allows none. A host name entry trusts what that name
+# resolves to; a CIDR entry pins addresses.
+SYNTHHUB_TARGET_ALLOWED_HOSTS = env_list("SYNTHHUB_TARGET_ALLOWED_HOSTS")
+# Pushes go only into databases whose name ends in _test, _demo, _dev or _ci unless this is on.
+SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = env_bool("SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES", False)
+# Whether any signed-in user may create a tenant through the API (and become its owner); off, only staff.
+SYNTHHUB_TENANT_SELF_SERVICE = env_bool("SYNTHHUB_TENANT_SELF_SERVICE", False)
+
 # Records at scale (PostgreSQL: one partition of the records table per version). Dropping a version's
 # partition needs a brief exclusive lock on the records table: it waits at most this long for readers and
 # writers, then leaves the partition for the scheduled purge to drop.
@@ -289,16 +298,15 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = SYNTHHUB_THROTTLE_RATES
 
+# Audit trail that cannot be forged (docs/architecture.md, audit). SYNTHHUB_AUDIT_KEYS: comma-separated secrets
+# of 32+ characters; the first signs events and checkpoints, all verify (rotation). Empty derives one from
+# SECRET_KEY (and SECRET_KEY_FALLBACKS) with a salt of its own; the entry `derived` adds those to a list.
+# A signed checkpoint of the chain's head is written every SYNTHHUB_AUDIT_CHECKPOINT_EVERY events (0: only by
+# `manage.py audit_checkpoint`): removing the newest events is detected back to the last checkpoint.
+SYNTHHUB_AUDIT_KEYS = os.environ.get("SYNTHHUB_AUDIT_KEYS", "").strip()
+SYNTHHUB_AUDIT_CHECKPOINT_EVERY = env_int("SYNTHHUB_AUDIT_CHECKPOINT_EVERY", 100)
+
 # HTTP input limits (API input hardening). A request body over SYNTHHUB_MAX_REQUEST_BYTES is refused with 413
 # before it is parsed; JSON nested deeper than SYNTHHUB_MAX_JSON_DEPTH is refused with 400.
 SYNTHHUB_MAX_REQUEST_BYTES = env_int("SYNTHHUB_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 SYNTHHUB_MAX_JSON_DEPTH = env_int("SYNTHHUB_MAX_JSON_DEPTH", 64)
-
-# Target databases and tenant creation (exports and pushes). Targets reach only hosts the operator lists:
-# comma-separated host names and CIDRs; empty allows none. A host name entry trusts what that name
-# resolves to; a CIDR entry pins addresses.
-SYNTHHUB_TARGET_ALLOWED_HOSTS = env_list("SYNTHHUB_TARGET_ALLOWED_HOSTS")
-# Pushes go only into databases whose name ends in _test, _demo, _dev or _ci unless this is on.
-SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES = env_bool("SYNTHHUB_TARGET_ALLOW_NON_TEST_NAMES", False)
-# Whether any signed-in user may create a tenant through the API (and become its owner); off, only staff.
-SYNTHHUB_TENANT_SELF_SERVICE = env_bool("SYNTHHUB_TENANT_SELF_SERVICE", False)
