@@ -65,5 +65,5 @@ def _ring(configured: str, secret_key: str, fallbacks: tuple[str, ...]) -> KeyRi
 
 def key_ring() -> KeyRing:
     """The keys from the current settings (cached per settings value: one HMAC per append stays the cost)."""
-    return _ring(getattr(settings, "SYNTHHUB_AUDIT_KEYS", "") or "", settings.SECRET_KEY or "",
+    return _ring(settings.SYNTHHUB_AUDIT_KEYS or "", settings.SECRET_KEY or "",
                  tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ()) or ()))

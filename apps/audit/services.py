@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 # Any fixed 64-bit key: PostgreSQL serialises chain appends on it so two writers never fork the chain.
 _CHAIN_LOCK_KEY = 7_310_001
-DEFAULT_CHECKPOINT_EVERY = 100  # the setting's default (synthhub/settings/base.py)
 
 
 def _json_safe(value):
@@ -130,7 +129,7 @@ def audit_record(
         event.prev_hash = last[1] if last else GENESIS_HASH
         event.hash = event_mac(event, event.prev_hash, key_id=ring.signing_id, key=ring.signing_key)
         event.save()
-        every = getattr(settings, "SYNTHHUB_AUDIT_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY)
+        every = settings.SYNTHHUB_AUDIT_CHECKPOINT_EVERY
         if every and event.pk - (checkpoint.event_id if checkpoint else 0) >= every:
             _write_checkpoint(event, checkpoint)
     return event
