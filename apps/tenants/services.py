@@ -51,6 +51,37 @@ def _check_may_manage(tenant: Tenant, actor, *, roles_touched: set[str]) -> None
         raise PermissionDenied("Only an owner can grant, change or revoke the admin role.")
 
 
+def _withdraw_personal_grants(membership: Membership, *, actor, keep: tuple[str, ...] = ()) -> None:
+    """Withdraw the member's personal dataset grants in this tenant except the actions in `keep`, and audit
+    what went (counts and dataset ids only). Callers run inside their own transaction.
+
+    The rule: a removed member keeps nothing; a demoted member keeps only what their new role holds by
+    default on a new dataset (a viewer keeps `view`, an editor everything but `delete`). Personal grants are
+    how a creator keeps full rights on what they made, so without this a creator demoted to viewer, or
+    removed, kept changing, deleting and exporting it. Grants to the role groups follow the group membership.
+    """
+    # Datasets build on tenants; importing them at module level would tie this module to that app's loading.
+    from apps.datasets.models import DatasetUserObjectPermission, codename
+
+    grants = DatasetUserObjectPermission.objects.filter(user_id=membership.user_id,
+                                                        content_object__tenant_id=membership.tenant_id)
+    if keep:
+        grants = grants.exclude(permission__codename__in=[codename(action) for action in keep])
+    withdrawn = list(grants.values_list("pk", "content_object_id", "permission__codename"))
+    if not withdrawn:
+        return
+    DatasetUserObjectPermission.objects.filter(pk__in=[pk for pk, _, _ in withdrawn]).delete()
+    actions: dict[str, int] = {}
+    for _, _, name in withdrawn:
+        action = name.removesuffix("_dataset")
+        actions[action] = actions.get(action, 0) + 1
+    audit_record(action="membership.grants_withdraw", actor=actor, tenant=membership.tenant, target=membership,
+                 before={"user": membership.user.get_username(), "grants": len(withdrawn)},
+                 after={"role": membership.role if keep else None, "kept_actions": list(keep),
+                        "withdrawn": len(withdrawn), "actions": dict(sorted(actions.items())),
+                        "datasets": sorted({dataset_id for _, dataset_id, _ in withdrawn})})
+
+
 def _check_not_last_owner(membership: Membership) -> None:
     if membership.role != Role.OWNER:
         return
@@ -147,6 +178,10 @@ def membership_change_role(*, membership: Membership, role: str, actor=None) -> 
     _sync_groups(membership, old_role=old_role)
     audit_record(action="membership.change_role", actor=actor, tenant=membership.tenant, target=membership,
                  before=before, after=_membership_snapshot(membership))
+    if not Role(role).at_least(old_role):
+        from apps.datasets.permissions import ROLE_DEFAULT_ACTIONS
+
+        _withdraw_personal_grants(membership, actor=actor, keep=tuple(ROLE_DEFAULT_ACTIONS[role]))
     return membership
 
 
@@ -158,6 +193,7 @@ def membership_remove(*, membership: Membership, actor=None) -> None:
     membership.user.groups.remove(_group_for(membership.tenant, membership.role))
     audit_record(action="membership.remove", actor=actor, tenant=membership.tenant, target=membership,
                  before=before)
+    _withdraw_personal_grants(membership, actor=actor)
     membership.delete()
 
 
