@@ -11,6 +11,7 @@ import psycopg
 from django.db import DatabaseError
 
 from .models import FailureReason
+from .push import PlatformReadFailed
 from .target_tables import UnmanagedTable
 from .targets import TargetNameUnresolved, TargetNotAllowed, TargetUnreachable
 
@@ -80,6 +81,8 @@ def classify_push(exc: BaseException) -> tuple[str, str]:
         return failure(FailureReason.DNS_FAILED)
     if isinstance(exc, TargetUnreachable):
         return _classify_connect(exc.__cause__)
+    if isinstance(exc, PlatformReadFailed):
+        return failure(FailureReason.DATABASE_ERROR)
     if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return failure(FailureReason.TIMEOUT, "a statement on the target ran past its time limit")
     if isinstance(exc, psycopg.Error):

@@ -12,7 +12,7 @@ row by row: its rows are replaced. Rows removed from the version since an earlie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 import orjson
@@ -28,11 +28,34 @@ from .writers.rows import iter_dicts
 from .writers.sql_writer import create_table
 
 
+class PlatformReadFailed(Exception):
+    """Reading the version's records from the platform failed (not the target); the cause says why."""
+
+
 def push_version(*, target, version, doc: Mapping, tables: list[str]) -> dict[str, int]:
     """Rows written (inserted or updated) per table; `tables` are in dependency order."""
     with connect(target) as connection:
         return push_rows(connection, doc=doc, tables=tables,
-                         rows_of=lambda table: record_rows(version_id=version.pk, table=table))
+                         rows_of=lambda table: _platform_rows(record_rows(version_id=version.pk, table=table)))
+
+
+def _platform_rows(rows: Iterable) -> Iterator:
+    """The platform's rows, with a failure to read them told apart from the target's errors; closing this
+    closes the reader (and its COPY) too."""
+    iterator = iter(rows)
+    try:
+        while True:
+            try:
+                row = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise PlatformReadFailed from exc
+            yield row
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def push_rows(connection: psycopg.Connection, *, doc: Mapping, tables: list[str],

@@ -35,6 +35,9 @@ STATEMENT_TIMEOUT_MS = 300_000
 LOCK_TIMEOUT_MS = 10_000
 # A silent network (a peer that vanished) is noticed in about a minute instead of the kernel's two hours.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+# Every address a name resolves to is checked; connections are tried on the first few only, so a name with
+# many addresses cannot hold a worker for many connect timeouts.
+ADDRESSES_TRIED = 3
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -192,7 +195,7 @@ def connect(target) -> psycopg.Connection:
         raise _platform_message()
     options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
     last_error: Exception | None = None
-    for address in addresses:
+    for address in addresses[:ADDRESSES_TRIED]:
         try:
             connection = psycopg.connect(
                 host=target.host, hostaddr=str(address), port=target.port, dbname=target.dbname,

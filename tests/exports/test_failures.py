@@ -241,3 +241,24 @@ def shop_version(tenant_a, make_dataset, make_version):
     dataset = make_dataset(tenant, users["owner"])
     make_version(dataset, users["owner"])
     return dataset
+
+
+def test_a_push_whose_platform_read_fails_is_a_database_error(shop_version, tenant_a, scratch_postgres, queued,
+                                                              monkeypatch):
+    """The platform's own records could not be read: not the target's fault, and the target is untouched."""
+    from django.db import OperationalError
+
+    from apps.exports import push as push_module
+
+    tenant, users = tenant_a
+    push = _queue_push(_target(tenant, scratch_postgres), shop_version, users["owner"])
+
+    def unreadable(**kwargs):
+        yield b'{"id": 1}'
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(push_module, "record_rows", unreadable)
+    result, _ = run_worker(lambda: services.push_run(push_id=push.pk))
+    push = Push.objects.get(pk=push.pk)
+    assert (result, push.error_code, push.error) == ("failed", "database_error", "reading the version's records failed")
+    assert _tables_in(scratch_postgres) == []
