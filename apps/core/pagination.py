@@ -63,7 +63,7 @@ class SafeCursorMixin:
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param) if self.page_size_query_param else None
-        if raw is None:
+        if not raw:  # absent or empty, like every optional query parameter
             return self.page_size
         if not (raw.isascii() and raw.isdigit()) or not raw.lstrip("0"):
             raise ServiceValidationError([(self.page_size_query_param, "must be a positive integer")],

@@ -295,3 +295,7 @@ def test_page_size_above_the_maximum_is_cut_to_it(shop, owner_client):
     response = owner_client.get(url, {"table": "customers", "page_size": "9" * 40})
     assert response.status_code == 200, response.content
     assert len(response.json()["results"]) == 30
+
+
+def test_an_empty_page_size_is_the_default(tenant_a, owner_client):
+    assert owner_client.get(f"{BASE}/datasets/", {"page_size": ""}).status_code == 200

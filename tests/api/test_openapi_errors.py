@@ -57,3 +57,24 @@ def test_conflicts_are_declared_where_services_raise_them(document, path, method
 def test_operations_without_conflicts_do_not_declare_them(document):
     assert "409" not in document["paths"]["/api/v1/tenants/{tenant}/datasets/"]["get"]["responses"]
     assert "404" not in document["paths"]["/api/v1/auth/tokens/"]["get"]["responses"]
+
+
+def test_optional_query_parameters_allow_an_empty_value(document):
+    parameters = document["paths"]["/api/v1/tenants/{tenant}/jobs/"]["get"]["parameters"]
+    by_name = {parameter["name"]: parameter for parameter in parameters}
+    assert by_name["status"]["allowEmptyValue"] is True and by_name["cursor"]["allowEmptyValue"] is True
+
+
+def test_responses_that_can_be_null_or_blank_say_so(document):
+    schemas = document["components"]["schemas"]
+    export = schemas["Export"]["properties"]
+    assert export["download_url"]["nullable"] is True
+    assert export["requested_by"]["nullable"] is True
+    assert {"$ref": "#/components/schemas/BlankEnum"} in export["error_code"]["oneOf"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in schemas["Push"]["properties"]["error_code"]["oneOf"]
+
+
+def test_error_statuses_a_view_declares_carry_the_error_shape(document):
+    download = document["paths"]["/api/v1/tenants/{tenant}/exports/{id}/download/"]["get"]["responses"]
+    assert download["410"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "*/*" in download["200"]["content"]

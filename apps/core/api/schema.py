@@ -97,11 +97,16 @@ class SynthHubAutoSchema(AutoSchema):
                                       schema=ERROR_SCHEMA)
         registry.register_on_missing(component)
         responses = operation.setdefault("responses", {})
+        error_content = {"application/json": {"schema": component.ref}}
         for status in error_statuses(path, method.upper(), operation):
-            responses.setdefault(status, {
-                "content": {"application/json": {"schema": component.ref}},
-                "description": ERROR_DESCRIPTIONS[status],
-            })
+            responses.setdefault(status, {"content": error_content, "description": ERROR_DESCRIPTIONS[status]})
+        for status, response in responses.items():
+            if status.startswith(("4", "5")) and "content" not in response:
+                response["content"] = error_content  # e.g. a view's own 410: still the error shape
+        for parameter in operation.get("parameters", []):
+            # Filters, search, ordering, cursor and page size treat an empty value as not given.
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
         return operation
 
     def get_override_parameters(self):

@@ -17,7 +17,7 @@ class DocumentField(serializers.JSONField):
 
 class DatasetSerializer(serializers.ModelSerializer):
     spec = DocumentField(read_only=True)
-    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Dataset

@@ -1,11 +1,10 @@
 from collections.abc import Mapping
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Export, ExportFormat, Push, TargetConnection
+from ..models import Export, ExportFormat, FailureReason, Push, TargetConnection
 from ..services import export_is_expired
 
 
@@ -29,7 +28,10 @@ class ExportCreateSerializer(serializers.Serializer):
 class ExportSerializer(serializers.ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None,
+                                         allow_null=True)
+    # Read-only model fields lose blank=True on the way into the serializer: declared so the schema allows "".
+    error_code = serializers.ChoiceField(choices=FailureReason.choices, allow_blank=True, read_only=True)
     expired = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
     options = OptionsField(read_only=True)
@@ -44,7 +46,7 @@ class ExportSerializer(serializers.ModelSerializer):
     def get_expired(self, obj) -> bool:
         return export_is_expired(obj)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_download_url(self, obj) -> str | None:
         if obj.status != "succeeded" or export_is_expired(obj) or not obj.file:
             return None
@@ -64,7 +66,7 @@ class TargetConnectionSerializer(serializers.ModelSerializer):
     connection = serializers.CharField(source="dsn_display", read_only=True,
                                        help_text="The connection as a URL, without its password.")
     has_password = serializers.BooleanField(read_only=True)
-    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = TargetConnection
@@ -97,7 +99,9 @@ class PushSerializer(serializers.ModelSerializer):
     target_name = serializers.CharField(source="target.name", read_only=True)
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None,
+                                         allow_null=True)
+    error_code = serializers.ChoiceField(choices=FailureReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Push

@@ -56,8 +56,8 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
         services.export_delete(export=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The file, as an attachment."),
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file, as an attachment, with its format's content type."),
         410: OpenApiResponse(description="The export expired and its file was removed.")})
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):

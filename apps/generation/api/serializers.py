@@ -15,7 +15,8 @@ class GenerateSerializer(serializers.Serializer):
 class JobSerializer(serializers.ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None,
+                                         allow_null=True)
     progress = serializers.FloatField(read_only=True, help_text="rows_done / rows_total, 0 to 1.")
 
     class Meta:
