@@ -170,24 +170,32 @@ def page(get: dict, post: dict | None = None, objects: dict | None = None) -> Ro
     return Route(expect, objects=objects or {}, client="session", gate=None)
 
 
-def model_admin(app_model: str, object_key: str, *, staff: dict, operator: dict) -> dict[str, Route]:
-    """The six routes Django's admin gives every registered model.
+def model_admin(app_model: str, object_key: str, *, staff: dict, operator: dict, staff_post: dict | None = None,
+                operator_post: dict | None = None) -> dict[str, Route]:
+    """The six routes Django's admin gives every registered model, each asked with GET and with an empty POST.
 
     `staff` and `operator` give the status of each page ("changelist", "add", "change", "history", "delete") for
-    A's staff admin and for the operator; the object pages are filled with `object_key` of tenant A.
+    A's staff admin and for the operator, `staff_post` and `operator_post` where a POST answers otherwise (an empty
+    form is refused with 200 where it may be sent; a confirmed delete redirects). Object pages are filled with
+    `object_key` of tenant A.
     """
     app, model = app_model.split(".")
     objects = {"object_id": object_key}
-    routes = {
-        f"admin:{app}_{model}_changelist": page(site(staff["changelist"], operator["changelist"])),
-        f"admin:{app}_{model}_add": page(site(staff["add"], operator["add"])),
-        f"admin:{app}_{model}_history": page(site(staff["history"], operator["history"]), objects=objects),
-        f"admin:{app}_{model}_delete": page(site(staff["delete"], operator["delete"]), objects=objects),
-        f"admin:{app}_{model}_change": page(site(staff["change"], operator["change"]), objects=objects),
+    staff_post, operator_post = {**staff, **(staff_post or {})}, {**operator, **(operator_post or {})}
+
+    def both(name: str, objects=None) -> Route:
+        return page(site(staff[name], operator[name]), post=site(staff_post[name], operator_post[name]),
+                    objects=objects)
+
+    return {
+        f"admin:{app}_{model}_changelist": both("changelist"),
+        f"admin:{app}_{model}_add": both("add"),
+        f"admin:{app}_{model}_history": both("history", objects),
+        f"admin:{app}_{model}_delete": both("delete", objects),
+        f"admin:{app}_{model}_change": both("change", objects),
         # The bare object URL redirects to its change page (Django keeps it for old links).
-        f"admin/{app}/{model}/{{object_id}}/": page(site(302, 302), objects=objects),
+        f"admin/{app}/{model}/{{object_id}}/": page(site(302, 302), post=site(302, 302), objects=objects),
     }
-    return routes
 
 
 def pages(changelist: int, add: int, change: int, history: int, delete: int) -> dict:
@@ -197,6 +205,10 @@ def pages(changelist: int, add: int, change: int, history: int, delete: int) -> 
 # What a staff user who is not a superuser may do: nothing on platform models, only view A's tenant rows.
 NO_ACCESS = pages(403, 403, 403, 403, 403)
 VIEW_ONLY = pages(200, 403, 200, 200, 403)
+# A page that only shows its row refuses a POST.
+READ_ONLY_POST = {"change": 403}
+# Read-only rows a POST saves unchanged.
+SAVED_POST = {"change": 302}
 
 ADMIN_ROUTES: dict[str, Route] = {
     "admin:index": page(site(200, 200)),
@@ -223,27 +235,36 @@ ADMIN_ROUTES: dict[str, Route] = {
     **model_admin("auth.group", "group", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
     **model_admin("auth.user", "user", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
     **model_admin("django_q.schedule", "schedule", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("django_q.success", "success", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
-    **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
+    **model_admin("django_q.success", "success", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
+                  operator_post=SAVED_POST),
+    **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
+                  operator_post=SAVED_POST),
     **model_admin("django_q.ormq", "ormq", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
     # Tenants: staff admins edit their own tenant's name and quotas; only operators add or delete.
     **model_admin("tenants.tenant", "tenant", staff=pages(200, 403, 200, 200, 403),
                   operator=pages(200, 403, 200, 200, 200)),
-    **model_admin("tenants.apitoken", "token:owner", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
-    # The audit trail is append-only and written by services only: nobody adds, changes or deletes an event here.
-    **model_admin("audit.auditevent", "audit_event", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403)),
-    # Operators may add rows by hand on the pages Django gives them (jobs, datasets, versions, records, exports).
-    **model_admin("generation.generationjob", "job", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 200)),
-    # Datasets are edited (name, description, seed) but deleted only through the trash.
+    **model_admin("tenants.apitoken", "token:owner", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
+                  operator_post=SAVED_POST),
+    # Rows that only services make (they grant, audit and fill in what no admin form has) have no add page, for
+    # operators either. The audit trail is append-only: nobody adds, changes or deletes an event here.
+    **model_admin("audit.auditevent", "audit_event", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
+    **model_admin("generation.generationjob", "job", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 200),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
+    # Datasets are edited (name, description, seed; an empty form is refused) and deleted only through the trash.
     **model_admin("datasets.dataset", "dataset", staff=pages(200, 403, 200, 200, 403),
-                  operator=pages(200, 200, 200, 200, 403)),
-    **model_admin("datasets.datasetversion", "version", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
-    **model_admin("datasets.record", "record", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
-    **model_admin("exports.export", "export", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 403)),
+                  operator=pages(200, 403, 200, 200, 403)),
+    **model_admin("datasets.datasetversion", "version", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
+    **model_admin("datasets.record", "record", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
+    **model_admin("exports.export", "export", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
     # Staff admins manage their own tenant's target databases.
     **model_admin("exports.targetconnection", "target", staff=pages(200, 200, 200, 200, 200),
                   operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("exports.push", "push", staff=VIEW_ONLY, operator=pages(200, 200, 200, 200, 200)),
+    **model_admin("exports.push", "push", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 200),
+                  staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
 }
 
 ROUTES: dict[str, Route] = {**API_ROUTES, **PAGE_ROUTES, **ADMIN_ROUTES}

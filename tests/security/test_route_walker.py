@@ -326,3 +326,24 @@ def test_filters_naming_other_tenants_objects_answer_like_missing_ones(world, ke
     assert foreign.status_code == missing.status_code, (
         f"GET {url}?{parameter}=<B's id> {explain(foreign, text)}; with a missing id it "
         f"{explain(missing, content(missing))}")
+
+
+def test_admin_forms_and_actions_naming_other_tenants_rows_change_nothing(world):
+    """A's staff admin posts B's ids to the admin's forms and bulk actions: refused, and B is untouched."""
+    from apps.datasets.models import Dataset
+    from apps.exports.models import TargetConnection
+
+    b = world.b.objects
+    targets = TargetConnection.objects.filter(tenant=world.b.tenant).count()
+    added = ask(world, "admin:exports_targetconnection_add", "POST", "admin", "/admin/exports/targetconnection/add/",
+                body={"tenant": world.b.tenant.pk, "name": "planted", "host": "127.0.0.1", "port": 5432,
+                      "dbname": "planted_test", "user": "walker", "sslmode": "prefer"})
+    assert added.status_code == 200, explain(added, content(added))  # the form again, with the tenant refused
+    assert TargetConnection.objects.filter(tenant=world.b.tenant).count() == targets
+    for url, obj in (("/admin/datasets/dataset/", b["dataset"]), ("/admin/exports/export/", b["export"])):
+        ask(world, "admin:datasets_dataset_changelist", "POST", "admin", url,
+            body={"action": "move_to_trash", "_selected_action": obj.pk})
+        assert type(obj).objects.filter(pk=obj.pk).exists(), f"A's staff admin trashed B's {obj}"
+    ask(world, "admin:datasets_dataset_changelist", "POST", "admin", "/admin/datasets/dataset/",
+        body={"action": "restore", "_selected_action": b["trashed_dataset"].pk})
+    assert not Dataset.objects.filter(pk=b["trashed_dataset"].pk).exists(), "A's staff admin restored B's dataset"
