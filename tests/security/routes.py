@@ -42,10 +42,13 @@ class Route:
     gate: str | None = "viewer"
 
     def expected(self) -> dict[str, dict[str, int]]:
-        """`expect`, with OPTIONS (which every API route answers) added from the gate."""
-        if self.gate is None or "OPTIONS" in self.expect:
+        """`expect`, with what every API route also answers: OPTIONS (from the gate) and HEAD (as GET)."""
+        if self.gate is None:
             return self.expect
-        return {**self.expect, "OPTIONS": GATES[self.gate]}
+        implied = {"OPTIONS": GATES[self.gate]}
+        if "GET" in self.expect:
+            implied["HEAD"] = self.expect["GET"]
+        return {**implied, **self.expect}
 
     @property
     def actors(self) -> tuple[str, ...]:
@@ -212,11 +215,12 @@ SAVED_POST = {"change": 302}
 
 ADMIN_ROUTES: dict[str, Route] = {
     "admin:index": page(site(200, 200)),
-    # The login page signs a staff user straight in; anyone else sees the form (and why they may not enter).
-    "admin:login": page({**everyone(200, site=True), "admin": 302, "operator": 302}),
+    # The login page signs a staff user straight in; anyone else sees the form (and why they may not enter). A
+    # POST with wrong credentials shows the form again.
+    "admin:login": page({**everyone(200, site=True), "admin": 302, "operator": 302}, post=everyone(200, site=True)),
     # Logging out takes a POST; the admin sends anyone who is not staff back to its index (then to the login).
     "admin:logout": page(site(405, 405), post=site(200, 200)),
-    "admin:password_change": page(site(200, 200)),
+    "admin:password_change": page(site(200, 200), post=site(200, 200)),  # an empty form is refused
     "admin:password_change_done": page(site(200, 200)),
     "admin:autocomplete": page(site(403, 403)),
     "admin:jsi18n": page(site(200, 200)),

@@ -177,7 +177,7 @@ def _answered_methods(url_route) -> set[str] | None:
 @pytest.mark.parametrize("key", sorted(key for key, route in DECLARED.items() if route.client == "token"))
 def test_declared_methods_are_the_ones_the_route_answers(key):
     answered = _answered_methods(URL_ROUTES[key])
-    declared = set(ROUTES[key].expect) - {"OPTIONS"}
+    declared = set(ROUTES[key].expect) - {"OPTIONS", "HEAD"}
     assert answered is None or declared == answered, f"{key} answers {sorted(answered)}, declared {sorted(declared)}"
 
 
@@ -347,3 +347,25 @@ def test_admin_forms_and_actions_naming_other_tenants_rows_change_nothing(world)
     ask(world, "admin:datasets_dataset_changelist", "POST", "admin", "/admin/datasets/dataset/",
         body={"action": "restore", "_selected_action": b["trashed_dataset"].pk})
     assert not Dataset.objects.filter(pk=b["trashed_dataset"].pk).exists(), "A's staff admin restored B's dataset"
+
+
+def _head_probes():
+    for key, route in DECLARED.items():
+        writes = [method for method in route.bodies if method != "GET"]
+        if route.client == "token" and "GET" in route.expect and writes:
+            for actor in MEMBERS:
+                yield pytest.param(key, writes[0], actor, id=f"{key}-HEAD-{writes[0]}-body-{actor}")
+
+
+@pytest.mark.parametrize(("key", "write", "actor"), list(_head_probes()))
+def test_head_with_a_write_body_changes_nothing(world, key, write, actor):
+    """HEAD is GET without the body of the answer: a view that treats it as its write method must not write."""
+    from apps.audit.models import AuditEvent
+
+    url = fill(world, key, actor)
+    events = AuditEvent.objects.count()
+    response = ask(world, key, "HEAD", actor, url, body=body_for(world, key, write))
+    assert AuditEvent.objects.count() == events, (
+        f"HEAD {url} with a {write} body as {actor} {explain(response, '')} and changed something: "
+        f"{list(AuditEvent.objects.order_by('-id').values_list('action', flat=True)[:3])}")
+    assert response.status_code == ROUTES[key].expect["GET"][actor], f"HEAD {url} as {actor} {explain(response, '')}"
