@@ -3,6 +3,11 @@
 import pytest
 
 
+def pytest_configure(config):
+    # Hypothesis property tests: bounded (a fixed number of derandomised examples), selectable with -m.
+    config.addinivalue_line("markers", "properties: Hypothesis property tests (about 150 examples, under a minute)")
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle and failed-token counters live in the cache: every test starts from zero."""
