@@ -89,6 +89,8 @@ def join(path: str, key: object) -> str:
 def describe(value: object) -> str:
     names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
              float: "a number", type(None): "null"}
+    if type(value) is float and not math.isfinite(value):
+        return str(value)
     return names.get(type(value), type(value).__name__)
 
 
