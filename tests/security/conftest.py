@@ -1,5 +1,7 @@
 """Two tenants with one member per role and one object of every kind, built once per module.
 
+A also has a dataset its viewers may not view, named with HIDDEN.
+
 Tenant A ("alpha") is the one every route is walked on. Tenant B carries MARKER in every text it owns (tenant
 name, member emails, dataset names, descriptions and record values, target and token names, the export's file
 name), so any response to an actor of A that contains the marker has leaked B's data.
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 
 MARKER = "MARKER-B-7f3a"
+# Carried by a dataset of A that A's viewers may not view: they must never see it either.
+HIDDEN = "MARKER-H-41c9"
 ROLES = ("owner", "admin", "editor", "viewer")
 
 
@@ -172,10 +176,16 @@ def _platform_objects() -> dict:
 def build_world() -> World:
     from django.contrib.auth import get_user_model
 
+    from apps.datasets import services as datasets
     from apps.tenants import services as tenants
 
     a = _tenant("alpha", "")
     b = _tenant("beta", MARKER)
+    owner = a.users["owner"]
+    restricted = datasets.dataset_create(tenant=a.tenant, actor=owner, name=f"restricted {HIDDEN}",
+                                         description=HIDDEN, spec=spec(HIDDEN))
+    datasets.dataset_permissions_set(dataset=restricted, actor=owner, roles={"viewer": []}, members=[])
+    a.objects["restricted_dataset"] = restricted
     # The admin of A is also staff: the admin site then shows them A's rows (and must show nothing of B's).
     a.users["admin"].is_staff = True
     a.users["admin"].save(update_fields=["is_staff"])

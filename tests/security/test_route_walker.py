@@ -4,14 +4,15 @@
 2. Each route x method x actor answers the declared status on tenant A's objects.
 3. The same routes with tenant B's ids under A's slug answer exactly as ids that do not exist (404 on the API).
 4. Bodies and filters that name B's objects are refused like missing ones, and change nothing.
-5. No answer to anyone of tenant A (JSON, the browsable API's HTML, admin pages) carries B's marker.
+5. No answer to anyone of tenant A (JSON, the browsable API's HTML, admin pages) carries B's marker, and none
+   to A's viewer carries the marker of the dataset they may not view.
 """
 
 from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import MARKER
+from .conftest import HIDDEN, MARKER
 from .routes import DEFAULT_OBJECTS, ROUTES
 from .urlconf import url_routes
 
@@ -142,9 +143,13 @@ def explain(response, text: str) -> str:
 
 
 def assert_no_marker(actor: str, text: str, what: str) -> None:
-    if actor in A_SIDE and MARKER.lower() in text.lower():
-        at = text.lower().index(MARKER.lower())
-        raise AssertionError(f"{what}: tenant B's data reached {actor} of A: ...{text[max(0, at - 200):at + 60]}...")
+    lowered = text.lower()
+    for marker, whose in ((MARKER, "tenant B's data"), (HIDDEN, "a dataset hidden from A's viewers")):
+        if actor not in A_SIDE or (marker == HIDDEN and actor not in ("anonymous", "viewer")):
+            continue
+        if marker.lower() in lowered:
+            at = lowered.index(marker.lower())
+            raise AssertionError(f"{what}: {whose} reached {actor} of A: ...{text[max(0, at - 200):at + 60]}...")
 
 
 def body_for(world, key: str, method: str, data=None):
