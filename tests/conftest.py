@@ -5,7 +5,7 @@ import pytest
 
 def pytest_configure(config):
     # Hypothesis property tests: bounded (a fixed number of derandomised examples), selectable with -m.
-    config.addinivalue_line("markers", "properties: Hypothesis property tests (a fixed number of examples, under a minute)")
+    config.addinivalue_line("markers", "properties: Hypothesis property tests (fixed examples, under a minute)")
 
 
 @pytest.fixture(autouse=True)
