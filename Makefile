@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PROD_ENV := DJANGO_SETTINGS_MODULE=synthhub.settings.production SECRET_KEY=check-deploy-$(shell printf '%060d' 0) \
 	ALLOWED_HOSTS=synthhub.example.com DATABASE_URL=
 
-.PHONY: install demo test test-sqlite test-postgres check lint bench clean
+.PHONY: install demo test test-sqlite test-postgres test-schemathesis check lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ demo: install
 	DATABASE_URL= $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL= $(BIN)/python manage.py demo
 
-test: install test-sqlite test-postgres
+test: install test-sqlite test-postgres test-schemathesis
 
 test-sqlite: install
 	DATABASE_URL= $(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
@@ -36,6 +36,17 @@ test-postgres: install
 		echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI=true requires it." >&2; exit 1; \
 	else \
 		echo "PostgreSQL at $(PG_TEST_URL) does not answer: PostgreSQL tests skipped."; \
+	fi
+
+# Schemathesis against a live server on PostgreSQL (marker `schemathesis`, deselected from the runs above by
+# pyproject's addopts); a few minutes. With CI=true PostgreSQL must answer.
+test-schemathesis: install
+	@if DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m synthhub.dbcheck; then \
+		DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -p no:randomly -m schemathesis tests/schemathesis; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) does not answer, and CI=true requires it for Schemathesis." >&2; exit 1; \
+	else \
+		echo "PostgreSQL at $(PG_TEST_URL) does not answer: the Schemathesis run is skipped."; \
 	fi
 
 check: lint
