@@ -77,6 +77,7 @@ class Context:
     reference_time: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     column_specs: int = 0  # column specs normalised so far (array items and object fields included)
     pattern_steps: int = limits.MAX_DOCUMENT_PATTERN_STEPS  # what is left of the document's pattern budget
+    locales: set = field(default_factory=set)  # Faker locales the document's faker columns use
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -456,6 +457,10 @@ def _faker(raw, path, ctx, nested):
     if locale not in leaves.available_locales():
         ctx.add(join(path, "locale"), f"unknown locale {locale!r}")
         return {"provider": provider, "args": args, "locale": locale}
+    if locale not in ctx.locales and len(ctx.locales) >= limits.MAX_LOCALES:
+        ctx.add(join(path, "locale"), f"a document may use at most {limits.MAX_LOCALES} Faker locales")
+        return {"provider": provider, "args": args, "locale": locale}
+    ctx.locales.add(locale)
     if provider is not None:
         check_faker_provider(provider, args, locale, path, ctx)
     return {"provider": provider, "args": args, "locale": locale}
@@ -827,7 +832,7 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
         return None
     merged = {k: v for k, v in base.items() if k not in ("when", "unique")}
     merged.update(raw)
-    inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps)
+    inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps, ctx.locales)
     normalised = normalise_column(merged, path, inner, nested=0)
     ctx.column_specs, ctx.pattern_steps = inner.column_specs, inner.pattern_steps
     # Problems of the merged spec are reported under the clause's `then`.

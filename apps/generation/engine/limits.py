@@ -68,6 +68,7 @@ PATTERN_CACHE_ENTRIES = 256
 # -- Faker
 MAX_FAKER_ARG_CHARS = 1_000  # text arguments such as bothify's `text`
 MAX_FAKER_ITEMS = 100  # list-valued providers (words, pylist, ...)
+MAX_LOCALES = 10  # distinct Faker locales of one document: loading one costs about 20 ms and 0.3 MB, once
 
 # -- NUL: PostgreSQL stores no U+0000 in text or jsonb, and lone surrogates are not UTF-8. Both are refused
 # in every string of a document (spec.load_document), the one place all text enters the engine.

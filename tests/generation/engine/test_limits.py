@@ -118,6 +118,15 @@ def test_every_allowed_provider_works_without_arguments():
         assert len(generate_table(doc)) == 3
 
 
+def test_a_document_uses_a_bounded_number_of_faker_locales():
+    locales = ["en_US", "de_DE", "fr_FR", "nl_NL", "it_IT", "es_ES", "pt_BR", "ja_JP", "pl_PL", "sv_SE", "da_DK"]
+    doc = doc_with({f"c{i}": {"type": "faker", "provider": "city", "locale": locale}
+                    for i, locale in enumerate(locales)}, rows=2)
+    assert problems_at(doc) == {"tables.t.columns.c10.locale": "a document may use at most 10 Faker locales"}
+    del doc["tables"]["t"]["columns"]["c10"]
+    assert len(generate_table(doc)) == 2
+
+
 # ----------------------------------------------------------------------------- templates and sizes
 def test_templates_of_templates_are_sized_before_they_expand():
     columns = {"a": {"type": "string", "length": {"min": 100, "max": 100}},

@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from faker.config import AVAILABLE_LOCALES
 
 CPU_SECONDS = 2.0
 MEMORY_MB = 200
@@ -70,6 +71,8 @@ def worst_cases() -> dict[str, object]:
         "yaml_nodes": yaml_nodes,
         "yaml_big": yaml_big,
         "deep_json": "[" * 10_000 + "]" * 10_000,
+        "faker_locales": _doc({f"c{i}": {"type": "faker", "provider": "name", "locale": locale}
+                               for i, locale in enumerate(sorted(AVAILABLE_LOCALES))}, rows=1),
         "nested_arrays": _one({"type": "array", "max_length": 1000, "of": {"type": "array", "max_length": 1000, "of": {
             "type": "array", "max_length": 1000, "of": {"type": "string", "length": {"min": 10_000, "max": 10_000}}}}}),
     }
