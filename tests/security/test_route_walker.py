@@ -8,24 +8,15 @@
    to A's viewer carries the marker of the dataset they may not view.
 """
 
-from urllib.parse import urlencode
-
 import pytest
 
-from .conftest import HIDDEN, MARKER
+from .probe import MISSING, URL_ROUTES, ask, assert_no_marker, body_for, content, explain, fill
 from .routes import DEFAULT_OBJECTS, ROUTES
-from .urlconf import url_routes
 
 pytestmark = pytest.mark.django_db
 
-URL_ROUTES = {route.key: route for route in url_routes()}
 DECLARED = {key: route for key, route in ROUTES.items() if key in URL_ROUTES}
-A_SIDE = ("anonymous", "viewer", "editor", "admin", "owner")  # whose answers must never carry B's marker
 MEMBERS = ("viewer", "editor", "admin", "owner")
-# Path values that name nothing, for comparison with another tenant's ids.
-MISSING = {"pk": 2_000_000_000, "object_id": 2_000_000_000, "object_pk": 2_000_000_000, "dataset_pk": 2_000_000_000,
-           "number": 999_999, "row_index": 999_999, "token_key": "0000000000000000", "id": 2_000_000_000,
-           "user_id": 2_000_000_000, "group_id": 2_000_000_000}
 
 
 # Defects the walker found that are being fixed, by test id -> reason. Strict: a fixed case fails (XPASS) until
@@ -33,128 +24,10 @@ MISSING = {"pk": 2_000_000_000, "object_id": 2_000_000_000, "object_pk": 2_000_0
 KNOWN_DEFECTS: dict[str, str] = {}
 
 
-def case(*values, id: str):  # noqa: A002 - pytest's own name for it
-    reason = KNOWN_DEFECTS.get(id)
+def case(*values, case_id: str):
+    reason = KNOWN_DEFECTS.get(case_id)
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(*values, id=id, marks=marks)
-
-
-# ----------------------------------------------------------------------------- filling in and asking
-def _value(variable: str, key: str, data):
-    obj = data.objects[key]
-    if variable == "number":
-        return obj.number
-    if variable == "row_index":
-        return obj.row_index
-    if variable == "token_key":
-        return obj.token_key
-    return obj.pk
-
-
-def object_source(route, url_route, variable: str, actor: str) -> str | None:
-    """The object key a path variable is filled from, "=literal", or None for the tenant slug."""
-    if variable == "tenant":
-        return None
-    if variable == "token_key":
-        return f"token:{'owner' if actor in ('anonymous', 'operator', 'outsider') else actor}"
-    key = route.objects.get(variable) or DEFAULT_OBJECTS.get(variable)
-    if key is None:
-        raise AssertionError(f"{url_route.key}: say in routes.py which object fills <{variable}>")
-    return key
-
-
-def fill(world, key: str, actor: str, *, ids_from=None, missing: bool = False) -> str:
-    """The URL of route `key` on tenant A, its objects from `ids_from` (a TenantData; A's by default), or with
-    ids that name nothing."""
-    route, url_route = ROUTES[key], URL_ROUTES[key]
-    data = ids_from or world.a
-    values = {}
-    for variable in url_route.variables:
-        source = object_source(route, url_route, variable, actor)
-        if source is None:
-            values[variable] = world.a.tenant.slug
-        elif source.startswith("="):
-            values[variable] = source[1:]
-        elif missing and variable in MISSING and not _shared(world, source):
-            values[variable] = MISSING[variable]
-        elif variable == "token_key" and actor == "outsider" and ids_from is None:
-            values[variable] = world.b.objects[source].token_key  # the outsider's own token
-        else:
-            values[variable] = _value(variable, source, data)
-    url = url_route.url(values)
-    return f"{url}?{urlencode(route.query)}" if route.query else url
-
-
-def _shared(world, source: str) -> bool:
-    """Objects that are the platform's, not a tenant's (the same for A and B)."""
-    return world.a.objects.get(source) is world.b.objects.get(source)
-
-
-def user_of(world, actor: str):
-    return {"anonymous": None, "outsider": world.b.users["owner"], "operator": world.operator,
-            **world.a.users}.get(actor)
-
-
-def secret_of(world, actor: str):
-    if actor == "outsider":
-        return world.b.secrets["owner"]
-    if actor == "operator":
-        return world.operator_secret
-    return world.a.secrets.get(actor)
-
-
-def ask(world, key: str, method: str, actor: str, url: str, *, body=None, html: bool = False):
-    route = ROUTES[key]
-    if route.client == "token":
-        from rest_framework.test import APIClient
-
-        client = APIClient(raise_request_exception=False)
-        secret = secret_of(world, actor)
-        if secret:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-        accept = "text/html" if html else route.accept
-        return client.generic(method, url, data=_json(body), content_type="application/json", HTTP_ACCEPT=accept) \
-            if body is not None else client.generic(method, url, HTTP_ACCEPT=accept)
-    from django.test import Client
-
-    client = Client(raise_request_exception=False)
-    user = user_of(world, actor)
-    if user is not None:
-        client.force_login(user)
-    if method == "GET":
-        return client.get(url)
-    return client.generic(method, url, data=urlencode(body or {}), content_type="application/x-www-form-urlencoded")
-
-
-def _json(body) -> str:
-    import json
-
-    return json.dumps(body)
-
-
-def content(response) -> str:
-    raw = b"".join(response.streaming_content) if response.streaming else response.content
-    return raw.decode("utf-8", errors="replace")
-
-
-def explain(response, text: str) -> str:
-    where = response.get("Location", "")
-    return f"answered {response.status_code}{' -> ' + where if where else ''}: {text[:400]}"
-
-
-def assert_no_marker(actor: str, text: str, what: str) -> None:
-    lowered = text.lower()
-    for marker, whose in ((MARKER, "tenant B's data"), (HIDDEN, "a dataset hidden from A's viewers")):
-        if actor not in A_SIDE or (marker == HIDDEN and actor not in ("anonymous", "viewer")):
-            continue
-        if marker.lower() in lowered:
-            at = lowered.index(marker.lower())
-            raise AssertionError(f"{what}: {whose} reached {actor} of A: ...{text[max(0, at - 200):at + 60]}...")
-
-
-def body_for(world, key: str, method: str, data=None):
-    builder = ROUTES[key].bodies.get(method)
-    return builder((data or world.a).objects) if builder else None
+    return pytest.param(*values, id=case_id, marks=marks)
 
 
 # ----------------------------------------------------------------------------- 1. declarations
@@ -197,9 +70,9 @@ def _probes():
     for key, route in DECLARED.items():
         for method, statuses in route.expected().items():
             for actor, status in statuses.items():
-                yield case(key, method, actor, status, False, id=f"{key}-{method}-{actor}")
+                yield case(key, method, actor, status, False, case_id=f"{key}-{method}-{actor}")
                 if route.html and method == "GET":
-                    yield case(key, method, actor, status, True, id=f"{key}-{method}-{actor}-html")
+                    yield case(key, method, actor, status, True, case_id=f"{key}-{method}-{actor}-html")
 
 
 PROBES = list(_probes())
@@ -319,7 +192,7 @@ FOREIGN_FILTERS = [("job-list", "dataset", "dataset"), ("export-list", "dataset"
 
 
 @pytest.mark.parametrize(("key", "parameter", "source", "html"), [
-    case(key, parameter, source, html, id=f"{key}-{parameter}-{'html' if html else 'json'}")
+    case(key, parameter, source, html, case_id=f"{key}-{parameter}-{'html' if html else 'json'}")
     for key, parameter, source in FOREIGN_FILTERS for html in (False, True)])
 def test_filters_naming_other_tenants_objects_answer_like_missing_ones(world, key, parameter, source, html):
     actor = "owner"
