@@ -54,6 +54,8 @@ MAX_DATETIME = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
 # -- patterns (string.pattern), checked on the parsed pattern before any automaton is built
 MAX_PATTERN_LENGTH = 10_000
 MAX_REPEAT = 1_000  # the largest {n,m}
+MAX_PATTERN_GROUP_DEPTH = 50  # nested groups: the parser recurses once per level
+MAX_PATTERN_CLASS_CHARS = 65_536  # characters one class such as [\u4e00-\u9fff] may stand for
 MAX_PATTERN_SIZE = 300_000  # automaton states and transitions with every repetition written out
 MAX_PATTERN_WORK = 20_000_000  # estimated subset-construction work: size x states that can be active at once
 # The construction counts its real steps (automaton states visited) and stops here, for one pattern and for

@@ -43,8 +43,8 @@ INT64_LIMIT = 2**63
 MAX_REPEAT = limits.MAX_REPEAT
 MAX_NFA_STATES = limits.MAX_PATTERN_SIZE
 MAX_DFA_STATES = limits.MAX_DFA_STATES
-MAX_GROUP_DEPTH = 50  # nested groups: the parser recurses once per level
-MAX_CLASS_CHARS = 65_536  # characters one class such as [\u4e00-\u9fff] may stand for
+MAX_GROUP_DEPTH = limits.MAX_PATTERN_GROUP_DEPTH
+MAX_CLASS_CHARS = limits.MAX_PATTERN_CLASS_CHARS
 
 DIGITS = string.digits
 WORD_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits + "_"
