@@ -136,3 +136,16 @@ def test_lists_run_a_constant_number_of_queries(tenant_a, api_client_for, make_d
     large = (count(f"{BASE}/datasets/"), count(f"{BASE}/datasets/{first.pk}/versions/"),
              count(f"{BASE}/datasets/{first.pk}/versions/1/records/", table="orders", page_size=20))
     assert small == large
+
+
+def test_head_with_a_body_never_changes_grants(dataset, tenant_a, api_client_for):
+    """HEAD is routed to the GET handler; it must describe, never set, even when it carries a PUT body."""
+    tenant, users = tenant_a
+    url = f"{BASE}/datasets/{dataset.pk}/permissions/"
+    before = api_client_for(users["owner"]).get(url).json()
+    for role in ("viewer", "owner"):
+        response = api_client_for(users[role]).generic(
+            "HEAD", url, '{"roles": {"viewer": [], "editor": []}, "members": []}', content_type="application/json")
+        assert response.status_code == 200
+    assert api_client_for(users["owner"]).get(url).json() == before
+    assert not AuditEvent.objects.filter(action="dataset.permissions").exists()
