@@ -79,3 +79,30 @@ def test_browsable_api_is_off_in_production(tmp_path):
             "print([r.__name__ for r in api_settings.DEFAULT_RENDERER_CLASSES])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['JSONRenderer']"
+
+
+def test_no_api_serializer_offers_related_choices():
+    """The browsable API's HTML forms list the choices of writable related fields from a global queryset; the
+    API takes related ids as plain values that services check in the tenant, so no serializer may have one."""
+    import importlib
+    import inspect
+
+    from django.apps import apps as django_apps
+    from rest_framework import relations, serializers
+
+    offending = []
+    for config in django_apps.get_app_configs():
+        if not config.name.startswith("apps."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.api.serializers")
+        except ModuleNotFoundError:
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, serializers.Serializer) or cls.__module__ != module.__name__:
+                continue
+            for field_name, field in cls().fields.items():
+                related = isinstance(field, (relations.RelatedField, relations.ManyRelatedField))
+                if related and not field.read_only:
+                    offending.append(f"{module.__name__}.{name}.{field_name}")
+    assert offending == []
