@@ -77,3 +77,49 @@ def test_failed_tokens_are_limited_per_ip_and_audited_once_per_burst(tenant_a, a
 def test_a_non_utf8_authorization_header_is_401_not_500(tenant_a, header):
     response = APIClient().get(URL, HTTP_AUTHORIZATION=header)
     assert_error_shape(response, 401)
+
+
+def _redis_url() -> str | None:
+    import os
+
+    url = os.environ.get("SYNTHHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001 - any failure means there is no Redis to test against
+        return None
+    return url
+
+
+def test_failed_tokens_are_counted_across_processes_in_redis(tenant_a, monkeypatch):
+    """Two workers (here: this process and a child) share the failure count when the cache is Redis."""
+    import subprocess
+    import sys
+    import uuid
+
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis reachable (SYNTHHUB_TEST_REDIS_URL)")
+    cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                         "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}"}}
+    now = 2_000_010.0
+    monkeypatch.setattr(throttling.time, "time", lambda: now)
+    with override_settings(CACHES=cache), rates(auth_failure="5/minute"):
+        client = at("10.1.1.1")
+        assert [client.get(URL, HTTP_AUTHORIZATION=f"Token bad{i}").status_code for i in range(3)] == [401] * 3
+        child = (
+            "import django; from django.conf import settings; "
+            f"settings.configure(CACHES={cache!r}, SYNTHHUB_THROTTLE_RATES={{'auth_failure': '5/minute'}}); "
+            "django.setup(); from types import SimpleNamespace; "
+            "from apps.core.throttling import FailedTokenLimiter; "
+            "request = SimpleNamespace(META={'REMOTE_ADDR': '10.1.1.1'}); "
+            f"print([FailedTokenLimiter(request, now={now}).count() for _ in range(2)])"
+        )
+        out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "[4, 5]"
+        assert_error_shape(client.get(URL, HTTP_AUTHORIZATION="Token bad-again"), 429)
+        from django.core.cache import cache as shared
+
+        # Only this test's key: clear() would flush the whole Redis database.
+        shared.delete(f"throttle:auth_failure:10.1.1.1:{int(now // 60)}")
