@@ -156,6 +156,9 @@ def _tenant(slug: str, marker: str) -> TenantData:
     return data
 
 
+PLATFORM_OBJECTS = ("schedule", "success", "failure", "ormq")  # the same in A's and B's objects
+
+
 def _platform_objects() -> dict:
     """One row of each of the task queue's models, for the operator's admin pages."""
     import uuid
@@ -169,8 +172,10 @@ def _platform_objects() -> dict:
                                             stopped=now, success=ok, attempt_count=1) for ok in (True, False))
     queued = OrmQ.objects.create(key="synthhub", payload=SignedPackage.dumps(
         {"id": uuid.uuid4().hex, "name": "walk-queued", "func": "math.floor", "args": (1,), "kwargs": {}}))
-    return {"schedule": Schedule.objects.order_by("pk").first(), "success": success,
-            "failure": failure, "ormq": queued}
+    objects = {"schedule": Schedule.objects.order_by("pk").first(), "success": success, "failure": failure,
+               "ormq": queued}
+    assert set(objects) == set(PLATFORM_OBJECTS)
+    return objects
 
 
 def build_world() -> World:

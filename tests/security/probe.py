@@ -4,7 +4,7 @@ made with the actor's token or session, and the answer read and checked for mark
 import json
 from urllib.parse import urlencode
 
-from .conftest import HIDDEN, MARKER
+from .conftest import HIDDEN, MARKER, PLATFORM_OBJECTS
 from .routes import DEFAULT_OBJECTS, ROUTES
 from .urlconf import url_routes
 
@@ -51,7 +51,7 @@ def fill(world, key: str, actor: str, *, ids_from=None, missing: bool = False) -
             values[variable] = world.a.tenant.slug
         elif source.startswith("="):
             values[variable] = source[1:]
-        elif missing and variable in MISSING and not _shared(world, source):
+        elif missing and variable in MISSING and source not in PLATFORM_OBJECTS:
             values[variable] = MISSING[variable]
         elif variable == "token_key" and actor == "outsider" and ids_from is None:
             values[variable] = world.b.objects[source].token_key  # the outsider's own token
@@ -59,11 +59,6 @@ def fill(world, key: str, actor: str, *, ids_from=None, missing: bool = False) -
             values[variable] = _value(variable, source, data)
     url = url_route.url(values)
     return f"{url}?{urlencode(route.query)}" if route.query else url
-
-
-def _shared(world, source: str) -> bool:
-    """Objects that are the platform's, not a tenant's (the same for A and B)."""
-    return world.a.objects.get(source) is world.b.objects.get(source)
 
 
 def user_of(world, actor: str):
