@@ -39,13 +39,33 @@ def _check_storage() -> str:
     return "ok"
 
 
+def _check_queue() -> str:
+    """Work that waits while no worker is seen: the workers are gone or wedged (docs/operations.md)."""
+    from apps.generation.heartbeat import queue_stalled
+
+    stalled = queue_stalled()
+    if stalled:
+        seen = stalled["last_worker_seen_seconds"]
+        raise QueueStalled(f"stalled: a task has waited {stalled['oldest_waiting_seconds']}s and no worker was seen "
+                           + ("yet" if seen is None else f"for {seen}s"))
+    return "ok"
+
+
+class QueueStalled(Exception):
+    pass
+
+
 @never_cache
 @require_GET
 def ready(request):
     checks, healthy = {}, True
-    for name, check in (("database", _check_database), ("broker", _check_broker), ("storage", _check_storage)):
+    for name, check in (("database", _check_database), ("broker", _check_broker), ("storage", _check_storage),
+                        ("queue", _check_queue)):
         try:
             checks[name] = check()
+        except QueueStalled as exc:
+            checks[name] = str(exc)
+            healthy = False
         except Exception as exc:  # noqa: BLE001 - a probe reports any failure instead of raising
             checks[name] = f"error: {type(exc).__name__}"
             healthy = False

@@ -1,7 +1,8 @@
 """Every write of exports, target connections and pushes.
 
-Exports and pushes are queued: the request creates the row and answers 202, a django-q2 task (queued once
-the transaction commits) does the work and records the outcome on the row, where clients poll it.
+Exports and pushes are queued: the request creates the row and answers 202, the dispatcher puts its task on
+the broker once the transaction commits (or when the broker is back), the task does the work under a lease
+(apps.exports.runs) and records the outcome on the row, where clients poll it.
 """
 
 from __future__ import annotations
@@ -14,25 +15,33 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection as platform_connection
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, Gone, ServiceValidationError
 from apps.datasets.models import VersionStatus
 from apps.datasets.selectors import dataset_for_action, versions_of
 from apps.datasets.specs import parse_or_400
+from apps.generation.dispatch import dispatch_on_commit
 
 from . import push as push_engine
 from .encryption import encrypt_secret
 from .failures import classify_export, classify_push, failure, log_failure
 from .files import BUNDLE_INNER_FORMATS, download_filename, ordered_tables, output_type, write_export
 from .models import Export, ExportFormat, FailureReason, Push, RunStatus, TargetConnection
+from .runs import (
+    lease_renewed,
+    on_usable_connection,
+    run_claim,
+    runs_reap,
+    save_whole,
+    still_ours,
+    worker_name,
+)
 from .targets import TargetNotAllowed, check_target
 from .writers import DIALECTS
 from .writers.streams import ForwardingWriter
@@ -131,7 +140,7 @@ def _export_summary(export: Export) -> dict:
 @transaction.atomic
 def export_create(*, tenant, actor, dataset_id: int, version_number: int, fmt: str, tables: list | None = None,
                   options: Mapping | None = None) -> Export:
-    """A queued export of a ready version; its task is queued once this transaction commits."""
+    """A queued export of a ready version; the dispatcher queues its task once this transaction commits."""
     problems: list[tuple[str, str]] = []
     dataset, version = _dataset_and_version(actor=actor, tenant=tenant, dataset_id=dataset_id,
                                             version_number=version_number, problems=problems)
@@ -154,19 +163,8 @@ def export_create(*, tenant, actor, dataset_id: int, version_number: int, fmt: s
                                    tables=clean_tables),
     )
     audit_record(action="export.create", actor=actor, tenant=tenant, target=export, after=_export_summary(export))
-    transaction.on_commit(lambda: async_task(RUN_EXPORT_TASK, export.pk, task_name=f"export-{export.pk}"))
+    dispatch_on_commit()
     return export
-
-
-def _claim(model, pk: int):
-    """Mark a queued row running (committed at once); None when another delivery got it first."""
-    with transaction.atomic():
-        row = model._base_manager.select_for_update().filter(pk=pk, status=RunStatus.QUEUED).first()
-        if row is None:
-            return None
-        row.status, row.started_at = RunStatus.RUNNING, timezone.now()
-        row.save(update_fields=["status", "started_at", "updated_at"])
-    return row
 
 
 def _release_after(exc: BaseException) -> None:
@@ -190,10 +188,13 @@ def _release_after(exc: BaseException) -> None:
 def export_run(*, export_id: int) -> str:
     """Write the export's file through the default storage; returns what happened (for the queue's log).
 
-    A failure anywhere marks the export failed with a reason category, removes what was written and
-    releases the platform connection; it never leaves the export `running`.
+    The export is claimed under a lease renewed while it runs; a worker killed meanwhile lets the lease run
+    out and the reaper queues the export again (bounded by attempts). The file is staged, then saved so that
+    it appears under its name only when complete. A failure anywhere marks the export failed with a reason
+    category, removes what was written and releases the platform connection; it never leaves it `running`.
     """
-    export = _claim(Export, export_id)
+    worker = worker_name()
+    export = run_claim(Export, export_id, worker=worker)
     if export is None:
         return "skipped"
     version = export.version
@@ -202,7 +203,8 @@ def export_run(*, export_id: int) -> str:
     name = ""
     try:
         extension, _ = output_type(export.format, export.tables)
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, prefix="synthhub-export-") as staging:
+        with lease_renewed(Export, export.pk, worker=worker), tempfile.SpooledTemporaryFile(
+                max_size=_SPOOL_BYTES, prefix="synthhub-export-") as staging:
             sink = ForwardingWriter(staging, sha256=True)
             row_counts = write_export(sink, version=version, doc=version_doc(version),
                                       dataset_name=export.dataset.name, fmt=export.format, tables=export.tables,
@@ -210,24 +212,34 @@ def export_run(*, export_id: int) -> str:
             sink.flush()
             staging.seek(0)
             name = f"exports/{export.tenant_id}/{export.pk}-{secrets.token_hex(8)}.{extension}"
-            stored_name = default_storage.save(name, File(staging, name=name))
+            stored_name = save_whole(staging, final_name=name)
         now = timezone.now()
         with transaction.atomic():
+            if still_ours(Export, export.pk, worker=worker) is None:
+                raise _NoLongerOurs
             export.file.name = stored_name
             export.size_bytes, export.sha256, export.row_counts = sink.bytes_written, sink.sha256, row_counts
             export.status, export.finished_at, export.error, export.error_code = RunStatus.SUCCEEDED, now, "", ""
             export.expires_at = now + timedelta(hours=settings.SYNTHHUB_EXPORT_TTL_HOURS)
+            export.lease_expires_at = None
             export.save()
             audit_record(action="export.succeed", actor=export.requested_by, tenant=export.tenant_id,
                          target=export, after=_export_summary(export))
         return "succeeded"
+    except _NoLongerOurs:
+        _remove_partial_file(stored_name)
+        return "skipped"
     except Exception as exc:
         code, message = classify_export(exc)
         log_failure(logger, what="export", pk=export.pk, code=code, exc=exc)
         _release_after(exc)
         _remove_partial_file(stored_name or name)
-        _export_failed(export, code, message)
+        on_usable_connection(lambda: _export_failed(export, code, message, worker=worker))
         return "failed"
+
+
+class _NoLongerOurs(Exception):
+    """The lease ran out while this worker was stopped and the reaper handed the row on: its work is void."""
 
 
 def _remove_partial_file(name: str) -> None:
@@ -241,12 +253,15 @@ def _remove_partial_file(name: str) -> None:
         logger.warning("could not remove the partial export file %s", name)
 
 
-def _export_failed(export: Export, code: str, message: str) -> None:
+def _export_failed(export: Export, code: str, message: str, *, worker: str | None = None) -> None:
     with transaction.atomic():
+        if worker is not None and still_ours(Export, export.pk, worker=worker) is None:
+            return  # the reaper handed it on meanwhile; the failure of a void run is not the export's
         export.file.name = ""
         export.status, export.error_code, export.error = RunStatus.FAILED, code, message[:2000]
-        export.finished_at = timezone.now()
-        export.save(update_fields=["file", "status", "error_code", "error", "finished_at", "updated_at"])
+        export.finished_at, export.lease_expires_at = timezone.now(), None
+        export.save(update_fields=["file", "status", "error_code", "error", "finished_at", "lease_expires_at",
+                                   "updated_at"])
         audit_record(action="export.fail", actor=export.requested_by, tenant=export.tenant_id, target=export,
                      after=_export_summary(export))
 
@@ -337,7 +352,8 @@ def _remove_file(export: Export) -> None:
 
 def exports_expire(*, now=None, retention_days: int | None = None) -> dict[str, int]:
     """The schedule's work: remove files of expired exports, purge exports in the trash past the retention
-    period (with their files), and fail exports whose worker stopped without finishing them."""
+    period (with their files), and fail exports and pushes left running from before they had leases (those
+    with a lease are the reaper's: exports_reap)."""
     now = now or timezone.now()
     days = settings.SYNTHHUB_TRASH_RETENTION_DAYS if retention_days is None else retention_days
     counts = {"expired": 0, "purged": 0, "stalled": 0}
@@ -357,7 +373,8 @@ def exports_expire(*, now=None, retention_days: int | None = None) -> dict[str, 
     # A task that ran longer than the queue allows has been dropped by its worker: nothing will finish it.
     stalled_before = now - timedelta(seconds=2 * int(settings.Q_CLUSTER.get("timeout") or 600))
     for model in (Export, Push):
-        for row in model._base_manager.filter(status=RunStatus.RUNNING, started_at__lt=stalled_before):
+        for row in model._base_manager.filter(status=RunStatus.RUNNING, started_at__lt=stalled_before,
+                                              lease_expires_at__isnull=True):
             code, message = failure(FailureReason.STALLED)
             if model is Export:
                 _export_failed(row, code, message)
@@ -365,6 +382,20 @@ def exports_expire(*, now=None, retention_days: int | None = None) -> dict[str, 
                 _push_failed(row, code, message)
             counts["stalled"] += 1
     return counts
+
+
+def exports_reap(*, now=None) -> dict[str, int]:
+    """Exports and pushes whose worker stopped (lease expired): queued again while they have attempts left,
+    then failed as `stalled`. Run by `manage.py synthhub_scheduler`."""
+
+    def fail(model, row):
+        code, message = failure(FailureReason.STALLED, "its worker stopped before it finished, on every attempt")
+        if model is Export:
+            _export_failed(row, code, message)
+        else:
+            _push_failed(row, code, message)
+
+    return runs_reap(now=now, fail=fail)
 
 
 # ----------------------------------------------------------------------------- target connections
@@ -520,7 +551,7 @@ def version_push(*, target: TargetConnection, actor, dataset_id: int, version_nu
                                    tables=clean_tables, requested_by=actor)
         audit_record(action="push.start", actor=actor, tenant=target.tenant, target=push,
                      after=_push_summary(push))
-        transaction.on_commit(lambda: async_task(RUN_PUSH_TASK, push.pk, task_name=f"push-{push.pk}"))
+        dispatch_on_commit()
     return push
 
 
@@ -530,34 +561,41 @@ def push_run(*, push_id: int) -> str:
     The target is checked again as it connects (allow-list, resolved addresses, the platform's own
     database and tables); a refusal or an error marks the push failed with a reason category.
     """
-    push = _claim(Push, push_id)
+    worker = worker_name()
+    push = run_claim(Push, push_id, worker=worker)
     if push is None:
         return "skipped"
     target, version = push.target, push.version
     try:
         if not db_name_allowed(target.dbname):
             raise TargetNotAllowed(_name_rule_message(target.dbname), path="dbname")
-        row_counts = push_engine.push_version(target=target, version=version, doc=version_doc(version),
-                                              tables=push.tables)
+        with lease_renewed(Push, push.pk, worker=worker):
+            row_counts = push_engine.push_version(target=target, version=version, doc=version_doc(version),
+                                                  tables=push.tables)
     except Exception as exc:
         code, message = classify_push(exc)
         log_failure(logger, what="push", pk=push.pk, code=code, exc=exc)
         _release_after(exc)
-        _push_failed(push, code, message)
+        on_usable_connection(lambda: _push_failed(push, code, message, worker=worker))
         return "failed"
     with transaction.atomic():
+        if still_ours(Push, push.pk, worker=worker) is None:
+            return "skipped"  # the reaper handed it on while this worker was stopped; the rerun upserts again
         push.status, push.row_counts, push.finished_at = RunStatus.SUCCEEDED, row_counts, timezone.now()
-        push.error, push.error_code = "", ""
-        push.save(update_fields=["status", "row_counts", "finished_at", "error", "error_code", "updated_at"])
+        push.error, push.error_code, push.lease_expires_at = "", "", None
+        push.save(update_fields=["status", "row_counts", "finished_at", "error", "error_code", "lease_expires_at",
+                                 "updated_at"])
         audit_record(action="push.succeed", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))
     return "succeeded"
 
 
-def _push_failed(push: Push, code: str, message: str) -> None:
+def _push_failed(push: Push, code: str, message: str, *, worker: str | None = None) -> None:
     with transaction.atomic():
+        if worker is not None and still_ours(Push, push.pk, worker=worker) is None:
+            return  # the reaper handed it on meanwhile; the failure of a void run is not the push's
         push.status, push.error_code, push.error = RunStatus.FAILED, code, message[:2000]
-        push.finished_at = timezone.now()
-        push.save(update_fields=["status", "error_code", "error", "finished_at", "updated_at"])
+        push.finished_at, push.lease_expires_at = timezone.now(), None
+        push.save(update_fields=["status", "error_code", "error", "finished_at", "lease_expires_at", "updated_at"])
         audit_record(action="push.fail", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))

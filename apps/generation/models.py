@@ -68,6 +68,11 @@ class JobChunk(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: a pending chunk with no enqueued_at is waiting for the dispatcher; one enqueued long ago and
+    # still pending was lost by the broker or by a dead cluster, and the dispatcher enqueues it again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # When the broker was first handed this pending chunk (kept through re-enqueues): how long it has waited.
+    waiting_since = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -75,7 +80,8 @@ class JobChunk(models.Model):
     class Meta:
         ordering = ["job_id", "id"]
         constraints = [models.UniqueConstraint(fields=["job", "table_name", "start"], name="uniq_chunk_range")]
-        indexes = [models.Index(fields=["status", "lease_expires_at"], name="chunk_lease")]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="chunk_lease"),
+                   models.Index(fields=["status", "enqueued_at"], name="chunk_outbox")]
 
     def __str__(self) -> str:
         return f"{self.table_name}[{self.start}:{self.stop}]"
@@ -83,3 +89,47 @@ class JobChunk(models.Model):
     @property
     def rows(self) -> int:
         return self.stop - self.start
+
+
+class WorkerHeartbeat(models.Model):
+    """A queue worker process that is doing work, seen from the database (not from the queue).
+
+    A worker writes its row when it starts a task and every few seconds while it runs one; an idle worker
+    writes nothing. Work that waits while no worker has written recently means the workers are gone or
+    wedged: the readiness probe and the worker supervisor act on that."""
+
+    cluster = models.CharField(max_length=100, blank=True, help_text="SYNTHHUB_CLUSTER_ID of its cluster.")
+    host = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+    tasks = models.PositiveIntegerField(default=0, help_text="Tasks started by this process.")
+
+    class Meta:
+        ordering = ["-last_seen"]
+        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="uniq_worker_process")]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a request sent with an Idempotency-Key header, replayed to its retries for a day.
+
+    Scoped by tenant, user and route, so one client's key never answers another's request; the request's
+    fingerprint (method, path, body) tells a retry from a different request reusing the key."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    route = models.CharField(max_length=100)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user", "route", "key"], name="uniq_idempotency")]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.key}"

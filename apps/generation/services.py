@@ -16,18 +16,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict
 from apps.datasets import services as dataset_services
 from apps.datasets.models import VersionStatus
 
+from .dispatch import dispatch_on_commit
 from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
 
 logger = logging.getLogger(__name__)
-
-RUN_CHUNK_TASK = "apps.generation.tasks.run_chunk"
 
 
 def chunk_lease() -> timedelta:
@@ -39,15 +37,6 @@ def max_chunk_attempts() -> int:
     return int(settings.Q_CLUSTER.get("max_attempts", 3))
 
 
-def _enqueue(job_id: int, chunk_ids: list[int]) -> None:
-    for chunk_id in chunk_ids:
-        async_task(RUN_CHUNK_TASK, chunk_id, task_name=f"job-{job_id}-chunk-{chunk_id}", group=f"job-{job_id}")
-
-
-def _enqueue_on_commit(job_id: int, chunk_ids: list[int]) -> None:
-    transaction.on_commit(lambda: _enqueue(job_id, chunk_ids))
-
-
 def _job_summary(job: GenerationJob) -> dict:
     return {"status": job.status, "rows_done": job.rows_done, "rows_total": job.rows_total,
             "chunks_done": job.chunks_done, "chunks_total": job.chunks_total, "error": job.error}
@@ -56,7 +45,8 @@ def _job_summary(job: GenerationJob) -> dict:
 @transaction.atomic
 def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.0, tables: list[str] | None = None,
               chunk_size: int | None = None) -> GenerationJob:
-    """Create the version, the job and its chunks; the chunks are queued once this transaction commits."""
+    """Create the version, the job and its pending chunks; the dispatcher queues them once this transaction
+    commits (or, when the broker is down, when it is back)."""
     chunk_size = chunk_size or settings.SYNTHHUB_CHUNK_ROWS
     version, engine_plan = dataset_services.version_create(dataset=dataset, actor=actor, seed=seed,
                                                            rows_scale=rows_scale, tables=tables,
@@ -76,7 +66,7 @@ def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.
         _finish(job)
     audit_record(action="job.start", actor=actor, tenant=job.tenant, target=job,
                  after={"version": version.number, **job.parameters, "rows_total": job.rows_total})
-    _enqueue_on_commit(job.pk, [c.pk for c in chunks])
+    dispatch_on_commit()
     return job
 
 
@@ -93,11 +83,14 @@ def _finish(job: GenerationJob) -> None:
 
 
 def _claim(chunk_id: int, worker: str) -> JobChunk | None:
-    """Mark the chunk running under a lease (committed at once, so the reaper can see it)."""
+    """Mark the chunk running under a lease (committed at once, so the reaper can see it).
+
+    Only a pending chunk is claimed: a second delivery of a chunk that another worker runs under a live lease
+    is skipped without counting an attempt (the reaper makes an expired one pending again)."""
     with transaction.atomic():
         chunk = (JobChunk.objects.select_for_update(of=("self",), no_key=True).select_related("job")
                  .filter(pk=chunk_id).first())
-        if chunk is None or chunk.status in (ChunkStatus.DONE, ChunkStatus.CANCELLED):
+        if chunk is None or chunk.status != ChunkStatus.PENDING:
             return None
         job = chunk.job
         if job.status in (JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.SUCCEEDED):
@@ -151,6 +144,7 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
                 locked.status = ChunkStatus.CANCELLED
                 locked.save(update_fields=["status"])
                 return "cancelled"
+        dispatch_on_commit()  # a slot of the tenant's cap is free: the next chunk goes to the broker
         return "done"
     except Exception as exc:
         logger.exception("chunk %s of job %s failed", chunk.pk, chunk.job_id)
@@ -175,14 +169,14 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
             return
         chunk.error = message
         if chunk.attempts < max_chunk_attempts():
-            chunk.status, requeue = ChunkStatus.PENDING, True
-            chunk.save(update_fields=["status", "error"])
+            chunk.status, chunk.enqueued_at, chunk.waiting_since, requeue = ChunkStatus.PENDING, None, None, True
+            chunk.save(update_fields=["status", "enqueued_at", "waiting_since", "error"])
         else:
             chunk.status = ChunkStatus.FAILED
             chunk.save(update_fields=["status", "error"])
             _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: {message}")
         if requeue:
-            _enqueue_on_commit(chunk.job_id, [chunk.pk])
+            dispatch_on_commit()
 
 
 def _fail_job(job_id: int, error: str) -> None:
@@ -226,25 +220,26 @@ def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
     before = _job_summary(job)
     redo = list(job.chunks.exclude(status=ChunkStatus.DONE).values_list("pk", flat=True))
     JobChunk.objects.filter(pk__in=redo).update(status=ChunkStatus.PENDING, attempts=0, error="",
-                                                lease_expires_at=None)
+                                                lease_expires_at=None, enqueued_at=None, waiting_since=None)
     job.status, job.error, job.finished_at = JobStatus.QUEUED, "", None
     job.attempts += 1
     job.save(update_fields=["status", "error", "finished_at", "attempts", "updated_at"])
     dataset_services.version_mark(version=job.version, status=VersionStatus.GENERATING)
     audit_record(action="job.retry", actor=actor, tenant=job.tenant, target=job, before=before,
                  after={**_job_summary(job), "chunks_requeued": len(redo)})
-    _enqueue_on_commit(job.pk, redo)
+    dispatch_on_commit()
     return job
 
 
 def jobs_reap(*, now=None) -> dict[str, int]:
-    """Requeue chunks whose lease ran out (their worker died) and pending chunks of jobs whose heartbeat
-    stopped (their queue task was lost); fail a chunk's job once the chunk has no attempts left.
+    """Make chunks whose lease ran out (their worker died) pending again, audited, for the dispatcher to
+    enqueue once; fail a chunk's job once the chunk has no attempts left.
 
-    Each chunk and each job is handled in its own transaction: the audit chain lock is the last lock of a
-    transaction, so no other row may be locked after one of them was audited."""
+    The reaper never enqueues itself: the dispatcher is the one place that puts chunks on the broker, so a
+    chunk re-queued here is enqueued exactly once (and a task the queue lost is re-enqueued by the
+    dispatcher, not here). Each chunk is handled in its own transaction: the audit chain lock is the last
+    lock of a transaction, so no other row may be locked after one of them was audited."""
     now = now or timezone.now()
-    stale_after = chunk_lease() * 2
     requeued = failed = 0
     live = [JobStatus.QUEUED, JobStatus.RUNNING]
     expired_ids = list(JobChunk.objects.filter(status=ChunkStatus.RUNNING, lease_expires_at__lt=now,
@@ -267,22 +262,12 @@ def jobs_reap(*, now=None) -> dict[str, int]:
                 failed += 1
             else:
                 chunk.status, chunk.lease_expires_at = ChunkStatus.PENDING, None
-                chunk.save(update_fields=["status", "lease_expires_at"])
-                _enqueue_on_commit(chunk.job_id, [chunk.pk])
+                chunk.enqueued_at = chunk.waiting_since = None
+                chunk.save(update_fields=["status", "lease_expires_at", "enqueued_at", "waiting_since"])
+                audit_record(action="job.requeue", tenant=chunk.job.tenant_id, target=chunk.job,
+                             after={"chunk": str(chunk), "attempts": chunk.attempts,
+                                    "reason": "its worker stopped (lease expired)", "worker": chunk.worker})
                 requeued += 1
-    stalled = list(GenerationJob.objects.filter(status__in=live, updated_at__lt=now - stale_after).exclude(
-        last_heartbeat__gte=now - stale_after).order_by("id").values_list("id", flat=True))
-    for job_id in stalled:
-        with transaction.atomic():
-            job = GenerationJob.objects.select_for_update(skip_locked=True, no_key=True).filter(
-                pk=job_id, status__in=live).first()
-            if job is None:
-                continue
-            pending = list(job.chunks.filter(status=ChunkStatus.PENDING).values_list("pk", flat=True))
-            if pending:
-                GenerationJob.objects.filter(pk=job.pk).update(last_heartbeat=now)
-                audit_record(action="job.requeue", tenant=job.tenant_id, target=job,
-                             after={"chunks_requeued": len(pending), "reason": "heartbeat stopped"})
-                _enqueue_on_commit(job.pk, pending)
-                requeued += len(pending)
+    if requeued:
+        dispatch_on_commit()
     return {"requeued": requeued, "failed": failed}

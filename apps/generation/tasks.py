@@ -1,4 +1,4 @@
-"""django-q2 entry points: they take ids and call a service."""
+"""django-q2 entry points: they take ids and call a service. Each writes the worker's heartbeat while it runs."""
 
 import os
 import socket
@@ -6,6 +6,7 @@ import socket
 from apps.datasets.services import trash_purge
 
 from . import services
+from .heartbeat import working
 
 
 def _worker_name() -> str:
@@ -13,7 +14,8 @@ def _worker_name() -> str:
 
 
 def run_chunk(chunk_id: int) -> str:
-    return services.chunk_run(chunk_id=chunk_id, worker=_worker_name())
+    with working():
+        return services.chunk_run(chunk_id=chunk_id, worker=_worker_name())
 
 
 def reap_jobs() -> dict:
@@ -21,4 +23,5 @@ def reap_jobs() -> dict:
 
 
 def purge_trash() -> dict:
-    return trash_purge()
+    with working():
+        return trash_purge()

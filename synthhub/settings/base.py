@@ -310,3 +310,21 @@ SYNTHHUB_AUDIT_CHECKPOINT_EVERY = env_int("SYNTHHUB_AUDIT_CHECKPOINT_EVERY", 100
 # before it is parsed; JSON nested deeper than SYNTHHUB_MAX_JSON_DEPTH is refused with 400.
 SYNTHHUB_MAX_REQUEST_BYTES = env_int("SYNTHHUB_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 SYNTHHUB_MAX_JSON_DEPTH = env_int("SYNTHHUB_MAX_JSON_DEPTH", 64)
+
+# Reliability of the queue (docs/jobs.md): the outbox dispatcher, fairness, heartbeats, the stall probe.
+# A task enqueued this long ago whose chunk, export or push is still pending is enqueued again (lost by the
+# broker or by a dead cluster); keep it above the time a task waits on a busy broker.
+SYNTHHUB_DISPATCH_REDELIVER_SECONDS = env_int("SYNTHHUB_DISPATCH_REDELIVER_SECONDS", 120)
+# Chunks of one tenant running or waiting on the broker at a time (0: no cap, and no round-robin either).
+SYNTHHUB_TENANT_MAX_RUNNING_CHUNKS = env_int("SYNTHHUB_TENANT_MAX_RUNNING_CHUNKS", 4)
+# A worker running a task writes its heartbeat this often; /health/ready answers 503 (and synthhub_worker
+# restarts its cluster) when a task has waited on the broker longer than SYNTHHUB_QUEUE_STALL_SECONDS and no
+# worker has been seen for as long.
+SYNTHHUB_WORKER_HEARTBEAT_SECONDS = env_int("SYNTHHUB_WORKER_HEARTBEAT_SECONDS", 10)
+SYNTHHUB_QUEUE_STALL_SECONDS = env_int("SYNTHHUB_QUEUE_STALL_SECONDS", 120)
+# How often synthhub_scheduler dispatches and reaps.
+SYNTHHUB_SCHEDULER_INTERVAL_SECONDS = env_int("SYNTHHUB_SCHEDULER_INTERVAL_SECONDS", 1)
+# An export or a push is claimed under this lease, renewed by its worker every third of it.
+SYNTHHUB_EXPORT_LEASE_SECONDS = env_int("SYNTHHUB_EXPORT_LEASE_SECONDS", 120)
+# How long a request's Idempotency-Key and its first answer are kept.
+SYNTHHUB_IDEMPOTENCY_TTL_HOURS = env_int("SYNTHHUB_IDEMPOTENCY_TTL_HOURS", 24)

@@ -12,6 +12,7 @@ from django.db import connections
 
 from apps.exports import services
 from apps.exports.models import Export, Push
+from apps.generation import dispatch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,7 +56,7 @@ def run_worker(work, *, deadline: float = DEADLINE_SECONDS):
 def queued(monkeypatch):
     """Nothing runs when the service queues its task: the test runs the worker itself."""
     calls = []
-    monkeypatch.setattr(services, "async_task", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(dispatch, "async_task", lambda *args, **kwargs: calls.append(args))
     return calls
 
 

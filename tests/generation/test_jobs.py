@@ -131,9 +131,9 @@ def test_cancel_while_running_keeps_the_version_unfinished(on_postgres, dataset,
     from django.db import connection
 
     from apps.datasets import services as dataset_svc
-    from apps.generation import services as svc
+    from apps.generation import dispatch
 
-    monkeypatch.setattr(svc, "_enqueue", lambda job_id, chunk_ids: None)  # the test delivers the chunks itself
+    monkeypatch.setattr(dispatch, "async_task", lambda *args, **kwargs: None)  # the test delivers the chunks itself
     job = services.job_start(dataset=dataset, actor=None, chunk_size=10)
     first, *rest = list(job.chunks.order_by("id"))
     assert services.chunk_run(chunk_id=first.pk) == "done"
@@ -179,14 +179,24 @@ def test_reaper_requeues_an_expired_lease_and_fails_after_max_attempts(dataset, 
     assert other.status == JobStatus.FAILED and "worker stopped" in other.error
 
 
-def test_reaper_requeues_pending_chunks_of_a_silent_job(dataset, django_capture_on_commit_callbacks):
-    job = services.job_start(dataset=dataset, actor=None, chunk_size=10)  # its queue tasks were "lost"
-    later = timezone.now() + services.chunk_lease() * 3
+def test_dispatcher_enqueues_again_chunks_whose_tasks_the_queue_lost(dataset, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    from apps.generation import dispatch
+
+    lost = []
+    monkeypatch.setattr(dispatch, "async_task", lambda *args, **kwargs: lost.append(args))  # accepted, then lost
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.jobs_reap(now=later)
-    assert result["requeued"] == job.chunks_total
+        job = services.job_start(dataset=dataset, actor=None, chunk_size=10)
+    assert lost and job.chunks.filter(enqueued_at__isnull=False).count() == len(lost)
+    assert dispatch.dispatch()["chunks"] == 0  # enqueued recently: the broker may still deliver them
+    monkeypatch.undo()
+    JobChunk.objects.filter(job=job).update(enqueued_at=timezone.now() - dispatch.redeliver_after()
+                                            - timedelta(seconds=1))
+    dispatch.dispatch()
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
+    requeues = AuditEvent.objects.filter(action="job.requeue", target_id=str(job.pk))
+    assert requeues.exists() and all(e.after["reason"] == "task lost by the queue" for e in requeues)
 
 
 def test_bad_generate_input_is_400_and_creates_nothing(dataset, tenant_a, api_client_for):
@@ -248,9 +258,9 @@ def test_a_chunk_task_delivered_at_once_several_times_counts_once(on_postgres, d
 
     from django.db import connection
 
-    from apps.generation import services as svc
+    from apps.generation import dispatch
 
-    monkeypatch.setattr(svc, "_enqueue", lambda job_id, chunk_ids: None)  # the test delivers the chunks itself
+    monkeypatch.setattr(dispatch, "async_task", lambda *args, **kwargs: None)  # the test delivers the chunks itself
     job = services.job_start(dataset=dataset, actor=None, chunk_size=10)
     chunk = job.chunks.order_by("id").first()
     results, barrier = [], threading.Barrier(4)

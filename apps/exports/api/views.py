@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from apps.core.api.viewsets import TenantScopedGenericViewSet
 from apps.core.errors import ServiceValidationError
 from apps.core.permissions import IsTenantAdmin, IsTenantViewer
+from apps.generation.api.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, respond_idempotently
 
 from .. import services
 from ..models import Export, Push, TargetConnection
@@ -39,15 +40,19 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
     ordering_fields = ["id", "created_at"]
     ordering = "-id"
 
-    @extend_schema(request=ExportCreateSerializer, responses={202: ExportSerializer})
+    @extend_schema(request=ExportCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={202: ExportSerializer, **IDEMPOTENCY_RESPONSES})
     def create(self, request, *args, **kwargs):
-        payload = ExportCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        export = services.export_create(tenant=self.tenant, actor=request.user, dataset_id=data["dataset"],
-                                        version_number=data["version"], fmt=data["format"],
-                                        tables=data.get("tables"), options=data.get("options"))
-        return Response(self.get_serializer(export).data, status=status.HTTP_202_ACCEPTED)
+        def respond():
+            payload = ExportCreateSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+            export = services.export_create(tenant=self.tenant, actor=request.user, dataset_id=data["dataset"],
+                                            version_number=data["version"], fmt=data["format"],
+                                            tables=data.get("tables"), options=data.get("options"))
+            return Response(self.get_serializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+        return respond_idempotently(request, tenant=self.tenant, route="export-create", respond=respond)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)

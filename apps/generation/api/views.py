@@ -8,6 +8,7 @@ from apps.core.permissions import IsTenantViewer
 
 from .. import services
 from ..models import GenerationJob
+from .idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, respond_idempotently
 from .serializers import GenerateSerializer, JobSerializer
 
 
@@ -18,13 +19,18 @@ class GenerateView(TenantScopedAPIView):
     parent_dataset_kwarg = "dataset_pk"
     object_permission = "generate"
 
-    @extend_schema(request=GenerateSerializer, responses={202: JobSerializer})
+    @extend_schema(request=GenerateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={202: JobSerializer, **IDEMPOTENCY_RESPONSES})
     def post(self, request, *args, **kwargs):
         dataset = self.parent_dataset
-        payload = GenerateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        job = services.job_start(dataset=dataset, actor=request.user, **payload.validated_data)
-        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+        def respond():
+            payload = GenerateSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            job = services.job_start(dataset=dataset, actor=request.user, **payload.validated_data)
+            return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+        return respond_idempotently(request, tenant=dataset.tenant, route="generate", respond=respond)
 
 
 class JobViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
