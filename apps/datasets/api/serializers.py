@@ -85,6 +85,23 @@ class RecordSerializer(serializers.ModelSerializer):
         return out
 
 
+RECORD_PAGE_COLUMNS = ("table_name", "row_index", "data", "deleted_at")
+_DELETED_AT = serializers.DateTimeField()
+
+
+def record_rows(rows, *, columns: list[str] | None) -> list[dict]:
+    """Records read as dicts of RECORD_PAGE_COLUMNS, as RecordSerializer represents them (records pages)."""
+    out = []
+    for row in rows:
+        data = row["data"]
+        if columns and isinstance(data, dict):
+            data = {name: data[name] for name in columns if name in data}
+        deleted_at = row["deleted_at"]
+        out.append({"table": row["table_name"], "row_index": row["row_index"], "data": data,
+                    "deleted_at": None if deleted_at is None else _DELETED_AT.to_representation(deleted_at)})
+    return out
+
+
 class SpecInputSerializer(serializers.Serializer):
     spec = SpecField(required=False)
     template = serializers.CharField(required=False)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apps.datasets import benchmarks as persist
+from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
 
 from . import engine, jobs
@@ -28,4 +29,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "export": Benchmark(help=export.HELP, add_arguments=export.add_arguments, run=export.run),
     "persist": Benchmark(help=persist.HELP, add_arguments=persist.add_arguments, run=persist.run),
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
+    "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
 }
