@@ -71,8 +71,10 @@ class ClusterSupervisor:
             pass
 
     def wedged(self) -> dict | None:
-        """Why the cluster looks wedged, or None. A new cluster gets the stall time to show a heartbeat."""
-        if time.monotonic() - self.started_at < settings.SYNTHHUB_QUEUE_STALL_SECONDS:
+        """Why the cluster looks wedged, or None. A new cluster gets twice the stall time before it is judged:
+        starting Django and forking the workers may take a while on a busy machine, and a cluster killed
+        before it could take a task would be restarted for ever."""
+        if time.monotonic() - self.started_at < 2 * settings.SYNTHHUB_QUEUE_STALL_SECONDS:
             return None
         try:
             return queue_stalled(cluster=self.cluster_id)

@@ -16,6 +16,7 @@ from apps.datasets.models import Record
 from apps.generation import services
 from apps.generation.models import ChunkStatus, JobChunk, JobStatus
 from apps.generation.progress import wait_for_job
+from apps.generation.scheduler import scheduler_pass
 from tests.conftest import SHOP_SPEC
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,6 +33,8 @@ def enqueue_for_real(monkeypatch, settings):
 
     monkeypatch.setattr(Conf, "SYNC", False)
     settings.SYNTHHUB_CHUNK_LEASE_SECONDS = LEASE_SECONDS
+    # Tasks the killed cluster held are enqueued again by the dispatcher after this long.
+    settings.SYNTHHUB_DISPATCH_REDELIVER_SECONDS = 2 * LEASE_SECONDS
 
 
 @pytest.fixture
@@ -129,9 +132,9 @@ def test_a_killed_worker_loses_nothing(on_postgres, tenant_a, make_dataset, star
         time.sleep(0.01)
     assert killed_chunk is not None, "the victim never ran a chunk"
 
-    # The scheduled reaper's work, done here every second instead of every minute.
+    # The scheduler's passes (reaper and dispatcher), done here every second.
     while time.monotonic() < deadline:
-        services.jobs_reap()
+        scheduler_pass()
         job.refresh_from_db()
         if job.is_finished:
             break
