@@ -20,7 +20,9 @@ os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
 
 bind = os.environ.get("SYNTHHUB_WEB_BIND", "0.0.0.0:8000")
 worker_class = os.environ.get("SYNTHHUB_WEB_WORKER_CLASS", "gthread")
-workers = _int("SYNTHHUB_WEB_WORKERS", multiprocessing.cpu_count())
+# One process per core this process may run on (the affinity mask: a container's or a taskset's cores).
+workers = _int("SYNTHHUB_WEB_WORKERS", len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else multiprocessing.cpu_count())
 threads = _int("SYNTHHUB_WEB_THREADS", 4)
 # Keep-alive lets a client reuse its connection (gthread; sync workers close after every response).
 keepalive = 5
