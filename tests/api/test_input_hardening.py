@@ -299,3 +299,9 @@ def test_page_size_above_the_maximum_is_cut_to_it(shop, owner_client):
 
 def test_an_empty_page_size_is_the_default(tenant_a, owner_client):
     assert owner_client.get(f"{BASE}/datasets/", {"page_size": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_options_on_the_documentation_pages_is_not_a_500(client, path):
+    response = client.options(path)
+    assert response.status_code == 200 and "GET" in response["Allow"]
