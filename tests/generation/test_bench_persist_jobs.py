@@ -87,6 +87,23 @@ def test_jobs_benchmark_reports_its_figures(on_postgres, monkeypatch, settings):
     assert not Tenant.objects.filter(slug__startswith="bench-jobs-").exists()
 
 
+def test_jobs_benchmark_reports_the_fairness_line(on_postgres, monkeypatch, settings):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.SYNTHHUB_CHUNK_ROWS = 500
+    lines = []
+    figures = jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 180,
+                              "fairness_rows": 8000, "fairness_only": True}, lines.append)
+    text = "\n".join(lines)
+    base, capped = figures["fairness"]["baseline"], figures["fairness"]["capped"]
+    assert (base["cap"], capped["cap"], base["big_chunks"]) == (0, 4, 16)
+    assert base["seconds"] > 0 and capped["seconds"] > 0
+    assert re.search(r"without cap or round-robin \(baseline\)\s+[\d.]+ s", text)
+    assert re.search(r"cap 4 chunks per tenant, round-robin\s+[\d.]+ s", text)
+    assert not Tenant.objects.filter(slug__startswith="bench-jobs-").exists()
+
+
 def test_jobs_benchmark_refuses_a_synchronous_queue(on_postgres):
     with pytest.raises(ValueError, match="sync"):
         jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 60}, lambda line: None)

@@ -40,6 +40,8 @@ from apps.datasets.benchmarks import (
     require_postgresql,
 )
 
+from . import fairness
+
 HELP = "end-to-end job throughput (API, queue, qcluster workers, PostgreSQL) beside the raw COPY ceiling"
 
 TARGET_CEILING_RATIO = 0.5
@@ -57,6 +59,9 @@ def add_arguments(parser) -> None:
                         help="run the two workers as two qcluster processes with one worker each "
                              "(default: one qcluster with two workers)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds a job may take (default 1800)")
+    parser.add_argument("--fairness-rows", type=int, default=1_000_000,
+                        help="rows of tenant A's job in the fairness runs (default 1,000,000; 0 skips them)")
+    parser.add_argument("--fairness-only", action="store_true", help="run only the fairness runs")
 
 
 def broker_name() -> str:
@@ -71,7 +76,7 @@ class Clusters:
     """`qcluster` processes for one measured run, each in a session of its own so that stopping it reaches
     its whole process tree."""
 
-    def __init__(self, *, processes: int, workers_each: int):
+    def __init__(self, *, processes: int, workers_each: int, extra_env: dict | None = None):
         from django.conf import settings
 
         env = {
@@ -81,6 +86,7 @@ class Clusters:
             "DATABASE_URL": database_url(),
             "SYNTHHUB_WORKERS": str(workers_each),
             "SYNTHHUB_Q_SYNC": "false",  # the test settings run tasks in-process unless told otherwise
+            **(extra_env or {}),
         }
         if settings.SYNTHHUB_BROKER_URL:
             env["SYNTHHUB_BROKER_URL"] = settings.SYNTHHUB_BROKER_URL
@@ -200,6 +206,7 @@ def run(options: dict, write) -> dict:
     # django-q logs every enqueue at INFO; twenty lines per job would bury the report.
     logging.getLogger("django-q").setLevel(logging.WARNING)
     rows, small, timeout = options["rows"], options["small_rows"], options["timeout"]
+    fairness_rows, fairness_only = options.get("fairness_rows", 0), options.get("fairness_only", False)
     for name, value in (("--rows", rows), ("--small-rows", small), ("--timeout", timeout)):
         if value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
@@ -214,6 +221,10 @@ def run(options: dict, write) -> dict:
     write(f"Jobs benchmark: table bench-persons (12 columns) on PostgreSQL, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     write(f"  broker: {broker_name()}; chunks of {chunk_rows:,} rows; two workers = {layout}; "
           f"{os.cpu_count()} CPUs shared with PostgreSQL")
+    if fairness_only:
+        figures = {"fairness": _fairness(fairness_rows or rows, timeout, two)}
+        fairness.report(figures["fairness"], big_rows=fairness_rows or rows, write=write)
+        return figures
     tenant, owner = bench_tenant("bench-jobs", max(rows, small))
     try:
         datasets = {size: dataset_services.dataset_create(tenant=tenant, actor=owner, name=f"bench-persons-{size}",
@@ -229,6 +240,7 @@ def run(options: dict, write) -> dict:
         both_small = run_job(dataset=datasets[small], rows=small, processes=two[0], workers_each=two[1], **common)
     finally:
         bench_cleanup(tenant, owner)
+    fair = _fairness(fairness_rows, timeout, two) if fairness_rows else None
 
     ceiling_rate = ceiling["rows_per_second"]
     ratio = both["rows_per_second"] / ceiling_rate
@@ -267,4 +279,29 @@ def run(options: dict, write) -> dict:
     write(f"  {'two workers >= 0.5x the raw COPY ceiling':<46}{ratio:>11.2f}x  {verdict(passed['ceiling_ratio'])}")
     write(f"  {'peak memory per worker < 400 MB':<46}{peak:>9.1f} MB  {verdict(passed['peak_memory'])}")
     write(f"  {f'flat: {small:,} -> {rows:,} rows adds <= 10%':<46}{growth:>+9.1f} MB  {verdict(flat)}")
+    if fair is not None:
+        figures["fairness"] = fair
+        fairness.report(fair, big_rows=fairness_rows, write=write)
     return figures
+
+
+def _fairness(big_rows: int, timeout: int, two: tuple[int, int]) -> dict:
+    """Tenant B's time to first row beside tenant A's big job, without and with the per-tenant cap."""
+    from django.conf import settings
+
+    from apps.datasets import services as dataset_services
+
+    cap = settings.SYNTHHUB_TENANT_MAX_RUNNING_CHUNKS or 4
+    tenant_a, owner_a = bench_tenant("bench-jobs-a", big_rows)
+    tenant_b, owner_b = bench_tenant("bench-jobs-b", fairness.SMALL_ROWS)
+    try:
+        big = dataset_services.dataset_create(tenant=tenant_a, actor=owner_a, name="bench-persons-big",
+                                              spec=bench_spec(big_rows))
+        small = dataset_services.dataset_create(tenant=tenant_b, actor=owner_b, name="bench-persons-small",
+                                                spec=bench_spec(fairness.SMALL_ROWS))
+        return fairness.measure(
+            clusters_for=lambda env: Clusters(processes=two[0], workers_each=two[1], extra_env=env),
+            big_dataset=big, small_dataset=small, cap=cap, timeout=timeout)
+    finally:
+        bench_cleanup(tenant_a, owner_a)
+        bench_cleanup(tenant_b, owner_b)
