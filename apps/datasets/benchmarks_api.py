@@ -504,11 +504,14 @@ def run(options: dict, write) -> dict:
         write(f"  gunicorn: {_server_line(env)}; user throttle {THROTTLE_USER_RATE} (counted, never reached); "
               f"cache {env.get('SYNTHHUB_CACHE_URL') or 'local memory'}")
         _check_answers(server.port, fixture)
-        makers = request_makers(fixture, "mix")
         for phase in phases:
             makers = request_makers(fixture, phase)
             results[phase] = summarise(drive(port=server.port, tokens=fixture.tokens, make_request=makers,
                                              seconds=seconds, warmup=warmup))
+        if any(figures["all"]["errors"] for figures in results.values()):
+            write("  the server's log, last lines:")
+            for line in server.errors().splitlines()[-12:]:
+                write(f"    {line}")
     finally:
         if server is not None:
             server.stop()
