@@ -245,3 +245,31 @@ def test_a_small_job_starts_at_once_beside_a_big_one(tenant_a, tenant_b, make_da
     assert GenerationJob.objects.get(pk=small.pk).status == JobStatus.SUCCEEDED
     assert GenerationJob.objects.get(pk=big.pk).status == JobStatus.SUCCEEDED
     assert big.chunks_total > 4 and order.index(small.pk) <= 1, order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_job(on_postgres, dataset, tenant_a, api_client_for):
+    """The second request waits on the key's unique index until the first commits, then replays its answer."""
+    import threading
+
+    from django.db import connection
+
+    url = f"{BASE}/datasets/{dataset.pk}/generate/"
+    clients = [api_client_for(tenant_a[1]["editor"]) for _ in range(4)]
+    answers, barrier = [], threading.Barrier(len(clients))
+
+    def post(client):
+        try:
+            barrier.wait()
+            answers.append(client.post(url, {"seed": 5}, format="json", HTTP_IDEMPOTENCY_KEY="retry-storm"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [202] * 4
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert GenerationJob.objects.count() == 1
