@@ -16,6 +16,11 @@ class AuditEventAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
 
+    # Append-only for everyone, operators too: an event written here would be outside the hash chain that
+    # `audit_record` keeps.
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 

@@ -1,12 +1,44 @@
 """Admin bases: a staff user who is not a superuser sees only the tenants they administer, and their rows."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path
 
 from apps.tenants.selectors import tenants_administered_by
 
 
+class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A list filter on a relation whose choices are only the related rows the user may see in this admin.
+
+    Django's own lists every row of the related model (every tenant, every dataset), which shows one tenant's
+    staff the names of the others."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        visible = scoped_choices(request, field.related_model, admin_site=model_admin.admin_site)
+        return field.get_choices(include_blank=False, ordering=ordering,
+                                 limit_choices_to={"pk__in": visible.values("pk")})
+
+
+def scoped_choices(request, model, *, admin_site):
+    """The rows of `model` the acting user may pick or filter by: every row for a superuser; for other staff the
+    rows of the tenants they administer, as the model's own tenant-scoped admin sees them, and none of a model
+    that has no such admin (fail closed)."""
+    manager = model._default_manager
+    if request.user.is_superuser:
+        return manager.all()
+    model_admin = admin_site._registry.get(model)
+    if not isinstance(model_admin, TenantScopedAdmin):
+        return manager.none()
+    return manager.filter(**model_admin._tenant_filter(request))
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
-    """`tenant_path` is the lookup from this model to its Tenant ("" for the Tenant model itself)."""
+    """`tenant_path` is the lookup from this model to its Tenant ("" for the Tenant model itself).
+
+    Lists, object pages, list filters and form choices of related rows are scoped to the tenants a non-superuser
+    staff user administers. Nothing is added here: tenant rows are made by the apps' services (API, commands),
+    which grant, audit and fill in what no admin form has; an admin that may add says so itself."""
 
     tenant_path = "tenant"
 
@@ -47,15 +79,36 @@ class TenantScopedAdmin(admin.ModelAdmin):
         return self._administers(request, obj)
 
     def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
+    def get_list_filter(self, request):
+        """Every filter on a relation ("tenant", "dataset", or a path through relations) gets scoped choices."""
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str):
+                name, filter_class = entry, None
+            elif isinstance(entry, tuple):
+                name, filter_class = entry
+            else:  # a SimpleListFilter, whose lookups() are its own
+                name = None
+            related = name is not None and (filter_class is None or issubclass(filter_class, RelatedFieldListFilter))
+            if related and get_fields_from_path(self.model, name)[-1].is_relation:
+                entry = (name, ScopedRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tenant" and not request.user.is_superuser:
-            kwargs["queryset"] = tenants_administered_by(user=request.user)
+        if "queryset" not in kwargs and not request.user.is_superuser:
+            kwargs["queryset"] = scoped_choices(request, db_field.related_model, admin_site=self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and not request.user.is_superuser:
+            kwargs["queryset"] = scoped_choices(request, db_field.related_model, admin_site=self.admin_site)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class TrashFilter(admin.SimpleListFilter):

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.html import format_html, format_html_join
 from guardian.admin import GuardedModelAdminMixin
 
@@ -27,6 +29,45 @@ class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdm
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # hard deletes happen only through the scheduled trash purge
+
+    # guardian's permission pages show a dataset's grants. They do not save: its forms would grant without the
+    # role rules, the withdrawal on demotion and the audit of `dataset_permissions_set` (use the API's
+    # permissions route). Users and groups outside the dataset's tenant are missing ones (404), so their names
+    # never show on another tenant's page.
+    def obj_perms_manage_view(self, request, object_pk):
+        if request.method == "POST" and "submit_manage_user" not in request.POST \
+                and "submit_manage_group" not in request.POST:
+            raise PermissionDenied
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        if request.method == "POST":
+            raise PermissionDenied
+        dataset = self._dataset_or_404(request, object_pk)
+        if not dataset.tenant.memberships.filter(user_id=self._int_or_404(user_id)).exists():
+            raise Http404
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        if request.method == "POST":
+            raise PermissionDenied
+        dataset = self._dataset_or_404(request, object_pk)
+        if not dataset.tenant.role_groups.filter(group_id=self._int_or_404(group_id)).exists():
+            raise Http404
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
+    def _dataset_or_404(self, request, object_pk) -> Dataset:
+        dataset = self.get_queryset(request).select_related("tenant").filter(pk=self._int_or_404(object_pk)).first()
+        if dataset is None:
+            raise Http404
+        return dataset
+
+    @staticmethod
+    def _int_or_404(value) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise Http404 from None
 
 
 @admin.register(DatasetVersion)

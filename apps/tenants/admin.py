@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from rest_framework.exceptions import APIException
 
 from apps.core.admin import TenantScopedAdmin
 
@@ -17,7 +18,7 @@ class MembershipInline(admin.TabularInline):
         return False  # members are added through the API or `member_add`, which apply the role rules
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
+        return request.user.is_superuser  # the role only; TenantAdmin.save_formset saves it through the service
 
 
 @admin.register(Tenant)
@@ -51,6 +52,26 @@ class TenantAdmin(TenantScopedAdmin):
         else:
             raise PermissionError("Create tenants with `manage.py tenant_create` or the API.")
 
+    def save_formset(self, request, form, formset, change):
+        """A role changed in the members inline goes through `membership_change_role`, which syncs the role
+        groups, withdraws personal grants the new role does not deserve and audits; a refusal (the last owner)
+        is shown as a message and the role is kept."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # What formset.save() would record, for the admin's change message.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            if not inline.instance.pk or "role" not in inline.changed_data:
+                continue
+            membership = Membership.objects.select_related("tenant", "user").get(pk=inline.instance.pk)
+            try:
+                services.membership_change_role(membership=membership, role=inline.cleaned_data["role"],
+                                                actor=request.user)
+                formset.changed_objects.append((membership, ["role"]))
+            except APIException as exc:
+                self.message_user(request, f"{membership.user}: {exc.detail}", messages.ERROR)
+        return None
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -64,3 +85,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # a secret shown in an admin message would linger in logs; use `token_create`
+
+    def save_model(self, request, obj, form, change):
+        pass  # every field is read-only: a change page has nothing to save
+
+    def delete_model(self, request, obj):
+        services.token_revoke(token=obj, actor=request.user)  # audited, like a revocation through the API
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset:
+            services.token_revoke(token=token, actor=request.user)
