@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -97,11 +98,18 @@ def add_arguments(parser) -> None:
 
 
 def ceiling_records_view(request):
-    """A page of records as the records API gives it, with one raw query and no framework around it."""
+    """A page of records as the records API gives it, with one raw query and no framework around it.
+
+    It answers only requests that carry the run's key (synthhub.settings.bench): 404 otherwise."""
+    from django.conf import settings
     from django.db import connection
+    from django.http import Http404
 
     from apps.datasets.models import Record
 
+    key = getattr(settings, "SYNTHHUB_BENCH_KEY", "")
+    if not key or not secrets.compare_digest(request.headers.get("X-Bench-Key", ""), key):
+        raise Http404
     try:
         version = int(request.GET["version"])
         after = int(request.GET.get("after", "-1"))
@@ -145,6 +153,7 @@ class Server:
         self.listener.listen(1024)
         self.port = self.listener.getsockname()[1]
         fd = self.listener.fileno()
+        self.key = secrets.token_hex(32)
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "synthhub.settings.bench",
@@ -153,6 +162,7 @@ class Server:
             "DATABASE_URL": db_url,
             "SYNTHHUB_THROTTLE_USER": THROTTLE_USER_RATE,
             "SYNTHHUB_Q_SYNC": "false",  # the test settings would run a generate's tasks inside the request
+            "SYNTHHUB_BENCH_KEY": self.key,
             **(extra_env or {}),
         }
         self.env = env
@@ -237,9 +247,10 @@ class Recorder:
                     self.samples.append(f"{kind}: {error}")
 
 
-def _client(port: int, token: str, make_request, stop_at: float, record_from: float, recorder: Recorder,
+def _client(port: int, token: str, key: str, make_request, stop_at: float, record_from: float, recorder: Recorder,
             budget: threading.Semaphore) -> None:
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1",
+               "X-Bench-Key": key}
     connection = None
     while time.monotonic() < stop_at and budget.acquire(blocking=False):
         request = make_request()
@@ -267,15 +278,15 @@ def _client(port: int, token: str, make_request, stop_at: float, record_from: fl
         connection.close()
 
 
-def drive(*, port: int, tokens: list[str], make_request, seconds: float, warmup: float) -> dict:
+def drive(*, port: int, key: str, tokens: list[str], make_request, seconds: float, warmup: float) -> dict:
     """Every client sends requests back to back for warmup + seconds; the requests that finish after the
     warm-up and before the end are counted. Returns the recorder and the measured wall time."""
     recorder = Recorder()
     start = time.monotonic()
     record_from, stop_at = start + warmup, start + warmup + seconds
     budget = threading.Semaphore(int((warmup + seconds) * MAX_REQUESTS_PER_SECOND))
-    threads = [threading.Thread(target=_client, args=(port, token, make_request(n), stop_at, record_from, recorder,
-                                                      budget), daemon=True)
+    threads = [threading.Thread(target=_client, args=(port, token, key, make_request(n), stop_at, record_from,
+                                                      recorder, budget), daemon=True)
                for n, token in enumerate(tokens)]
     for thread in threads:
         thread.start()
@@ -449,14 +460,14 @@ def request_makers(fixture: Fixture, phase: str):
 # ----- the run -----
 
 
-def _check_answers(port: int, fixture: Fixture) -> None:
+def _check_answers(port: int, key: str, fixture: Fixture) -> None:
     """One request of each kind, answers read and compared, before anything is timed: the ceiling's page is
     the API's page, and each endpoint answers its success."""
     headers = {"Authorization": f"Token {fixture.tokens[0]}", "Host": "127.0.0.1"}
 
     def get(path: str, auth: bool = True) -> dict:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
-        connection.request("GET", path, headers=headers if auth else {"Host": "127.0.0.1"})
+        connection.request("GET", path, headers=headers if auth else {"Host": "127.0.0.1", "X-Bench-Key": key})
         response = connection.getresponse()
         body = response.read()
         connection.close()
@@ -503,11 +514,11 @@ def run(options: dict, write) -> dict:
         env = server.env
         write(f"  gunicorn: {_server_line(env)}; user throttle {THROTTLE_USER_RATE} (counted, never reached); "
               f"cache {env.get('SYNTHHUB_CACHE_URL') or 'local memory'}")
-        _check_answers(server.port, fixture)
+        _check_answers(server.port, server.key, fixture)
         for phase in phases:
             makers = request_makers(fixture, phase)
-            results[phase] = summarise(drive(port=server.port, tokens=fixture.tokens, make_request=makers,
-                                             seconds=seconds, warmup=warmup))
+            results[phase] = summarise(drive(port=server.port, key=server.key, tokens=fixture.tokens,
+                                             make_request=makers, seconds=seconds, warmup=warmup))
         if any(figures["all"]["errors"] for figures in results.values()):
             write("  the server's log, last lines:")
             for line in server.errors().splitlines()[-12:]:

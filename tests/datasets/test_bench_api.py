@@ -56,3 +56,31 @@ def test_the_benchmark_refuses_sqlite(db):
         pytest.skip("checks the refusal on SQLite")
     with pytest.raises(ValueError, match="PostgreSQL"):
         benchmarks_api.run({"rows": 2000, "clients": 2, "seconds": 1.0, "warmup": 0.0}, lambda line: None)
+
+
+def test_the_ceiling_view_answers_only_the_runs_key(settings, rf):
+    from django.http import Http404
+
+    settings.SYNTHHUB_BENCH_KEY = "k" * 64
+    for headers in ({}, {"HTTP_X_BENCH_KEY": "wrong"}):
+        with pytest.raises(Http404):
+            benchmarks_api.ceiling_records_view(rf.get("/bench/ceiling/records/?version=1&table=t", **headers))
+
+
+def test_with_the_key_the_ceiling_view_reads(on_postgres, settings, rf):
+    settings.SYNTHHUB_BENCH_KEY = "k" * 64
+    # (nothing here: the version does not exist)
+    response = benchmarks_api.ceiling_records_view(
+        rf.get("/bench/ceiling/records/?version=0&table=t", HTTP_X_BENCH_KEY="k" * 64))
+    assert response.status_code == 200 and b'"results":[]' in response.content
+
+
+def test_the_bench_settings_refuse_to_load_without_a_key(monkeypatch):
+    import runpy
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.delenv("SYNTHHUB_BENCH_KEY", raising=False)
+    monkeypatch.setenv("SYNTHHUB_BENCH_SETTINGS", "synthhub.settings.test")
+    with pytest.raises(ImproperlyConfigured, match="bench api"):
+        runpy.run_module("synthhub.settings.bench")
