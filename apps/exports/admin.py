@@ -150,3 +150,6 @@ class PushAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # no service deletes a push: a queued or running one is a worker's, a finished one is history

@@ -62,3 +62,8 @@ class GenerationJobAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # No service deletes a job: its chunks may be in a worker's hands, and its rows are the record of the
+        # work. Cancel it with the action instead.
+        return False

@@ -75,6 +75,11 @@ class TenantAdmin(TenantScopedAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # No service deletes a tenant (the cascade would leave its export files behind, unaudited). An operator
+        # deactivates one instead: `is_active`, saved through `tenant_update`.
+        return False
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):

@@ -172,3 +172,24 @@ def test_operator_deletes_tokens_through_the_revocation_service(operator, tenant
     assert page.status_code == 302
     assert not ApiToken.objects.filter(pk=token.pk).exists()
     assert AuditEvent.objects.filter(action="token.revoke", target_id=token.token_key).exists()
+
+
+def test_operators_deactivate_tenants_instead_of_deleting_them(operator, tenant_a):
+    from apps.tenants.models import Tenant
+
+    tenant = tenant_a[0]
+    assert operator.post(f"/admin/tenants/tenant/{tenant.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Tenant.objects.filter(pk=tenant.pk).exists()
+
+
+@pytest.mark.parametrize("model_label", ["generation.GenerationJob", "exports.Push", "tenants.Tenant"])
+def test_no_admin_deletes_rows_that_no_service_deletes(rf, django_user_model, model_label):
+    """Django's delete would remove them (and what cascades from them) without a service's checks or audit."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    request = rf.post("/")
+    request.user = django_user_model.objects.create_superuser("root", "root@x.test", "pw")
+    model_admin = admin.site._registry[apps.get_model(model_label)]
+    assert not model_admin.has_delete_permission(request)
+    assert "delete_selected" not in model_admin.get_actions(request)

@@ -244,16 +244,20 @@ ADMIN_ROUTES: dict[str, Route] = {
     **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
                   operator_post=SAVED_POST),
     **model_admin("django_q.ormq", "ormq", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
-    # Tenants: staff admins edit their own tenant's name and quotas; only operators add or delete.
+    # Tenants: staff admins edit their own tenant's name and quotas; operators also deactivate one. Nobody adds
+    # or deletes here: the admin writes only through services, and none deletes a tenant (Django's cascade would
+    # leave its export files behind, unaudited).
     **model_admin("tenants.tenant", "tenant", staff=pages(200, 403, 200, 200, 403),
-                  operator=pages(200, 403, 200, 200, 200)),
+                  operator=pages(200, 403, 200, 200, 403)),
     **model_admin("tenants.apitoken", "token:owner", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
                   operator_post=SAVED_POST),
     # Rows that only services make (they grant, audit and fill in what no admin form has) have no add page, for
-    # operators either. The audit trail is append-only: nobody adds, changes or deletes an event here.
+    # operators either. The audit trail is append-only: nobody adds, changes or deletes an event here. Nor are jobs
+    # and pushes deleted here (the admin writes only through services, and none deletes them): they are the
+    # record of the work, and a queued or running one is in a worker's hands.
     **model_admin("audit.auditevent", "audit_event", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
                   staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
-    **model_admin("generation.generationjob", "job", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 200),
+    **model_admin("generation.generationjob", "job", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
                   staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
     # Datasets are edited (name, description, seed; an empty form is refused) and deleted only through the trash.
     **model_admin("datasets.dataset", "dataset", staff=pages(200, 403, 200, 200, 403),
@@ -267,7 +271,7 @@ ADMIN_ROUTES: dict[str, Route] = {
     # Staff admins manage their own tenant's target databases.
     **model_admin("exports.targetconnection", "target", staff=pages(200, 200, 200, 200, 200),
                   operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("exports.push", "push", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 200),
+    **model_admin("exports.push", "push", staff=VIEW_ONLY, operator=pages(200, 403, 200, 200, 403),
                   staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
 }
 
