@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import APIException
 
 from apps.tenants.selectors import tenants_administered_by
 
@@ -100,6 +102,33 @@ class TenantScopedAdmin(admin.ModelAdmin):
             scoped.append(entry)
         return scoped
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service that refuses what a valid form sent (a dataset name taken, a rule the form cannot see)
+        rolls the whole save back; the page is then shown again with the service's problems on the form, as
+        any invalid input is, instead of a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (APIException, ValidationError) as exc:
+            if request.method != "POST" or hasattr(request, "_service_problems"):
+                raise
+            request._service_problems = _problems_of(exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        problems = getattr(request, "_service_problems", None)
+        if not problems:
+            return form
+
+        class WithServiceProblems(form):
+            def clean(self):
+                data = super().clean()
+                for path, message in problems:
+                    self.add_error(path if path in self.fields else None, message)
+                return data
+
+        return WithServiceProblems
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs and not request.user.is_superuser:
             kwargs["queryset"] = scoped_choices(request, db_field.related_model, admin_site=self.admin_site)
@@ -109,6 +138,18 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if "queryset" not in kwargs and not request.user.is_superuser:
             kwargs["queryset"] = scoped_choices(request, db_field.related_model, admin_site=self.admin_site)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _problems_of(exc) -> list[tuple[str, str]]:
+    """(field, message) pairs from a service's error or a model's validation error."""
+    if hasattr(exc, "problems"):
+        return list(exc.problems)
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [("" if key == "__all__" else key, message) for key, messages_ in exc.message_dict.items()
+                    for message in messages_]
+        return [("", message) for message in exc.messages]
+    return [("", str(getattr(exc, "detail", exc)))]
 
 
 class TrashFilter(admin.SimpleListFilter):

@@ -193,3 +193,39 @@ def test_no_admin_deletes_rows_that_no_service_deletes(rf, django_user_model, mo
     model_admin = admin.site._registry[apps.get_model(model_label)]
     assert not model_admin.has_delete_permission(request)
     assert "delete_selected" not in model_admin.get_actions(request)
+
+
+def test_a_services_refusal_shows_on_the_form_and_saves_nothing(staff_admin, tenant_a, make_dataset):
+    tenant, users = tenant_a
+    make_dataset(tenant, users["owner"], name="taken")
+    dataset = make_dataset(tenant, users["owner"], name="mine")
+    events = AuditEvent.objects.count()
+    page = staff_admin.post(f"/admin/datasets/dataset/{dataset.pk}/change/",
+                            {"name": "taken", "description": "new words", "default_seed": 7})
+    assert page.status_code == 200  # a 500 before
+    assert "already exists" in str(page.context["adminform"].form.errors["name"])
+    dataset.refresh_from_db()
+    assert (dataset.name, dataset.description) == ("mine", "")
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_model_validation_error_from_a_service_shows_on_the_form(operator, tenant_a, monkeypatch):
+    """`tenant_update` runs the model's full_clean, whose errors the admin form may not have seen."""
+    from django.core.exceptions import ValidationError
+
+    from apps.tenants import services
+
+    def refuse(**kwargs):
+        raise ValidationError({"name": ["Refused by the model."], "__all__": ["Refused as a whole."]})
+
+    monkeypatch.setattr(services, "tenant_update", refuse)
+    tenant = tenant_a[0]
+    url = f"/admin/tenants/tenant/{tenant.pk}/change/"
+    data = _change_form_data(operator.get(url))
+    data["name"] = "Renamed"
+    page = operator.post(url, data)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert form.errors["name"] == ["Refused by the model."] and form.non_field_errors() == ["Refused as a whole."]
+    tenant.refresh_from_db()
+    assert tenant.name == "Alpha"
