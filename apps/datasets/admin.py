@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -33,12 +34,38 @@ class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdm
     # guardian's permission pages show a dataset's grants. They do not save: its forms would grant without the
     # role rules, the withdrawal on demotion and the audit of `dataset_permissions_set` (use the API's
     # permissions route). Users and groups outside the dataset's tenant are missing ones (404), so their names
-    # never show on another tenant's page.
+    # never show on another tenant's page, and the pickers find only the tenant's members and role groups (no
+    # oracle for the platform's usernames and group names).
     def obj_perms_manage_view(self, request, object_pk):
         if request.method == "POST" and "submit_manage_user" not in request.POST \
                 and "submit_manage_group" not in request.POST:
             raise PermissionDenied
+        request._permissions_tenant = self._dataset_or_404(request, object_pk).tenant
         return super().obj_perms_manage_view(request, object_pk)
+
+    def get_obj_perms_user_select_form(self, request):
+        tenant = getattr(request, "_permissions_tenant", None)
+
+        class TenantMember(super().get_obj_perms_user_select_form(request)):
+            def clean_user(self):
+                user = super().clean_user()
+                if tenant is None or not tenant.memberships.filter(user=user).exists():
+                    raise forms.ValidationError(self.fields["user"].error_messages["does_not_exist"])
+                return user
+
+        return TenantMember
+
+    def get_obj_perms_group_select_form(self, request):
+        tenant = getattr(request, "_permissions_tenant", None)
+
+        class TenantRoleGroup(super().get_obj_perms_group_select_form(request)):
+            def clean_group(self):
+                group = super().clean_group()
+                if tenant is None or not tenant.role_groups.filter(group=group).exists():
+                    raise forms.ValidationError(self.fields["group"].error_messages["does_not_exist"])
+                return group
+
+        return TenantRoleGroup
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
         if request.method == "POST":

@@ -229,3 +229,21 @@ def test_a_model_validation_error_from_a_service_shows_on_the_form(operator, ten
     assert form.errors["name"] == ["Refused by the model."] and form.non_field_errors() == ["Refused as a whole."]
     tenant.refresh_from_db()
     assert tenant.name == "Alpha"
+
+
+def test_dataset_permission_pickers_find_only_the_tenants_members_and_groups(staff_admin, tenant_a, tenant_b,
+                                                                           make_dataset):
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"])
+    url = f"/admin/datasets/dataset/{dataset.pk}/permissions/"
+    member = staff_admin.post(url, {"submit_manage_user": "1", "user": users["viewer"].username})
+    assert member.status_code == 302
+    stranger = staff_admin.post(url, {"submit_manage_user": "1", "user": tenant_b[1]["viewer"].username})
+    nobody = staff_admin.post(url, {"submit_manage_user": "1", "user": "nobody@nowhere.test"})
+    assert stranger.status_code == nobody.status_code == 200  # a redirect to B's user before: an oracle
+    assert stranger.context["user_form"].errors == nobody.context["user_form"].errors
+    own_group = tenant.role_groups.get(role="viewer").group
+    assert staff_admin.post(url, {"submit_manage_group": "1", "group": own_group.name}).status_code == 302
+    foreign_group = tenant_b[0].role_groups.get(role="viewer").group
+    refused = staff_admin.post(url, {"submit_manage_group": "1", "group": foreign_group.name})
+    assert refused.status_code == 200 and refused.context["group_form"].errors
