@@ -14,7 +14,7 @@ def test_health_live(client):
 def test_health_ready_checks_database_and_storage(client):
     body = client.get("/health/ready").json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "storage"}
+    assert set(body["checks"]) == {"database", "broker", "storage", "queue"}
 
 
 def test_a_scoped_viewset_cannot_override_the_scope():
