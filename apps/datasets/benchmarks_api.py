@@ -9,7 +9,8 @@ counted):
 
 - **ceiling**: a plain Django view (synthhub.bench_urls, routed only under the bench settings) that
   answers the same records page as the API, at random positions, with one raw query and the JSON text of
-  `data` as PostgreSQL gives it: no DRF, no token, no permission check, no serializer;
+  `data` as PostgreSQL gives it: no DRF, no token (only the run's random key, X-Bench-Key), no tenant or
+  permission lookup, no serializer;
 - **records**: the records API at random cursors (`page_size=50`), the same pages;
 - **mix**: dataset list, records pages at random cursors, two `data__` equality filters (a unique email; a
   city and a department, values read from random rows), job list, dataset create and generates of the
@@ -347,18 +348,27 @@ class Fixture:
     """What the run reads and writes: the tenant, a version of `rows` rows, a small dataset, tokens."""
 
     def __init__(self, *, rows: int, clients: int, write):
+        from apps.datasets.benchmarks import bench_tenant
+
+        self.tenant, self.owner = bench_tenant("bench-api", rows)
+        try:
+            self._make(rows=rows, clients=clients, write=write)
+        except BaseException:
+            self.cleanup()  # what was made so far; the run reports the error
+            raise
+
+    def _make(self, *, rows: int, clients: int, write) -> None:
+        from django.db import close_old_connections
+
         from apps.datasets import services as dataset_services
-        from apps.datasets.benchmarks import bench_spec, bench_tenant, database_url
+        from apps.datasets.benchmarks import bench_spec, database_url
         from apps.generation.engine.bench_specs import BENCH_PERSONS, BENCH_REFERENCE_TIME
         from apps.tenants import services as tenant_services
 
-        self.tenant, self.owner = bench_tenant("bench-api", rows)
         dataset = dataset_services.dataset_create(tenant=self.tenant, actor=self.owner, name="bench-persons",
                                                   spec=bench_spec(rows))
         version, _ = dataset_services.version_create(dataset=dataset, actor=self.owner, seed=BENCH_PERSONS["seed"],
                                                      reference_time=BENCH_REFERENCE_TIME)
-        from django.db import close_old_connections
-
         close_old_connections()
         generated = run_in_child(_generate_child, database_url(), version.pk, name="bench-api-generate")
         write(f"  stored {rows:,} bench-persons rows as a ready version in {generated['seconds']:.1f} s "
