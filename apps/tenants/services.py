@@ -1,5 +1,6 @@
 """Every write to tenants, memberships and tokens. Services check the rules; callers stay thin."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -90,8 +91,14 @@ def _check_not_last_owner(membership: Membership) -> None:
         raise ServiceValidationError([("role", "A tenant keeps at least one owner: add another owner first.")])
 
 
+# A slug starts with a letter, so it never reads as a number: `/tenants/0/` names no tenant.
+_SLUG = re.compile(r"[a-z][a-z0-9-]*")
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "tenant"
+    if not _SLUG.fullmatch(base):
+        base = f"tenant-{base}"[:50]
     slug, n = base, 2
     while Tenant.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -118,8 +125,8 @@ def tenant_create(*, name: str, owner, slug: str | None = None, actor=None, self
     if not name:
         problems.append(("name", "This field may not be blank."))
     if slug is not None:
-        if slug != slugify(slug) or not slug:
-            problems.append(("slug", "Use lowercase letters, digits and hyphens."))
+        if not _SLUG.fullmatch(slug) or slug != slugify(slug):
+            problems.append(("slug", "Use lowercase letters, digits and hyphens, starting with a letter."))
         elif Tenant.objects.filter(slug=slug).exists():
             problems.append(("slug", f"A tenant with slug '{slug}' already exists."))
     if problems:

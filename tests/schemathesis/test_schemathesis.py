@@ -47,11 +47,6 @@ EXCLUDED_CHECKS = {
     # Other actors are not part of this run (one signed-in owner); tenant isolation for every route and role is
     # the route walker's job (tests/security).
     "object_level_authorization": "covered by the route walker",
-    # DRF's string fields coerce JSON numbers (`{"name": 0}` is the name "0"), which the API keeps; the
-    # check reports every such case as a schema-violating request accepted. Invalid input of every other kind
-    # is refused with 400, which tests/api and each app's tests assert.
-    "negative_data_rejection": "DRF coerces numbers into string fields by design",
-    "ignored_auth": "covered by the route walker and tests/tenants",
 }
 
 

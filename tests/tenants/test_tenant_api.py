@@ -74,3 +74,17 @@ def test_bad_tenant_input_is_400_with_paths_and_creates_nothing(make_user, api_c
     assert_error_shape(client.post("/api/v1/tenants/", {"name": "X", "slug": "No Spaces"}, format="json"), 400,
                        paths={"slug"})
     assert Tenant.objects.count() == before
+
+
+@pytest.mark.parametrize("slug", ["0", "42", "7-up", "-team"])
+def test_a_slug_starts_with_a_letter_so_a_number_never_names_a_tenant(make_user, api_client_for, slug):
+    client = api_client_for(make_user("founder@x.test"))
+    assert_error_shape(client.post("/api/v1/tenants/", {"name": "Team", "slug": slug}, format="json"), 400,
+                       paths={"slug"})
+    assert not Tenant.objects.exists()
+
+
+def test_a_numeric_name_gets_a_slug_that_starts_with_a_letter(make_user, api_client_for):
+    response = api_client_for(make_user("founder@x.test")).post("/api/v1/tenants/", {"name": "0"}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["slug"] == "tenant-0"

@@ -1,9 +1,10 @@
-from rest_framework import serializers
+
+from apps.core.api.serializers import ModelSerializer
 
 from ..models import AuditEvent
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [

@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.serializers import ModelSerializer, Serializer
+
 from ..models import DATASET_ACTIONS, Dataset, DatasetVersion, Record
 
 
@@ -15,7 +17,7 @@ class DocumentField(serializers.JSONField):
     """A stored schema document, returned as the object it is (key order as written)."""
 
 
-class DatasetSerializer(serializers.ModelSerializer):
+class DatasetSerializer(ModelSerializer):
     spec = DocumentField(read_only=True)
     created_by = serializers.CharField(source="created_by.get_username", read_only=True, default=None, allow_null=True)
 
@@ -26,7 +28,7 @@ class DatasetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DatasetCreateSerializer(serializers.Serializer):
+class DatasetCreateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                  help_text="Defaults to the spec's `name`.")
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -35,7 +37,7 @@ class DatasetCreateSerializer(serializers.Serializer):
     default_seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
 
 
-class DatasetUpdateSerializer(serializers.Serializer):
+class DatasetUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     spec = SpecField(required=False)
@@ -46,17 +48,17 @@ class ActionList(serializers.ListField):
     child = serializers.ChoiceField(choices=DATASET_ACTIONS)
 
 
-class MemberGrantSerializer(serializers.Serializer):
+class MemberGrantSerializer(Serializer):
     email = serializers.EmailField()
     actions = ActionList()
 
 
-class DatasetPermissionsSerializer(serializers.Serializer):
+class DatasetPermissionsSerializer(Serializer):
     roles = serializers.DictField(child=ActionList(), help_text="Actions per role: owner, admin, editor, viewer.")
     members = MemberGrantSerializer(many=True, help_text="Grants to single members, on top of their role's.")
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     total_rows = serializers.IntegerField(read_only=True)
 
@@ -67,7 +69,7 @@ class VersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(ModelSerializer):
     table = serializers.CharField(source="table_name")
 
     class Meta:
@@ -102,7 +104,7 @@ def record_rows(rows, *, columns: list[str] | None) -> list[dict]:
     return out
 
 
-class SpecInputSerializer(serializers.Serializer):
+class SpecInputSerializer(Serializer):
     spec = SpecField(required=False)
     template = serializers.CharField(required=False)
 
@@ -113,25 +115,25 @@ class PreviewInputSerializer(SpecInputSerializer):
                                     help_text="Rows per table (at most 100).")
 
 
-class PreviewSerializer(serializers.Serializer):
+class PreviewSerializer(Serializer):
     spec_hash = serializers.CharField()
     seed = serializers.IntegerField()
     row_counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows a full version would have.")
     tables = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(Serializer):
     path = serializers.CharField()
     message = serializers.CharField()
 
 
-class ValidationResultSerializer(serializers.Serializer):
+class ValidationResultSerializer(Serializer):
     valid = serializers.BooleanField()
     spec_hash = serializers.CharField(allow_null=True)
     errors = ProblemSerializer(many=True)
 
 
-class TemplateSummarySerializer(serializers.Serializer):
+class TemplateSummarySerializer(Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     tables = serializers.DictField(child=serializers.JSONField())

@@ -4,6 +4,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.serializers import ModelSerializer, Serializer
+
 from ..models import Export, ExportFormat, FailureReason, Push, TargetConnection
 from ..services import export_is_expired
 
@@ -16,7 +18,7 @@ class OptionsField(serializers.JSONField):
     pass
 
 
-class ExportCreateSerializer(serializers.Serializer):
+class ExportCreateSerializer(Serializer):
     dataset = serializers.IntegerField(min_value=1, help_text="The dataset's id.")
     version = serializers.IntegerField(min_value=1, help_text="The version's number.")
     format = serializers.ChoiceField(choices=ExportFormat.choices)
@@ -25,7 +27,7 @@ class ExportCreateSerializer(serializers.Serializer):
     options = OptionsField(required=False)
 
 
-class ExportSerializer(serializers.ModelSerializer):
+class ExportSerializer(ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None,
@@ -55,7 +57,7 @@ class ExportSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
-class TargetConnectionSerializer(serializers.ModelSerializer):
+class TargetConnectionSerializer(ModelSerializer):
     """Input and output of a target connection; the password is write-only and never returned."""
 
     password = serializers.CharField(write_only=True, required=False, allow_blank=True, trim_whitespace=False,
@@ -87,14 +89,14 @@ class TargetConnectionSerializer(serializers.ModelSerializer):
         return super().to_internal_value(data)
 
 
-class PushCreateSerializer(serializers.Serializer):
+class PushCreateSerializer(Serializer):
     dataset = serializers.IntegerField(min_value=1, help_text="The dataset's id.")
     version = serializers.IntegerField(min_value=1, help_text="The version's number.")
     tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False,
                                    help_text="Tables to push (default: every table of the version).")
 
 
-class PushSerializer(serializers.ModelSerializer):
+class PushSerializer(ModelSerializer):
     target = serializers.IntegerField(source="target_id", read_only=True)
     target_name = serializers.CharField(source="target.name", read_only=True)
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)

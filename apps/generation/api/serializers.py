@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import ModelSerializer, Serializer
+
 from ..models import GenerationJob
 
 
-class GenerateSerializer(serializers.Serializer):
+class GenerateSerializer(Serializer):
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1,
                                     help_text="Defaults to the dataset's default seed.")
     rows_scale = serializers.FloatField(required=False, default=1.0, min_value=0.000001, max_value=1000,
@@ -12,7 +14,7 @@ class GenerateSerializer(serializers.Serializer):
                                    help_text="Generate only these tables (and nothing else).")
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True, default=None,

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import ModelSerializer, Serializer
+
 from ..models import ApiToken, Membership, Role, Tenant
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(ModelSerializer):
     role = serializers.SerializerMethodField(help_text="The caller's role in this tenant.")
 
     class Meta:
@@ -16,12 +18,12 @@ class TenantSerializer(serializers.ModelSerializer):
         return roles.get(tenant.pk)
 
 
-class TenantCreateSerializer(serializers.Serializer):
+class TenantCreateSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=60, required=False)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
 
@@ -31,23 +33,23 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "username", "created_at"]
 
 
-class MembershipCreateSerializer(serializers.Serializer):
+class MembershipCreateSerializer(Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MembershipUpdateSerializer(serializers.Serializer):
+class MembershipUpdateSerializer(Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["token_key", "name", "created", "expiry"]
         read_only_fields = fields
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     expires_in_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
 

@@ -1,0 +1,78 @@
+"""Serializer bases for request bodies: JSON types are taken as the OpenAPI document states them.
+
+DRF coerces across JSON types on input: `{"name": 0}` is the name "0", `{"seed": "5"}` the integer 5 and
+`{"flag": "yes"}` true. The API's contract is its OpenAPI document, so a body that breaks it is a 400 naming
+the field, whatever DRF could make of it. Every API serializer derives from these bases (a test checks it).
+"""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+# (field class, JSON types it takes, how the error names them); the first match wins, so subclasses come first.
+_JSON_TYPES: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "a boolean"),
+    (serializers.IntegerField, (int,), "an integer"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DecimalField, (int, float, str), "a number"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.UUIDField, (str,), "a string"),
+    (serializers.DateTimeField, (str,), "a string"),
+    (serializers.DateField, (str,), "a string"),
+    (serializers.TimeField, (str,), "a string"),
+)
+
+
+def _expected_type(field) -> tuple[tuple[type, ...], str] | None:
+    if isinstance(field, serializers.ChoiceField):
+        choices = list(field.choices)
+        if choices and all(isinstance(choice, str) for choice in choices):
+            return (str,), "a string"
+        return None
+    for field_class, types, label in _JSON_TYPES:
+        if isinstance(field, field_class):
+            return types, label
+    return None
+
+
+def json_type_errors(serializer, data) -> dict[str, list[str]]:
+    """The fields of `data` whose JSON type is not the one the field takes."""
+    if not isinstance(data, Mapping):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or field.source == "*" or name not in data:
+            continue
+        value = data[name]
+        if value is None:
+            continue  # null is the field's own business (allow_null)
+        expected = _expected_type(field)
+        if expected is None:
+            continue
+        types, label = expected
+        # bool is an int in Python; JSON keeps them apart.
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            errors[name] = [f"Must be {label}."]
+    return errors
+
+
+class StrictTypesMixin:
+    def to_internal_value(self, data):
+        errors = json_type_errors(self, data)
+        if not errors:
+            return super().to_internal_value(data)
+        # Every problem is listed at once: the other fields are still validated without the mistyped ones.
+        try:
+            super().to_internal_value({key: value for key, value in data.items() if key not in errors})
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, Mapping):
+                errors.update({key: value for key, value in exc.detail.items() if key not in errors})
+        raise serializers.ValidationError(errors)
+
+
+class Serializer(StrictTypesMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(StrictTypesMixin, serializers.ModelSerializer):
+    pass
