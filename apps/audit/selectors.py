@@ -3,10 +3,6 @@ from .keys import key_ring
 from .models import AuditCheckpoint, AuditEvent
 
 
-def audit_events_for_tenant(*, tenant):
-    return AuditEvent.objects.filter(tenant=tenant).select_related("actor")
-
-
 def audit_chain_check(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
     """Check the whole chain in id order against the signed checkpoints, reading events in batches so memory
     stays flat on long trails (checkpoints are one per SYNTHHUB_AUDIT_CHECKPOINT_EVERY events)."""

@@ -61,13 +61,6 @@ def records_of(*, version, table: str, trash: bool = False):
     return queryset.trash() if trash else queryset
 
 
-def record_at(*, version, table: str, row_index: int, trash: bool = False) -> Record:
-    record = records_of(version=version, table=table, trash=trash).filter(row_index=row_index).first()
-    if record is None:
-        raise Http404
-    return record
-
-
 def dataset_grants(*, dataset):
     """Grants on one dataset: (group rows with role, user rows with user)."""
     groups = DatasetGroupObjectPermission.objects.filter(content_object=dataset).select_related(

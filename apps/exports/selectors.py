@@ -3,14 +3,8 @@
 from collections.abc import Iterator
 
 from django.db import connection
-from django.http import Http404
-from rest_framework.exceptions import PermissionDenied
 
 from apps.datasets.models import Record
-from apps.datasets.permissions import user_may
-from apps.datasets.selectors import datasets_visible
-
-from .models import Export, Push, TargetConnection
 
 _RECORDS = Record._meta.db_table
 _FETCH_ROWS = 2_000
@@ -20,48 +14,6 @@ _SELECT_ROWS = (
     f"SELECT data FROM {_RECORDS} WHERE version_id = %s AND table_name = %s AND deleted_at IS NULL "  # noqa: S608
     "ORDER BY row_index"
 )
-
-
-def exports_visible(*, user, tenant, trash: bool = False):
-    """Exports of the tenant on datasets the user may view: one query (the dataset scope is a subquery)."""
-    manager = Export.all_objects if trash else Export.objects
-    queryset = manager.filter(tenant=tenant, dataset__in=datasets_visible(user=user, tenant=tenant).values("pk"))
-    queryset = queryset.trash() if trash else queryset
-    return queryset.select_related("dataset", "version", "requested_by")
-
-
-def export_for_action(*, user, tenant, pk, action: str = "view", trash: bool = False) -> Export:
-    """The export if the user may view its dataset (else 404) and holds `action` on it (else 403)."""
-    export = exports_visible(user=user, tenant=tenant, trash=trash).filter(pk=pk).first()
-    if export is None:
-        raise Http404
-    if action != "view" and not user_may(user=user, dataset=export.dataset, action=action):
-        raise PermissionDenied(f"You do not have the '{action}' permission on this export's dataset.")
-    return export
-
-
-def targets_of(*, tenant):
-    return TargetConnection.objects.filter(tenant=tenant).select_related("created_by")
-
-
-def target_of(*, tenant, pk) -> TargetConnection:
-    target = targets_of(tenant=tenant).filter(pk=pk).first()
-    if target is None:
-        raise Http404
-    return target
-
-
-def pushes_visible(*, user, tenant):
-    return Push.objects.filter(
-        tenant=tenant, dataset__in=datasets_visible(user=user, tenant=tenant).values("pk")
-    ).select_related("target", "dataset", "version", "requested_by")
-
-
-def push_of(*, user, tenant, pk) -> Push:
-    push = pushes_visible(user=user, tenant=tenant).filter(pk=pk).first()
-    if push is None:
-        raise Http404
-    return push
 
 
 def record_rows(*, version_id: int, table: str) -> Iterator[bytes]:

@@ -50,7 +50,7 @@ class AuditedTokenAuthentication(TokenAuthentication):
 
         knox's own version also loads every other token of the user on every request, to delete the expired
         ones: a second query per request whose rows grow with the user's tokens. Expired tokens are refused
-        (and deleted) when presented and left out of token listings (tenants.selectors.tokens_of_user), so
+        (and deleted) when presented and left out of token listings (ApiTokenViewSet), so
         nothing depends on removing them early.
         """
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():

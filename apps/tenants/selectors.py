@@ -1,13 +1,8 @@
 """Tenant-scoped reads. Every lookup takes the acting user explicitly and fails closed."""
 
 from django.http import Http404
-from django.utils import timezone
 
-from .models import ApiToken, Membership, Role, Tenant
-
-
-def tenants_for_user(*, user):
-    return Tenant.objects.filter(memberships__user=user, is_active=True)
+from .models import Membership, Role, Tenant
 
 
 def membership_for(*, user, tenant_slug: str) -> Membership:
@@ -22,15 +17,6 @@ def membership_for(*, user, tenant_slug: str) -> Membership:
     if membership is None:
         raise Http404
     return membership
-
-
-def memberships_of_tenant(*, tenant):
-    return Membership.objects.filter(tenant=tenant).select_related("user")
-
-
-def tokens_of_user(*, user):
-    now = timezone.now()
-    return ApiToken.objects.filter(user=user).exclude(expiry__lt=now)
 
 
 def tenants_administered_by(*, user):
