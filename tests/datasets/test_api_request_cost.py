@@ -78,3 +78,27 @@ def test_records_still_follow_the_parent_datasets_permission(tenant_a, api_clien
     assert owner.put(f"{BASE}/datasets/{dataset.pk}/permissions/", grants, format="json").status_code == 200
     assert_error_shape(viewer.get(url), 404)
     assert_error_shape(viewer.get(f"{BASE}/datasets/{dataset.pk}/versions/1/records/0/?table=customers"), 404)
+
+
+def test_a_job_list_builds_the_permission_subquery_once_for_its_rows_and_its_dataset_filter(
+        tenant_a, tenant_b, api_client_for, make_dataset, monkeypatch):
+    from apps.datasets import selectors
+
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"])
+    foreign = make_dataset(tenant_b[0], tenant_b[1]["owner"])
+    built = []
+    original = selectors.datasets_allowed
+
+    def counting(**kwargs):
+        built.append(kwargs.get("action", "view"))
+        return original(**kwargs)
+
+    monkeypatch.setattr(selectors, "datasets_allowed", counting)
+    client = api_client_for(users["viewer"])
+    assert client.get(f"{BASE}/jobs/").status_code == 200
+    # The rows' scope and the `dataset` filter's choices share one; each built its own before.
+    assert built == ["view"]
+    # Shared, the choices still follow the rule: the caller's dataset is a choice, another tenant's is not.
+    assert client.get(f"{BASE}/jobs/?dataset={dataset.pk}").status_code == 200
+    assert_error_shape(client.get(f"{BASE}/jobs/?dataset={foreign.pk}"), 400)

@@ -166,20 +166,28 @@ class TenantScopedMixin(SealedScope):
             self._parent_dataset = cached
         return cached
 
-    def scope_choices(self, queryset):
-        """Choices offered by this route's filters: the same tenant and dataset-permission rule as its rows."""
+    def datasets_allowed(self, action: str = "view"):
+        """The request's datasets_allowed(user, tenant, action), built once per request and action: a list's row
+        scope and its filter choices each built it, and building it cost more than running it. A queryset is
+        never changed in place (filter/values copy it), so every use gets the same rows."""
         from apps.datasets.selectors import datasets_allowed
 
+        built = self.__dict__.setdefault("_datasets_allowed", {})
+        if action not in built:
+            built[action] = datasets_allowed(user=self.request.user, tenant=self.tenant, action=action)
+        return built[action]
+
+    def scope_choices(self, queryset):
+        """Choices offered by this route's filters: the same tenant and dataset-permission rule as its rows."""
         model = queryset.model
         if model._meta.label == _DATASET:
-            return queryset.filter(pk__in=datasets_allowed(user=self.request.user, tenant=self.tenant).values("pk"))
+            return queryset.filter(pk__in=self.datasets_allowed().values("pk"))
         fields = {field.name for field in model._meta.get_fields()}
         if "tenant" not in fields:
             return queryset.none()  # no tenant path: offer nothing rather than everything
         queryset = queryset.filter(tenant=self.tenant)
         for name in _dataset_links(model):
-            queryset = queryset.filter(
-                **{f"{name}__in": datasets_allowed(user=self.request.user, tenant=self.tenant).values("pk")})
+            queryset = queryset.filter(**{f"{name}__in": self.datasets_allowed().values("pk")})
         return queryset
 
 
@@ -291,13 +299,10 @@ class TenantScopedGenericViewSet(ScopedQuerysetMixin, TenantScopedMixin, viewset
     def permission_scope(self, queryset, action: str):
         """Rows whose dataset the caller holds `action` on: one indexed subquery, never a loop."""
         from apps.datasets.permissions import allowed_filter
-        from apps.datasets.selectors import datasets_allowed
 
-        user = self.request.user
         if self.dataset_path == "":
-            return queryset.filter(allowed_filter(user=user, action=action))
-        allowed = datasets_allowed(user=user, tenant=self.tenant, action=action)
-        return _filter_path(queryset, self.dataset_path, "__in", allowed.values("pk"))
+            return queryset.filter(allowed_filter(user=self.request.user, action=action))
+        return _filter_path(queryset, self.dataset_path, "__in", self.datasets_allowed(action).values("pk"))
 
     def check_action_permission(self, obj) -> None:
         action = self.required_permission()
