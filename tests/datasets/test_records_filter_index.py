@@ -6,29 +6,13 @@ from apps.datasets import selectors, services
 from apps.datasets.api.filters import data_lookups
 from apps.datasets.models import Record
 from apps.datasets.partitions import gin_index_name, partition_name
-from tests.conftest import SHOP_SPEC
-
-
-def _spec_with_customers(rows: int) -> dict:
-    customers = {**SHOP_SPEC["tables"]["customers"], "rows": rows}
-    customers["columns"] = {**customers["columns"], "code": {"type": "uuid"}}
-    return {**SHOP_SPEC, "tables": {"customers": customers}}
-
-
-@pytest.fixture
-def owner(tenant_a):
-    return tenant_a[1]["owner"]
-
-
-def _records_url(version, table="customers"):
-    return (f"/api/v1/tenants/{version.tenant.slug}/datasets/{version.dataset_id}/versions/{version.number}/"
-            f"records/?table={table}")
+from tests.datasets.conftest import records_url, spec_with_customers
 
 
 @pytest.mark.django_db
 def test_an_equality_filter_on_data_uses_the_versions_gin_index(on_postgres, tenant_a, owner, make_dataset,
                                                                  django_capture_on_commit_callbacks):
-    dataset = make_dataset(tenant_a[0], owner, spec=_spec_with_customers(20_000))
+    dataset = make_dataset(tenant_a[0], owner, spec=spec_with_customers(20_000))
     version, _ = services.version_create(dataset=dataset, actor=owner)
     with django_capture_on_commit_callbacks(execute=True):
         services.version_generate(version=version)
@@ -53,11 +37,11 @@ def test_equality_filters_answer_the_same_on_every_database(tenant_a, owner, mak
     client = api_client_for(owner)
     expected = sorted(row_index for row_index, data in Record.objects.filter(
         version=version, table_name="customers").values_list("row_index", "data") if data["country"] == "NL")
-    response = client.get(_records_url(version) + "&data__country=NL&page_size=1000")
+    response = client.get(records_url(version) + "&data__country=NL&page_size=1000")
     assert response.status_code == 200, response.content
     assert [row["row_index"] for row in response.json()["results"]] == expected
     age = Record.objects.get(version=version, table_name="customers", row_index=3).data["age"]
-    response = client.get(_records_url(version) + f"&data__country=NL&data__age={age}&page_size=1000")
+    response = client.get(records_url(version) + f"&data__country=NL&data__age={age}&page_size=1000")
     assert [row["row_index"] for row in response.json()["results"]] == [
         i for i in expected if Record.objects.get(version=version, table_name="customers", row_index=i).data["age"]
         == age]

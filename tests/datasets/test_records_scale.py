@@ -13,7 +13,8 @@ from apps.datasets import services
 from apps.datasets.models import DatasetVersion, Record
 from apps.datasets.partitions import gin_index_name, partition_name, partition_versions
 from apps.generation import services as job_services
-from tests.conftest import SHOP_SPEC, assert_error_shape
+from tests.conftest import assert_error_shape
+from tests.datasets.conftest import records_url
 
 
 def _relation_exists(name: str) -> bool:
@@ -22,20 +23,7 @@ def _relation_exists(name: str) -> bool:
         return cursor.fetchone()[0]
 
 
-def _spec_with_customers(rows: int) -> dict:
-    customers = {**SHOP_SPEC["tables"]["customers"], "rows": rows}
-    customers["columns"] = {**customers["columns"], "code": {"type": "uuid"}}
-    return {**SHOP_SPEC, "tables": {"customers": customers}}
 
-
-@pytest.fixture
-def owner(tenant_a):
-    return tenant_a[1]["owner"]
-
-
-def _records_url(version, table="customers"):
-    return (f"/api/v1/tenants/{version.tenant.slug}/datasets/{version.dataset_id}/versions/{version.number}/"
-            f"records/?table={table}")
 
 
 def _partial_cancelled_version(dataset, owner, django_capture_on_commit_callbacks):
@@ -116,8 +104,8 @@ def test_a_cancelled_versions_partial_rows_are_purged_and_not_served(tenant_a, o
     if connection.vendor == "postgresql":
         assert not _relation_exists(partition_name(version.pk))
     client = api_client_for(owner)
-    assert_error_shape(client.get(_records_url(version)), 409)
-    assert_error_shape(client.get(_records_url(version).replace("records/?", "records/0/?")), 409)
+    assert_error_shape(client.get(records_url(version)), 409)
+    assert_error_shape(client.get(records_url(version).replace("records/?", "records/0/?")), 409)
 
 
 @pytest.mark.django_db
@@ -130,7 +118,7 @@ def test_a_cancelled_version_is_not_served_even_before_its_rows_are_gone(tenant_
     services.version_write_chunk(version=job.version, engine_plan=engine_plan, table="customers", start=0, stop=10)
     job_services.job_cancel(job=job, actor=owner)
     assert Record.objects.filter(version=job.version).count() == 10
-    response = api_client_for(owner).get(_records_url(job.version))
+    response = api_client_for(owner).get(records_url(job.version))
     error = assert_error_shape(response, 409)
     assert "cancelled" in error["message"]
 
