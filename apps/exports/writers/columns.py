@@ -22,6 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from apps.generation.engine.types import registry
+
 INTEGER = "integer"
 FLOAT = "float"
 BOOLEAN = "boolean"
@@ -34,17 +36,6 @@ ARRAY = "array"
 OBJECT = "object"
 SCALAR_KINDS = frozenset({INTEGER, FLOAT, BOOLEAN, STRING, DATE, DATETIME, TIME, UUID})
 
-_FIXED_KINDS = {
-    "sequence": INTEGER, "integer": INTEGER, "float": FLOAT, "timeseries": FLOAT, "boolean": BOOLEAN,
-    "date": DATE, "datetime": DATETIME, "time": TIME, "series_time": DATETIME, "uuid": UUID,
-    "string": STRING, "faker": STRING, "template": STRING, "vin": STRING, "credit_card": STRING,
-    "iban": STRING, "mrz_td3": STRING,
-}
-# Types that only yield null through null_ratio: their generators always produce a value otherwise.
-_SELF_CONTAINED = frozenset({
-    "sequence", "integer", "float", "timeseries", "boolean", "date", "datetime", "time", "series_time",
-    "uuid", "string", "vin", "credit_card", "iban", "mrz_td3", "reference", "array", "object",
-})
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}")
 
 
@@ -233,8 +224,9 @@ class _Resolver:
 
     def spec_type(self, table: str, spec: Mapping) -> LogicalType:
         kind = spec["type"]
-        if kind in _FIXED_KINDS:
-            return LogicalType(_FIXED_KINDS[kind])
+        entry = registry.get(kind)
+        if entry is not None and entry.export_kind is not None:
+            return LogicalType(entry.export_kind)
         if kind == "choice":
             values = list(spec["values"])
             for clause in spec.get("when") or ():
@@ -271,7 +263,8 @@ class _Resolver:
         if _may_be_null(spec):
             return True
         kind = spec["type"]
-        if kind in _SELF_CONTAINED:
+        entry = registry.get(kind)
+        if entry is not None and entry.always_valued:  # null only through null_ratio, checked above
             return False
         if kind == "choice":
             return any(value is None for value in spec["values"])

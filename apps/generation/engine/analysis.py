@@ -9,20 +9,10 @@ from . import leaves
 from .expressions import ExpressionError, compile_expression
 from .templating import TemplateError, parse_template
 from .timeparse import parse_step, resolve_date, resolve_datetime, resolve_time, timezone_for
+from .types import registry
 
 UNBOUNDED = math.inf
 NUMERIC_KINDS = frozenset({"int", "float", "number", "bool"})
-NO_UNIQUE = {
-    "expression": "expression values cannot be made unique",
-    "lookup": "lookup copies values of another table and cannot be made unique",
-    "array": "arrays cannot be unique (use unique_items for the items)",
-    "object": "objects cannot be unique",
-    "timeseries": "timeseries values cannot be made unique",
-    "vin": "vin values are random and cannot be guaranteed unique",
-    "credit_card": "credit_card values are random and cannot be guaranteed unique",
-    "iban": "iban values are random and cannot be guaranteed unique",
-    "mrz_td3": "mrz_td3 values are derived from other columns and cannot be made unique",
-}
 
 
 class UniqueUnsupported(ValueError):
@@ -178,13 +168,9 @@ def kind_of(doc: dict, spec: dict | None, depth: int = 0) -> str:
     if spec is None or depth > 20:
         return "json"
     kind = spec.get("type")
-    simple = {"sequence": "int", "integer": "int", "float": "float", "timeseries": "float",
-              "expression": "number", "boolean": "bool", "string": "str", "uuid": "str", "template": "str",
-              "vin": "str", "credit_card": "str", "iban": "str", "mrz_td3": "str", "date": "date",
-              "datetime": "datetime", "time": "time", "series_time": "datetime", "array": "json",
-              "object": "json"}
-    if kind in simple:
-        return simple[kind]
+    entry = registry.get(kind)
+    if entry is not None and entry.value_kind is not None:
+        return entry.value_kind
     if kind == "choice":
         return kind_of_values(spec.get("values") or [])
     if kind == "constant":
@@ -259,8 +245,9 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
     """How many distinct values a unique column can take (UNBOUNDED when index-derived values make it
     effectively infinite); raises UniqueUnsupported for types that cannot be unique."""
     kind = spec["type"]
-    if kind in NO_UNIQUE:
-        raise UniqueUnsupported(NO_UNIQUE[kind])
+    entry = registry.get(kind)
+    if entry is None or entry.no_unique:
+        raise UniqueUnsupported(entry.no_unique if entry else f"{kind} cannot be unique")
     if spec.get("when"):
         raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
     if kind == "sequence":

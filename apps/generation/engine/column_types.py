@@ -1,7 +1,8 @@
-"""Keys, defaults and normalisation of every column type of the schema language.
+"""Normalisation of column specs: the common keys, `when` clauses and the readers every type uses.
 
 `normalise_column` reads one raw column spec and returns its normalised form (every default
-filled in, keys in a fixed order), appending a Problem for everything wrong with it. Checks that
+filled in, keys in a fixed order), appending a Problem for everything wrong with it. Each type's own
+keys and normaliser live in its module of types/ (see types/base.py). Checks that
 need the rest of the document (references, placeholders, domains) live in validation.py.
 """
 
@@ -16,8 +17,7 @@ from datetime import UTC, datetime
 
 from . import faker_providers, leaves, limits
 from .errors import Problem
-from .expressions import ExpressionError, compile_expression
-from .timeparse import TimeValueError, parse_step, resolve_date, resolve_datetime, resolve_time, timezone_for
+from .types import registry
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 COMMON_KEYS = ("type", "null_ratio", "unique", "when", "pii", "description")
@@ -33,39 +33,8 @@ MAX_ARRAY_LENGTH = limits.MAX_ARRAY_LENGTH
 INT_LIMIT = limits.INT_LIMIT  # integer parameters stay well inside int64, so sums and steps cannot overflow silently
 MAX_CHOICE_VALUES = limits.MAX_CHOICE_VALUES
 MAX_NESTING = limits.MAX_NESTING
-# Types whose values depend on other columns of the row or on the row's place in the table:
-# they cannot be items of an array or fields of an object.
-ROW_BOUND_TYPES = frozenset({"template", "expression", "lookup", "timeseries", "series_time", "mrz_td3"})
-
-TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "sequence": ("start", "step"),
-    "integer": ("min", "max", "distribution"),
-    "float": ("min", "max", "precision", "distribution"),
-    "boolean": ("probability",),
-    "choice": ("values", "weights"),
-    "string": ("pattern", "length", "alphabet"),
-    "uuid": (),
-    "date": ("start", "end", "distribution", "timezone"),
-    "datetime": ("start", "end", "distribution", "timezone"),
-    "time": ("start", "end", "distribution", "timezone"),
-    "faker": ("provider", "args", "locale"),
-    "template": ("template", "lower", "upper", "slug"),
-    "expression": ("expr",),
-    "reference": ("table", "column", "distribution"),
-    "lookup": ("reference", "column"),
-    "array": ("of", "min_length", "max_length", "unique_items"),
-    "object": ("fields",),
-    "timeseries": ("base", "trend", "seasonality", "noise", "walk"),
-    "series_time": ("start", "step"),
-    "constant": ("value",),
-    "vin": (),
-    "credit_card": ("brand",),
-    "iban": ("country",),
-    "mrz_td3": ("fields",),
-}
 # Keys a `when` clause may not override: they change what the column is, not how values are drawn.
 NOT_OVERRIDABLE = frozenset({"type", "unique", "when", "pii", "description", "timezone"})
-STRUCTURAL_KEYS = {"reference": ("table", "column"), "lookup": ("reference", "column")}
 
 
 @dataclass
@@ -230,6 +199,19 @@ def check_keys(raw: Mapping, allowed, path: str, ctx: Context, what: str) -> boo
     return fine
 
 
+def read_range(raw, path, ctx, reader, low_default, high_default):
+    """(min, max) read with `reader`; a lone bound past the other's default moves that default along."""
+    low = reader(raw, "min", path, ctx, low_default)
+    high = reader(raw, "max", path, ctx, high_default)
+    if "min" in raw and "max" not in raw and low > high:
+        high = low
+    if "max" in raw and "min" not in raw and low > high:
+        low = high
+    if low > high:
+        ctx.add(path, f"min ({fmt(low)}) is greater than max ({fmt(high)})")
+    return low, high
+
+
 # ----------------------------------------------------------------------------- distributions
 def normalise_distribution(raw: object, path: str, ctx: Context, allowed: tuple[str, ...],
                            low: float | None, high: float | None) -> dict:
@@ -277,195 +259,6 @@ def normalise_distribution(raw: object, path: str, ctx: Context, allowed: tuple[
 
 
 # ----------------------------------------------------------------------------- per-type normalisers
-def _sequence(raw, path, ctx, nested):
-    return {"start": read_int(raw, "start", path, ctx, 1, minimum=-INT_LIMIT, maximum=INT_LIMIT),
-            "step": read_int(raw, "step", path, ctx, 1, minimum=-INT_LIMIT, maximum=INT_LIMIT)}
-
-
-def _range(raw, path, ctx, reader, low_default, high_default):
-    low = reader(raw, "min", path, ctx, low_default)
-    high = reader(raw, "max", path, ctx, high_default)
-    if "min" in raw and "max" not in raw and low > high:
-        high = low
-    if "max" in raw and "min" not in raw and low > high:
-        low = high
-    if low > high:
-        ctx.add(path, f"min ({fmt(low)}) is greater than max ({fmt(high)})")
-    return low, high
-
-
-def _integer(raw, path, ctx, nested):
-    def bounded_int(raw, key, path, ctx, default):
-        return read_int(raw, key, path, ctx, default, minimum=-INT_LIMIT, maximum=INT_LIMIT)
-
-    low, high = _range(raw, path, ctx, bounded_int, 0, 1000)
-    dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
-                                  low, high)
-    return {"min": low, "max": high, "distribution": dist}
-
-
-def _float(raw, path, ctx, nested):
-    low, high = _range(raw, path, ctx, read_number, 0.0, 1.0)
-    precision = read_int(raw, "precision", path, ctx, 2, minimum=0, maximum=12)
-    dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
-                                  low, high)
-    return {"min": float(low), "max": float(high), "precision": precision, "distribution": dist}
-
-
-def _boolean(raw, path, ctx, nested):
-    return {"probability": read_number(raw, "probability", path, ctx, 0.5, minimum=0, maximum=1)}
-
-
-def _choice(raw, path, ctx, nested):
-    values = raw.get("values")
-    if values is None:
-        ctx.add(join(path, "values"), "is required")
-        values = []
-    elif not isinstance(values, list) or not values:
-        ctx.add(join(path, "values"), "must be a non-empty list")
-        values = []
-    elif len(values) > MAX_CHOICE_VALUES:
-        ctx.add(join(path, "values"), f"must have at most {MAX_CHOICE_VALUES} values")
-        values = []
-    else:
-        for i, value in enumerate(values):
-            if not (isinstance(value, str | bool) or is_number(value)):
-                ctx.add(join(path, f"values[{i}]"), f"must be a string, number or boolean, got {describe(value)}")
-            elif problem := literal_problem(value):
-                ctx.add(join(path, f"values[{i}]"), problem)
-    weights = raw.get("weights")
-    if weights is not None:
-        if not isinstance(weights, list) or not all(is_number(w) and 0 <= w <= limits.FLOAT_LIMIT for w in weights):
-            ctx.add(join(path, "weights"), f"must be a list of non-negative numbers up to {limits.FLOAT_LIMIT:g}")
-            weights = None
-        elif values and len(weights) != len(values):
-            ctx.add(join(path, "weights"), f"has {len(weights)} weights for {len(values)} values")
-            weights = None
-        elif not sum(weights) > 0:
-            ctx.add(join(path, "weights"), "must not all be zero")
-            weights = None
-        else:
-            weights = [float(w) for w in weights]
-    return {"values": list(values), "weights": weights}
-
-
-def _string(raw, path, ctx, nested):
-    if "pattern" in raw and raw["pattern"] is not None:
-        for key in ("length", "alphabet"):
-            if key in raw:
-                ctx.add(join(path, key), "cannot be combined with pattern")
-        pattern = read_str(raw, "pattern", path, ctx, None)
-        if pattern is not None:
-            # The cost comes from the parsed pattern before its automaton is built (that is the expensive
-            # part), so an oversized pattern is refused without being expanded.
-            patterns = leaves.patterns()
-            try:
-                cost = patterns.pattern_cost(pattern)
-                # The same bound as `length`: a block of rows holds every value at once.
-                if cost.max_length > MAX_STRING_LENGTH:
-                    ctx.add(join(path, "pattern"), f"matches strings of up to {cost.max_length:,} characters; "
-                                                   f"the most a string column allows is {MAX_STRING_LENGTH:,}")
-                elif leaves.cached_pattern(pattern) is None:
-                    if ctx.pattern_steps <= 0:
-                        raise patterns.PatternError("the document's patterns together are too complex to count",
-                                                    pattern, 0)
-                    allowed = min(limits.MAX_PATTERN_STEPS, ctx.pattern_steps)
-                    try:
-                        compiled = leaves.compiled_pattern(pattern, allowed)
-                    except patterns.PatternError:
-                        ctx.pattern_steps -= allowed  # the work was done before it was refused
-                        raise
-                    ctx.pattern_steps -= compiled.work
-            except patterns.PatternError as exc:
-                ctx.add(join(path, "pattern"), f"invalid pattern: {exc}")
-        return {"pattern": pattern, "length": None, "alphabet": None}
-    length = raw.get("length", {"min": 8, "max": 16})
-    lpath = join(path, "length")
-    if not isinstance(length, Mapping):
-        ctx.add(lpath, f"must be a mapping {{min, max}}, got {describe(length)}")
-        length = {"min": 8, "max": 16}
-    check_keys(length, ("min", "max"), lpath, ctx, "length")
-    low = read_int(length, "min", lpath, ctx, 8, minimum=0, maximum=MAX_STRING_LENGTH)
-    high = read_int(length, "max", lpath, ctx, max(low, 16) if "min" in length else 16, minimum=0,
-                    maximum=MAX_STRING_LENGTH)
-    if low > high:
-        ctx.add(lpath, f"min ({low}) is greater than max ({high})")
-    alphabet = read_str(raw, "alphabet", path, ctx, DEFAULT_ALPHABET, nonempty=False)
-    if not alphabet:
-        ctx.add(join(path, "alphabet"), "must not be empty")
-        alphabet = DEFAULT_ALPHABET
-    elif len(alphabet) > MAX_STRING_LENGTH:
-        ctx.add(join(path, "alphabet"), f"must have at most {MAX_STRING_LENGTH:,} characters")
-        alphabet = DEFAULT_ALPHABET
-    return {"pattern": None, "length": {"min": low, "max": high}, "alphabet": "".join(dict.fromkeys(alphabet))}
-
-
-def _temporal(kind):
-    defaults = {"date": ("-1y", "today"), "datetime": ("-1y", "now"), "time": ("00:00:00", "23:59:59")}[kind]
-
-    def normalise(raw, path, ctx, nested):
-        timezone = read_str(raw, "timezone", path, ctx, "UTC")
-        try:
-            tz = timezone_for(timezone)
-        except TimeValueError as exc:
-            ctx.add(join(path, "timezone"), str(exc))
-            tz, timezone = UTC, "UTC"
-        bounds = []
-        for key, default in zip(("start", "end"), defaults, strict=True):
-            value = raw.get(key, default)
-            if hasattr(value, "isoformat") and not isinstance(value, str):
-                value = value.isoformat()
-            resolved = None
-            if not isinstance(value, str):
-                ctx.add(join(path, key), f"must be an ISO {kind} or a relative time, got {describe(value)}")
-                value = default
-            else:
-                try:
-                    resolved = resolve_bound(kind, value, ctx.reference_time, tz)
-                except TimeValueError as exc:
-                    ctx.add(join(path, key), str(exc))
-                    value = default
-            bounds.append((value, resolved))
-        (start, low), (end, high) = bounds
-        if kind != "time" and low is not None and high is not None and low > high:
-            ctx.add(path, f"start ({start}) is after end ({end})")
-        dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
-                                      None, None)
-        return {"start": start, "end": end, "distribution": dist, "timezone": timezone}
-
-    return normalise
-
-
-def resolve_bound(kind: str, value: str, reference: datetime, tz):
-    if kind == "date":
-        return resolve_date(value, reference, tz)
-    if kind == "datetime":
-        return resolve_datetime(value, reference, tz)
-    return resolve_time(value, reference, tz)
-
-
-def _faker(raw, path, ctx, nested):
-    provider = read_str(raw, "provider", path, ctx, None, required=True)
-    locale = read_str(raw, "locale", path, ctx, ctx.locale)
-    args = raw.get("args", {})
-    if args is None:
-        args = {}
-    if not isinstance(args, Mapping) or not all(isinstance(k, str) for k in args):
-        ctx.add(join(path, "args"), f"must be a mapping of argument names to values, got {describe(args)}")
-        args = {}
-    args = dict(args)
-    if locale not in leaves.available_locales():
-        ctx.add(join(path, "locale"), f"unknown locale {locale!r}")
-        return {"provider": provider, "args": args, "locale": locale}
-    if locale not in ctx.locales and len(ctx.locales) >= limits.MAX_LOCALES:
-        ctx.add(join(path, "locale"), f"a document may use at most {limits.MAX_LOCALES} Faker locales")
-        return {"provider": provider, "args": args, "locale": locale}
-    ctx.locales.add(locale)
-    if provider is not None:
-        check_faker_provider(provider, args, locale, path, ctx)
-    return {"provider": provider, "args": args, "locale": locale}
-
-
 def check_faker_provider(provider: str, args: dict, locale: str, path: str, ctx: Context) -> None:
     """The provider is allowed, its arguments fit their schema, the locale has it, and one call works.
 
@@ -521,186 +314,6 @@ def kind_of_value(value: object) -> str | None:
     return None
 
 
-def _template(raw, path, ctx, nested):
-    from .templating import TemplateError, parse_template
-
-    text = read_str(raw, "template", path, ctx, None, required=True)
-    if text is not None and len(text) > limits.MAX_TEMPLATE_LENGTH:
-        ctx.add(join(path, "template"), f"must have at most {limits.MAX_TEMPLATE_LENGTH:,} characters")
-    elif text is not None:
-        try:
-            parse_template(text)
-        except TemplateError as exc:
-            ctx.add(join(path, "template"), str(exc))
-    lower = read_bool(raw, "lower", path, ctx, False)
-    upper = read_bool(raw, "upper", path, ctx, False)
-    slug = read_bool(raw, "slug", path, ctx, False)
-    if lower and upper:
-        ctx.add(path, "lower and upper cannot both be true")
-    return {"template": text, "lower": lower, "upper": upper, "slug": slug}
-
-
-def _expression(raw, path, ctx, nested):
-    text = read_str(raw, "expr", path, ctx, None, required=True)
-    if text is not None:
-        try:
-            compile_expression(text)
-        except ExpressionError as exc:
-            ctx.add(join(path, "expr"), str(exc))
-    return {"expr": text}
-
-
-def _reference(raw, path, ctx, nested):
-    table = read_str(raw, "table", path, ctx, None, required=True)
-    column = read_str(raw, "column", path, ctx, None)
-    dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx,
-                                  ("uniform", "zipf"), None, None)
-    return {"table": table, "column": column, "distribution": dist}
-
-
-def _lookup(raw, path, ctx, nested):
-    return {"reference": read_str(raw, "reference", path, ctx, None, required=True),
-            "column": read_str(raw, "column", path, ctx, None, required=True)}
-
-
-def _array(raw, path, ctx, nested):
-    of = raw.get("of")
-    if of is None:
-        ctx.add(join(path, "of"), "is required")
-        item = None
-    else:
-        item = normalise_column(of, join(path, "of"), ctx, nested=nested + 1)
-    low = read_int(raw, "min_length", path, ctx, 0, minimum=0, maximum=MAX_ARRAY_LENGTH)
-    high = read_int(raw, "max_length", path, ctx, max(low, 5), minimum=0, maximum=MAX_ARRAY_LENGTH)
-    if low > high:
-        ctx.add(path, f"min_length ({low}) is greater than max_length ({high})")
-    unique_items = read_bool(raw, "unique_items", path, ctx, False)
-    return {"of": item, "min_length": low, "max_length": high, "unique_items": unique_items}
-
-
-def _object(raw, path, ctx, nested):
-    fields = raw.get("fields")
-    fpath = join(path, "fields")
-    out = {}
-    if not isinstance(fields, Mapping) or not fields:
-        ctx.add(fpath, "is required: a non-empty mapping of field names to column specs"
-                if fields is None else f"must be a non-empty mapping, got {describe(fields)}")
-        return {"fields": out}
-    if len(fields) > limits.MAX_OBJECT_FIELDS:
-        ctx.add(fpath, f"must have at most {limits.MAX_OBJECT_FIELDS} fields")
-        return {"fields": out}
-    for name, spec in fields.items():
-        if not isinstance(name, str) or not IDENTIFIER.match(name):
-            ctx.add(join(fpath, name), "field names must match ^[a-z_][a-z0-9_]*$ (at most 63 characters)")
-            continue
-        out[name] = normalise_column(spec, join(fpath, name), ctx, nested=nested + 1)
-    return {"fields": out}
-
-
-def _timeseries(raw, path, ctx, nested):
-    seasonality = raw.get("seasonality")
-    spath = join(path, "seasonality")
-    if seasonality is not None:
-        if not isinstance(seasonality, Mapping):
-            ctx.add(spath, f"must be a mapping {{amplitude, period}}, got {describe(seasonality)}")
-            seasonality = None
-        else:
-            check_keys(seasonality, ("amplitude", "period"), spath, ctx, "seasonality")
-            if "period" not in seasonality:
-                ctx.add(join(spath, "period"), "is required")
-            seasonality = {"amplitude": read_number(seasonality, "amplitude", spath, ctx, 1.0),
-                           "period": read_number(seasonality, "period", spath, ctx, 1.0, exclusive_minimum=0,
-                                                 minimum=limits.MIN_POSITIVE)}
-    return {"base": read_number(raw, "base", path, ctx, 0.0), "trend": read_number(raw, "trend", path, ctx, 0.0),
-            "seasonality": seasonality, "noise": read_number(raw, "noise", path, ctx, 0.0, minimum=0),
-            "walk": read_number(raw, "walk", path, ctx, 0.0, minimum=0)}
-
-
-def _series_time(raw, path, ctx, nested):
-    start = raw.get("start", "today")
-    if hasattr(start, "isoformat") and not isinstance(start, str):
-        start = start.isoformat()
-    if not isinstance(start, str):
-        ctx.add(join(path, "start"), f"must be an ISO datetime or a relative time, got {describe(start)}")
-        start = "today"
-    else:
-        try:
-            resolve_datetime(start, ctx.reference_time, UTC)
-        except TimeValueError as exc:
-            ctx.add(join(path, "start"), str(exc))
-    step = raw.get("step", "1h")
-    try:
-        parse_step(step)
-    except TimeValueError as exc:
-        ctx.add(join(path, "step"), str(exc))
-        step = "1h"
-    return {"start": start, "step": step}
-
-
-def _constant(raw, path, ctx, nested):
-    if "value" not in raw:
-        ctx.add(join(path, "value"), "is required")
-    elif problem := literal_problem(raw["value"]):
-        ctx.add(join(path, "value"), problem)
-    return {"value": raw.get("value")}
-
-
-def _vin(raw, path, ctx, nested):
-    return {}
-
-
-def _credit_card(raw, path, ctx, nested):
-    brand = read_str(raw, "brand", path, ctx, None)
-    if brand is not None:
-        brands = leaves.domain().CREDIT_CARD_BRANDS
-        if brand.lower() not in brands:
-            ctx.add(join(path, "brand"), f"unknown credit card brand {brand!r} (expected one of "
-                                         f"{', '.join(sorted(brands))})")
-        brand = brand.lower()
-    return {"brand": brand}
-
-
-def _iban(raw, path, ctx, nested):
-    country = read_str(raw, "country", path, ctx, None)
-    if country is not None:
-        countries = leaves.domain().IBAN_COUNTRIES
-        if country.upper() not in countries:
-            ctx.add(join(path, "country"), f"unknown IBAN country {country!r} (expected one of "
-                                           f"{', '.join(sorted(countries))})")
-        country = country.upper()
-    return {"country": country}
-
-
-def _mrz(raw, path, ctx, nested):
-    fields = raw.get("fields")
-    fpath = join(path, "fields")
-    if fields is None:
-        ctx.add(fpath, "is required: a mapping of MRZ fields to column names")
-        fields = {}
-    elif not isinstance(fields, Mapping):
-        ctx.add(fpath, f"must be a mapping of MRZ fields to column names, got {describe(fields)}")
-        fields = {}
-    check_keys(fields, MRZ_FIELDS, fpath, ctx, "mrz_td3 fields")
-    out = {}
-    for name in MRZ_FIELDS:
-        value = fields.get(name)
-        if value is not None and not isinstance(value, str):
-            ctx.add(join(fpath, name), f"must be a column name, got {describe(value)}")
-            value = None
-        out[name] = value
-    return {"fields": out}
-
-
-NORMALISERS = {
-    "sequence": _sequence, "integer": _integer, "float": _float, "boolean": _boolean, "choice": _choice,
-    "string": _string, "uuid": lambda raw, path, ctx, nested: {}, "date": _temporal("date"),
-    "datetime": _temporal("datetime"), "time": _temporal("time"), "faker": _faker, "template": _template,
-    "expression": _expression, "reference": _reference, "lookup": _lookup, "array": _array, "object": _object,
-    "timeseries": _timeseries, "series_time": _series_time, "constant": _constant, "vin": _vin,
-    "credit_card": _credit_card, "iban": _iban, "mrz_td3": _mrz,
-}
-
-
 # ----------------------------------------------------------------------------- columns
 def normalise_column(raw: object, path: str, ctx: Context, *, nested: int = 0) -> dict | None:
     """Normalised column spec, or None when it is too broken to say anything about (problems added)."""
@@ -720,16 +333,17 @@ def normalise_column(raw: object, path: str, ctx: Context, *, nested: int = 0) -
     if kind is None:
         ctx.add(join(path, "type"), "is required")
         return None
-    if not isinstance(kind, str) or kind not in TYPE_KEYS:
-        ctx.add(join(path, "type"), f"unknown type {kind!r} (expected one of {', '.join(TYPE_KEYS)})")
+    entry = registry.get(kind)
+    if entry is None:
+        ctx.add(join(path, "type"), f"unknown type {kind!r} (expected one of {', '.join(registry.names())})")
         return None
-    if nested and kind in ROW_BOUND_TYPES:
+    if nested and entry.row_bound:
         ctx.add(join(path, "type"), f"{kind} reads the row and cannot be nested in an array or object")
         return None
-    allowed = COMMON_KEYS + TYPE_KEYS[kind]
+    allowed = COMMON_KEYS + entry.keys
     check_keys(raw, allowed, path, ctx, f"type {kind}")
     spec: dict = {"type": kind}
-    spec.update(NORMALISERS[kind](raw, path, ctx, nested))
+    spec.update(entry.normalise(raw, path, ctx, nested))
     spec["null_ratio"] = read_number(raw, "null_ratio", path, ctx, 0.0, minimum=0, maximum=1)
     spec["unique"] = read_bool(raw, "unique", path, ctx, False)
     spec["pii"] = read_bool(raw, "pii", path, ctx, False)
@@ -818,8 +432,9 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
                 else f"must be a non-empty mapping of keys to override, got {describe(raw)}")
         return None
     kind = base["type"]
-    forbidden = NOT_OVERRIDABLE | set(STRUCTURAL_KEYS.get(kind, ()))
-    allowed = set(TYPE_KEYS[kind]) | {"null_ratio"}
+    entry = registry.get(kind)
+    forbidden = NOT_OVERRIDABLE | set(entry.structural_keys)
+    allowed = set(entry.keys) | {"null_ratio"}
     fine = True
     for key in raw:
         if not isinstance(key, str) or key not in allowed:

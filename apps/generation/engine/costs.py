@@ -12,14 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import analysis, faker_providers, leaves
+from .types import registry
 
-# Characters of the text form of values that are not strings (JSON numbers, ISO dates, ...).
-FIXED_TEXT = {
-    "sequence": 20, "integer": 20, "float": 24, "timeseries": 24, "expression": 24, "boolean": 5,
-    "uuid": 36, "date": 10, "datetime": 25, "time": 8, "series_time": 20, "vin": 17, "credit_card": 19,
-    "iban": 34, "mrz_td3": 90,
-}
-QUOTED = frozenset({"uuid", "date", "datetime", "time", "series_time", "vin", "credit_card", "iban", "mrz_td3"})
 UNIQUE_SUFFIX = 16  # the base-36 tag a unique template or row-by-row Faker value may get
 CASE_GROWTH = 3  # str.upper/lower make at most three characters of one ('ΐ'.upper())
 SLUG_GROWTH = 18  # NFKD makes at most 18 characters of one (U+FDFA), before slugify drops non-ASCII
@@ -93,8 +87,9 @@ class Sizer:
         if depth > 64:  # cycles are refused before sizing; this only keeps a bug from recursing forever
             raise RecursionError("column sizes depend on each other too deeply")
         kind = spec["type"]
-        if kind in FIXED_TEXT:
-            return Size(FIXED_TEXT[kind], 1, kind in QUOTED)
+        entry = registry.get(kind)
+        if entry.text_chars is not None:  # values that are not free text (numbers, ISO dates, ...)
+            return Size(entry.text_chars, 1, entry.quoted)
         if kind == "choice":
             sizes = [literal_size(v) for v in spec["values"]]
             return Size(max(s.text for s in sizes), max(s.escape for s in sizes), any(s.quoted for s in sizes))

@@ -8,19 +8,16 @@ permutation of the column's domain, so values never depend on how rows are chunk
 from __future__ import annotations
 
 import string
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import analysis, leaves
 from .conditions import matches
-from .distributions import sample_numbers
-from .expressions import compile_expression
-from .randomness import MAX_PERMUTATION_DOMAIN, mix_keys, permute, spread_permute
+from .randomness import MAX_PERMUTATION_DOMAIN, permute, spread_permute
 from .templating import parse_template, slugify
-from .timeparse import parse_step, resolve_datetime
-from .values import KIND_DTYPES, Col, column_from_python, object_array, to_pylist
+from .types import registry
+from .values import KIND_DTYPES, Col, object_array, to_pylist
 
 if TYPE_CHECKING:
     from .runtime import Env
@@ -73,25 +70,7 @@ def _settle_reference_indices(env: Env, overridden: list, col: Col) -> None:
 
 # ----------------------------------------------------------------------------- draws
 def sample_values(spec: dict, env: Env) -> Col:
-    return _SAMPLERS[spec["type"]](spec, env)
-
-
-def _sequence(spec, env):
-    return Col("int", spec["start"] + env.rows.astype(np.int64) * spec["step"])
-
-
-def _integer(spec, env):
-    return Col("int", sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n,
-                                     integer=True))
-
-
-def _float(spec, env):
-    raw = sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n, integer=False)
-    return Col("float", np.clip(np.round(raw, spec["precision"]), spec["min"], spec["max"]))
-
-
-def _boolean(spec, env):
-    return Col("bool", env.rng("values").random(env.n) < spec["probability"])
+    return registry.get(spec["type"]).sample(spec, env)
 
 
 def choice_array(values: list) -> tuple[str, np.ndarray]:
@@ -101,42 +80,11 @@ def choice_array(values: list) -> tuple[str, np.ndarray]:
     return kind, object_array(values)
 
 
-def _value_key(values: list) -> tuple:
+def value_key(values: list) -> tuple:
     return tuple((type(v).__name__, v) for v in values)
 
 
-def _choice(spec, env):
-    kind, pool = env.runtime.cached(("choice", _value_key(spec["values"])), lambda: choice_array(spec["values"]))
-    rng = env.rng("values")
-    if spec["weights"] is None:
-        picks = rng.integers(0, len(pool), env.n)
-    else:
-        weights = np.asarray(spec["weights"], dtype=np.float64)
-        cumulative = np.cumsum(weights / weights.sum())
-        picks = np.minimum(np.searchsorted(cumulative, rng.random(env.n), side="right"), len(pool) - 1)
-    return Col(kind, pool[picks])
-
-
-def _string(spec, env):
-    rng = env.rng("values")
-    if spec["pattern"] is not None:
-        return Col("str", object_array(leaves.compiled_pattern(spec["pattern"]).sample(rng, env.n)))
-    low, high = spec["length"]["min"], spec["length"]["max"]
-    alphabet = np.array([ord(c) for c in spec["alphabet"]], dtype=np.uint32)
-    lengths = rng.integers(low, high, env.n, endpoint=True)
-    if high == 0:
-        return Col("str", object_array([""] * env.n))
-    out = np.empty(env.n, dtype=object)
-    step = max(1, 2_000_000 // high)  # bounded memory for long strings
-    for lo in range(0, env.n, step):
-        hi = min(lo + step, env.n)
-        codes = alphabet[rng.integers(0, len(alphabet), (hi - lo, high))]
-        codes[np.arange(high)[None, :] >= lengths[lo:hi, None]] = 0  # numpy drops trailing NULs of str values
-        out[lo:hi] = codes.view(f"<U{high}").ravel()
-    return Col("str", out)
-
-
-def _uuid_bytes(rng: np.random.Generator, size: int) -> np.ndarray:
+def uuid_bytes(rng: np.random.Generator, size: int) -> np.ndarray:
     raw = rng.integers(0, 256, (size, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -152,49 +100,6 @@ def format_uuids(raw: np.ndarray) -> np.ndarray:
     for lo, hi, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         text[:, at:at + hi - lo] = digits[:, lo:hi]
     return text.view("S36").ravel().astype("U36").astype(object)
-
-
-def _uuid(spec, env):
-    return Col("str", format_uuids(_uuid_bytes(env.rng("values"), env.n)))
-
-
-def _temporal_offsets(spec, env, span: int) -> np.ndarray:
-    return sample_numbers(spec["distribution"], 0, span, env.rng("values"), env.n, integer=True)
-
-
-def _date(spec, env):
-    low, high = env.runtime.resolved_range(spec)
-    span = (high - low).days
-    offsets = _temporal_offsets(spec, env, span)
-    start = np.datetime64(low.isoformat(), "D")
-    return Col("date", start + offsets.astype("timedelta64[D]"))
-
-
-def _datetime(spec, env):
-    low, high = env.runtime.resolved_range(spec)
-    span = int((high - low).total_seconds())
-    offsets = _temporal_offsets(spec, env, span)
-    start = np.datetime64(low.replace(tzinfo=None).isoformat(timespec="seconds"), "s")
-    return Col("datetime", start + offsets.astype("timedelta64[s]"), timezone=spec["timezone"])
-
-
-def _time(spec, env):
-    low, high = env.runtime.resolved_range(spec)
-    span = (high - low) % 86400
-    return Col("time", (low + _temporal_offsets(spec, env, span)) % 86400)
-
-
-def _faker(spec, env):
-    rng = env.rng("values")
-    sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
-    if sampler is not None:
-        return Col("str", object_array(sampler.sample(rng, env.n)))
-    fake = leaves.faker_instance(spec["locale"])
-    fake.seed_instance(int(rng.integers(0, 2**62)))
-    method = getattr(fake, spec["provider"])
-    args = spec["args"]
-    items = [method(**args) for _ in range(env.n)]
-    return column_from_python(env.runtime.faker_kind(spec), items)
 
 
 def template_strings(spec: dict, env: Env, suffixes: np.ndarray | None = None) -> list[str]:
@@ -228,21 +133,6 @@ def _placeholder_strings(placeholder, env: Env) -> list:
     return items
 
 
-def _template(spec, env):
-    return Col("str", object_array(template_strings(spec, env)))
-
-
-def _expression(spec, env):
-    expression = env.runtime.cached(("expr", spec["expr"]), lambda: compile_expression(spec["expr"]))
-    cols = {name: env.ctx.get(name) for name in expression.names}
-    values, invalid = expression.evaluate({name: col.values for name, col in cols.items()}, env.n)
-    for col in cols.values():
-        if col.nulls is not None:
-            invalid = invalid | col.nulls
-    kind = "int" if values.dtype.kind in "iu" else "float"
-    return Col(kind, values, invalid if invalid.any() else None)
-
-
 def reference_indices(spec: dict, env: Env) -> np.ndarray:
     """Row indices in the parent table (-1: no parent row)."""
     runtime = env.runtime
@@ -267,127 +157,26 @@ def reference_indices(spec: dict, env: Env) -> np.ndarray:
     return rng.integers(0, count, env.n, dtype=np.int64)
 
 
-def _reference(spec, env):
-    indices = reference_indices(spec, env)
-    if env.ctx is not None:
-        env.ctx.pending[(env.path, env.salt)] = indices
-    return env.runtime.values_at(spec["table"], env.runtime.referenced_column(spec), indices)
-
-
-def _lookup(spec, env):
-    return env.ctx.referenced(spec["reference"], spec["column"])
-
-
-def _array(spec, env):
-    rng = env.rng("lengths")
-    lengths = rng.integers(spec["min_length"], spec["max_length"], env.n, endpoint=True)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    total = int(ends[-1]) if env.n else 0
-    positions = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
-    item_env = env.nested(env.path + ".of", positions)
-    item_spec = spec["of"]
-    if spec["unique_items"] and item_spec["type"] not in ("uuid", "sequence"):
-        domain = int(env.runtime.item_domain(item_spec))
-        keys = mix_keys(env.key("items"), np.repeat(env.rows, lengths))
-        strings = None
-        if item_spec["type"] == "string" and domain > MAX_PERMUTATION_DOMAIN:
-            strings = long_unique_strings(item_spec, item_env, positions, keys, spec["max_length"])
-        if strings is not None:
-            items = Col("str", strings)
-        else:
-            domain = _exact_domain(item_spec, domain)
-            indices = spread_permute(positions, domain, keys, lambda: item_env.rng("unique_offsets"))
-            items = domain_values(item_spec, item_env, indices, domain)
-        items = _apply_nulls(item_spec, item_env, items)
-    else:
-        items = generate_column(item_spec, item_env)
-    flat = to_pylist(items)
-    return Col("json", object_array([flat[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]))
-
-
-def _apply_nulls(spec: dict, env: Env, col: Col) -> Col:
+def apply_nulls(spec: dict, env: Env, col: Col) -> Col:
     if spec["null_ratio"] <= 0:
         return col
     return col.with_nulls(env.rng("nulls").random(env.n) < spec["null_ratio"])
 
 
-def _object(spec, env):
-    names = list(spec["fields"])
-    lists = [to_pylist(generate_column(field, env.nested(f"{env.path}.{name}", env.rows)))
-             for name, field in spec["fields"].items()]
-    return Col("json", object_array([dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]))
-
-
-def _timeseries(spec, env):
-    positions = env.series_positions()
-    t = positions.astype(np.float64)
-    values = spec["base"] + spec["trend"] * t
-    seasonality = spec["seasonality"]
-    if seasonality:
-        values = values + seasonality["amplitude"] * np.sin(2 * np.pi * t / seasonality["period"])
-    if spec["noise"] > 0:
-        values = values + env.rng("noise").normal(0.0, spec["noise"], env.n)
-    if spec["walk"] > 0:
-        values = values + env.runtime.walk(env.table.name, env.path, spec["walk"], env.rows, positions)
-    return Col("float", values)
-
-
-def _series_time(spec, env):
-    start = env.runtime.cached(("series_start", spec["start"]),
-                               lambda: resolve_datetime(spec["start"], env.runtime.reference_time, UTC))
-    base = np.datetime64(start.replace(tzinfo=None).isoformat(timespec="seconds"), "s")
-    step = parse_step(spec["step"])
-    return Col("datetime", base + (env.series_positions() * step).astype("timedelta64[s]"))
-
-
-def _constant(spec, env):
-    kind, pool = choice_array([spec["value"]])
-    return Col(kind, np.repeat(pool, env.n) if kind != "json" else object_array([spec["value"]] * env.n))
-
-
-def _vin(spec, env):
-    return Col("str", object_array(leaves.domain().vin(env.rng("values"), env.n)))
-
-
-def _credit_card(spec, env):
-    return Col("str", object_array(leaves.domain().credit_card(env.rng("values"), env.n, brand=spec["brand"])))
-
-
-def _iban(spec, env):
-    return Col("str", object_array(leaves.domain().iban(env.rng("values"), env.n, country=spec["country"])))
-
-
-def _mrz_td3(spec, env):
-    fields = {}
-    for field, column in spec["fields"].items():
-        fields[field] = to_pylist(env.ctx.get(column)) if column else [None] * env.n
-    return Col("str", object_array(leaves.domain().mrz_td3(**fields)))
-
-
-_SAMPLERS = {
-    "sequence": _sequence, "integer": _integer, "float": _float, "boolean": _boolean, "choice": _choice,
-    "string": _string, "uuid": _uuid, "date": _date, "datetime": _datetime, "time": _time, "faker": _faker,
-    "template": _template, "expression": _expression, "reference": _reference, "lookup": _lookup,
-    "array": _array, "object": _object, "timeseries": _timeseries, "series_time": _series_time,
-    "constant": _constant, "vin": _vin, "credit_card": _credit_card, "iban": _iban, "mrz_td3": _mrz_td3,
-}
 
 
 # ----------------------------------------------------------------------------- unique values
 def unique_values(spec: dict, env: Env) -> Col:
     """Values that no other row of the table shares, from the row index alone."""
     kind = spec["type"]
-    if kind == "sequence":
-        return _sequence(spec, env)
+    if kind in ("sequence", "series_time"):
+        return registry.get(kind).sample(spec, env)  # values follow the row index: distinct already
     if kind == "uuid":
-        raw = _uuid_bytes(env.rng("values"), env.n)
+        raw = uuid_bytes(env.rng("values"), env.n)
         # The first six bytes carry a keyed permutation of the row index: distinct rows, distinct uuids.
         tagged = permute(env.rows, 1 << 48, env.key("unique")).astype(">u8").view(np.uint8).reshape(-1, 8)
         raw[:, :6] = tagged[:, 2:]
         return Col("str", format_uuids(raw))
-    if kind == "series_time":
-        return _series_time(spec, env)
     if kind == "reference":
         count = env.runtime.row_counts[spec["table"]]
         indices = permute(env.rows, count, env.key("unique")) if count else np.full(env.n, -1, dtype=np.int64)
@@ -402,7 +191,7 @@ def unique_values(spec: dict, env: Env) -> Col:
         strings = long_unique_strings(spec, env, env.rows, env.key("unique"), env.table.row_count)
         if strings is not None:
             return Col("str", strings)
-    domain = _exact_domain(spec, int(domain))
+    domain = exact_domain(spec, int(domain))
     # Domains above MAX_PERMUTATION_DOMAIN are spread over whole: a permuted interval per row and a
     # point inside it drawn from the block's generator (the same whoever computes the block).
     indices = spread_permute(env.rows, domain, env.key("unique"), lambda: env.rng("unique_offsets"))
@@ -499,7 +288,7 @@ def _random_text(alphabet: str, count: int, rng: np.random.Generator) -> str:
     return "".join(pieces)
 
 
-def _exact_domain(spec: dict, domain: int) -> int:
+def exact_domain(spec: dict, domain: int) -> int:
     """The domain to number values in: analysis caps a length/alphabet string domain at 2**64, which
     would leave the longer strings out; above the permutation cap the exact size is used."""
     if domain > MAX_PERMUTATION_DOMAIN and spec["type"] == "string" and spec["pattern"] is None:
