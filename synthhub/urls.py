@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.audit.api.urls import scoped_router as audit_scoped_router
+from apps.console.site import console_site
 from apps.core import health
 from apps.core.api.docs import RedocView, SwaggerView
 from apps.datasets.api.urls import global_router as datasets_global_router
@@ -38,6 +39,7 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("console/", console_site.urls),
 ]
 
 # API paths answer in the error shape even when no route matches (a malformed id is a 404 like a missing one).

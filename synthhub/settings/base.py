@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.generation",
     "apps.datasets",
     "apps.exports",
+    "apps.console",
 ]
 
 MIDDLEWARE = [

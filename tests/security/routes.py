@@ -275,4 +275,82 @@ ADMIN_ROUTES: dict[str, Route] = {
                   staff_post=READ_ONLY_POST, operator_post=READ_ONLY_POST),
 }
 
-ROUTES: dict[str, Route] = {**API_ROUTES, **PAGE_ROUTES, **ADMIN_ROUTES}
+
+# ----- the team console at /console/: every active member of a tenant; anyone else goes to its login page
+def console_roles(viewer: int, editor: int, admin: int, owner: int, *, outsider: int = 404,
+                  others: int = 302) -> dict:
+    """The outsider is B's owner: a member (so inside the console) who finds none of A's rows."""
+    return {"anonymous": others, "operator": others, "outsider": outsider, "viewer": viewer, "editor": editor,
+            "admin": admin, "owner": owner}
+
+
+ANY_MEMBER = console_roles(200, 200, 200, 200, outsider=200)
+OWN_ROWS = console_roles(200, 200, 200, 200)
+CONSOLE_ADMINS = console_roles(403, 403, 200, 200)
+NOBODY = console_roles(403, 403, 403, 403, outsider=403)
+
+
+def console_model(app_model: str, object_key: str, *, changelist: dict, add: dict, change: dict,
+                  history: dict | None = None, add_post: dict | None = None, change_post: dict | None = None,
+                  changelist_post: dict | None = None, delete: dict | None = None) -> dict[str, Route]:
+    """The six routes of a model on the console, asked with GET and with an empty POST (an empty form is
+    refused with 200 where it may be sent; an empty POST to a delete page shows the confirmation again).
+    Rows with a trash are never deleted here (trash and restore are actions that call the services); members
+    and tokens are removed and revoked through their services."""
+    app, model = app_model.split(".")
+    objects = {"object_id": object_key}
+    history = history or change
+    return {
+        f"console:{app}_{model}_changelist": page(changelist, post=changelist_post or changelist),
+        f"console:{app}_{model}_add": page(add, post=add_post or add),
+        f"console:{app}_{model}_history": page(history, post=history, objects=objects),
+        f"console:{app}_{model}_delete": page(delete or NOBODY, post=delete or NOBODY, objects=objects),
+        f"console:{app}_{model}_change": page(change, post=change_post or change, objects=objects),
+        f"console/{app}/{model}/{{object_id}}/": page(console_roles(302, 302, 302, 302, outsider=302),
+                                                      post=console_roles(302, 302, 302, 302, outsider=302),
+                                                      objects=objects),
+    }
+
+
+CONSOLE_ROUTES: dict[str, Route] = {
+    "console:index": page(ANY_MEMBER),
+    # Members are sent on to the console; anyone else sees the form. A POST with wrong credentials shows it again.
+    "console:login": page(console_roles(302, 302, 302, 302, outsider=302, others=200), post=everyone(200, site=True)),
+    "console:logout": page(console_roles(405, 405, 405, 405, outsider=405), post=ANY_MEMBER),
+    "console:password_change": page(ANY_MEMBER, post=ANY_MEMBER),
+    "console:password_change_done": page(ANY_MEMBER),
+    "console:autocomplete": page(console_roles(403, 403, 403, 403, outsider=403)),
+    "console:jsi18n": page(ANY_MEMBER),
+    "console:app_list": page(ANY_MEMBER, objects={"app_label": "=datasets"}),
+    "console/{url}": page(console_roles(404, 404, 404, 404, outsider=404), objects={"url": "=no-such-page/"}),
+    # Preview takes a POST (an empty one shows what is missing); a saved dataset's preview is its viewers'.
+    "console:datasets_dataset_preview": page(console_roles(405, 405, 405, 405, outsider=405), post=ANY_MEMBER),
+    "console:datasets_dataset_preview_saved": page(console_roles(405, 405, 405, 405, outsider=405), post=OWN_ROWS,
+                                                   objects={"object_id": "dataset"}),
+    # The dataset's `generate` permission: editors and up; an empty POST shows the form again.
+    "console:datasets_dataset_generate": page(console_roles(403, 200, 200, 200), post=console_roles(403, 200, 200, 200),
+                                              objects={"object_id": "dataset"}),
+    # Admins and owners; a POST saves the grid as sent (here: everything unchecked) and shows the page again.
+    "console:datasets_dataset_permissions": page(CONSOLE_ADMINS, post=console_roles(403, 403, 302, 302),
+                                                 objects={"object_id": "dataset"}),
+    **console_model("datasets.dataset", "dataset", changelist=ANY_MEMBER, add=console_roles(403, 200, 200, 200,
+                    outsider=200), change=OWN_ROWS, change_post=console_roles(403, 200, 200, 200)),
+    **console_model("datasets.datasetversion", "version", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
+                    change_post=NOBODY),
+    **console_model("generation.generationjob", "job", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
+                    change_post=NOBODY),
+    **console_model("exports.export", "export", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
+                    change_post=NOBODY),
+    # Members and audit are for admins and owners: others are refused, and find no row's history.
+    **console_model("tenants.membership", "membership", changelist=console_roles(403, 403, 200, 200, outsider=200),
+                    add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
+                    history=console_roles(404, 404, 200, 200), delete=CONSOLE_ADMINS),
+    **console_model("audit.auditevent", "audit_event", changelist=console_roles(403, 403, 200, 200, outsider=200),
+                    add=NOBODY, change=CONSOLE_ADMINS, change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
+    # Each member's own tokens: the owner's token is a missing row to everyone else.
+    **console_model("tenants.apitoken", "token:owner", changelist=ANY_MEMBER, add=ANY_MEMBER,
+                    change=console_roles(404, 404, 404, 200), change_post=NOBODY,
+                    delete=console_roles(404, 404, 404, 200)),
+}
+
+ROUTES: dict[str, Route] = {**API_ROUTES, **PAGE_ROUTES, **ADMIN_ROUTES, **CONSOLE_ROUTES}

@@ -99,7 +99,8 @@ def _cross_probes():
             continue  # nothing of a tenant's in the path
         # On the admin site only staff get past the login page, and the operator may see every tenant: A's
         # staff admin is walked, on the models they may see at all.
-        actors = MEMBERS if route.client == "token" else ("admin",)
+        # The console is every member's: all of them are walked there.
+        actors = MEMBERS if route.client == "token" or key.startswith("console") else ("admin",)
         for method, statuses in route.expect.items():
             for actor in actors:
                 if route.client == "session" and statuses[actor] == 403:

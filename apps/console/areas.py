@@ -1,0 +1,3 @@
+"""Every area of the console, imported once so each registers its pages on the console site."""
+
+from . import audit, datasets, exports, jobs, members, tokens, versions  # noqa: F401
