@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
-from django.urls import path
+from django.urls import path as url_path
 from rest_framework.exceptions import APIException
 
 from apps.tenants.selectors import tenants_administered_by
@@ -94,7 +94,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         urls = super().get_urls()
         legacy = urls[-1]
         if str(legacy.pattern) == "<path:object_id>/":
-            urls[-1] = path("<str:object_id>/", legacy.callback)
+            urls[-1] = url_path("<str:object_id>/", legacy.callback)
         return urls
 
     def get_list_filter(self, request):
