@@ -180,15 +180,15 @@ def test_operator_deletes_tokens_through_the_revocation_service(operator, tenant
     assert AuditEvent.objects.filter(action="token.revoke", target_id=token.token_key).exists()
 
 
-def test_operators_deactivate_tenants_instead_of_deleting_them(operator, tenant_a):
+def test_operators_delete_of_a_tenant_moves_it_to_the_trash(operator, tenant_a):
     from apps.tenants.models import Tenant
 
     tenant = tenant_a[0]
-    assert operator.post(f"/admin/tenants/tenant/{tenant.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert Tenant.objects.filter(pk=tenant.pk).exists()
+    assert operator.post(f"/admin/tenants/tenant/{tenant.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert Tenant.all_objects.get(pk=tenant.pk).deleted_at is not None  # tests/tenants/test_tenant_trash.py
 
 
-@pytest.mark.parametrize("model_label", ["generation.GenerationJob", "exports.Push", "tenants.Tenant"])
+@pytest.mark.parametrize("model_label", ["generation.GenerationJob", "exports.Push"])
 def test_no_admin_deletes_rows_that_no_service_deletes(rf, django_user_model, model_label):
     """Django's delete would remove them (and what cascades from them) without a service's checks or audit."""
     from django.apps import apps
