@@ -14,6 +14,11 @@ from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
 from synthhub import metrics
 
+# The operators' site. "View site" leads to the team console, the web page of the tenants' members.
+admin.site.site_url = "/console/"
+admin.site.site_header = "SynthHub operators"
+admin.site.site_title = "SynthHub operators"
+
 tenant_scoped_urls = [
     *tenant_scoped_router.urls,
     *audit_scoped_router.urls,

@@ -1,9 +1,5 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.html import format_html, format_html_join
-from guardian.admin import GuardedModelAdminMixin
 
 from apps.core.admin import SoftDeleteAdminMixin, TenantScopedAdmin, TrashFilter
 
@@ -12,7 +8,12 @@ from .models import Dataset, DatasetVersion, Record
 
 
 @admin.register(Dataset)
-class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdmin):
+class DatasetAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
+    """No add page (datasets are made by `dataset_create` through the API or the console, which parse the spec,
+    grant the role defaults and audit) and no object-permission pages: a dataset's grants are edited through
+    `dataset_permissions_set` (the API's permissions route and the console's page), which applies the role
+    rules and audits. django-guardian's generic pages did neither."""
+
     list_display = ["name", "tenant", "template_name", "created_by", "created_at", "in_trash"]
     list_filter = [TrashFilter, "tenant", "template_name"]
     list_select_related = ["tenant", "created_by"]
@@ -30,71 +31,6 @@ class DatasetAdmin(SoftDeleteAdminMixin, GuardedModelAdminMixin, TenantScopedAdm
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # hard deletes happen only through the scheduled trash purge
-
-    # guardian's permission pages show a dataset's grants. They do not save: its forms would grant without the
-    # role rules, the withdrawal on demotion and the audit of `dataset_permissions_set` (use the API's
-    # permissions route). Users and groups outside the dataset's tenant are missing ones (404), so their names
-    # never show on another tenant's page, and the pickers find only the tenant's members and role groups (no
-    # oracle for the platform's usernames and group names).
-    def obj_perms_manage_view(self, request, object_pk):
-        if request.method == "POST" and "submit_manage_user" not in request.POST \
-                and "submit_manage_group" not in request.POST:
-            raise PermissionDenied
-        request._permissions_tenant = self._dataset_or_404(request, object_pk).tenant
-        return super().obj_perms_manage_view(request, object_pk)
-
-    def get_obj_perms_user_select_form(self, request):
-        tenant = getattr(request, "_permissions_tenant", None)
-
-        class TenantMember(super().get_obj_perms_user_select_form(request)):
-            def clean_user(self):
-                user = super().clean_user()
-                if tenant is None or not tenant.memberships.filter(user=user).exists():
-                    raise forms.ValidationError(self.fields["user"].error_messages["does_not_exist"])
-                return user
-
-        return TenantMember
-
-    def get_obj_perms_group_select_form(self, request):
-        tenant = getattr(request, "_permissions_tenant", None)
-
-        class TenantRoleGroup(super().get_obj_perms_group_select_form(request)):
-            def clean_group(self):
-                group = super().clean_group()
-                if tenant is None or not tenant.role_groups.filter(group=group).exists():
-                    raise forms.ValidationError(self.fields["group"].error_messages["does_not_exist"])
-                return group
-
-        return TenantRoleGroup
-
-    def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        if request.method == "POST":
-            raise PermissionDenied
-        dataset = self._dataset_or_404(request, object_pk)
-        if not dataset.tenant.memberships.filter(user_id=self._int_or_404(user_id)).exists():
-            raise Http404
-        return super().obj_perms_manage_user_view(request, object_pk, user_id)
-
-    def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        if request.method == "POST":
-            raise PermissionDenied
-        dataset = self._dataset_or_404(request, object_pk)
-        if not dataset.tenant.role_groups.filter(group_id=self._int_or_404(group_id)).exists():
-            raise Http404
-        return super().obj_perms_manage_group_view(request, object_pk, group_id)
-
-    def _dataset_or_404(self, request, object_pk) -> Dataset:
-        dataset = self.get_queryset(request).select_related("tenant").filter(pk=self._int_or_404(object_pk)).first()
-        if dataset is None:
-            raise Http404
-        return dataset
-
-    @staticmethod
-    def _int_or_404(value) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise Http404 from None
 
 
 @admin.register(DatasetVersion)

@@ -24,6 +24,7 @@ PER_TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
 # Rows per Parquet row group: what the writer holds in memory at once, in several forms (JSON lines, the
 # parsed Arrow columns, the encoded pages). 25,000 keeps an export of a wide table well under 250 MB.
 PARQUET_ROW_GROUP_ROWS = 25_000
+FILENAME_MAX = 300  # Export.filename's max_length
 BUNDLE_INNER_FORMATS = ("csv", "json", "jsonl", "parquet", "sql")
 
 
@@ -43,14 +44,20 @@ def output_type(fmt: str, tables: list[str]) -> tuple[str, str]:
     return writer.extension, writer.content_type
 
 
-def download_filename(*, dataset_name: str, version_number: int, fmt: str, tables: list[str]) -> str:
-    """What the browser saves the file as. Django's FileResponse quotes or encodes it in the header;
-    path separators are replaced so no client can read it as a directory."""
+def download_filename(*, dataset_name: str, version_number: int, fmt: str, tables: list[str], export_id: int,
+                      options: Mapping | None = None) -> str:
+    """What the browser saves the file as: `<dataset>-v<version>[-<table>]-<format>-<export id>.<extension>`,
+    so two exports of one version never share a name and the name says the format (a bundle says its inner
+    format: `bundle-csv`). The table is named when the file holds one table (not zipped, not SQL). Django's
+    FileResponse quotes or encodes it in the header; path separators are replaced so no client can read it as
+    a directory; a long name is cut in its head, never in the format, id or extension."""
     extension, _ = output_type(fmt, tables)
-    base = f"{dataset_name}-v{version_number}"
+    label = f"bundle-{(options or {}).get('inner_format', 'csv')}" if fmt == ExportFormat.BUNDLE else fmt
+    head = f"{dataset_name}-v{version_number}"
     if not is_zip(fmt, tables) and fmt != ExportFormat.SQL:
-        base += f"-{tables[0]}"
-    return (base.replace("/", "_").replace("\\", "_") + f".{extension}")[:300]
+        head += f"-{tables[0]}"
+    tail = f"-{label}-{export_id}.{extension}"
+    return head.replace("/", "_").replace("\\", "_")[: FILENAME_MAX - len(tail)] + tail
 
 
 def ordered_tables(doc: Mapping, tables: Iterable[str]) -> list[str]:

@@ -159,9 +159,11 @@ def export_create(*, tenant, actor, dataset_id: int, version_number: int, fmt: s
     export = Export.objects.create(
         tenant=tenant, dataset=dataset, version=version, format=fmt, tables=clean_tables, options=clean_options,
         requested_by=actor, content_type=content_type,
-        filename=download_filename(dataset_name=dataset.name, version_number=version.number, fmt=fmt,
-                                   tables=clean_tables),
     )
+    # The name carries the export's id, known once the row exists.
+    export.filename = download_filename(dataset_name=dataset.name, version_number=version.number, fmt=fmt,
+                                        tables=clean_tables, export_id=export.pk, options=clean_options)
+    export.save(update_fields=["filename"])
     audit_record(action="export.create", actor=actor, tenant=tenant, target=export, after=_export_summary(export))
     dispatch_on_commit()
     return export

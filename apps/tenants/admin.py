@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from rest_framework.exceptions import APIException
 
-from apps.core.admin import TenantScopedAdmin
+from apps.core.admin import SoftDeleteAdminMixin, TenantScopedAdmin, TrashFilter
 
 from . import services
 from .models import ApiToken, Membership, Tenant
@@ -22,13 +24,19 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantScopedAdmin):
+class TenantAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
+    """Operators (superusers) trash and restore tenants, through `tenant_delete` and `tenant_restore`: the
+    delete page and the actions move a tenant to the trash, never delete it. A tenant's staff admin edits its
+    name and members' roles."""
+
     tenant_path = ""
-    list_display = ["name", "slug", "is_active", "max_rows_per_version", "member_count", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "slug", "is_active", "max_rows_per_version", "member_count", "created_at", "in_trash"]
+    list_filter = [TrashFilter, "is_active"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["slug", "created_at", "updated_at"]
+    readonly_fields = ["slug", "created_at", "updated_at", "deleted_at", "deleted_by"]
     inlines = [MembershipInline]
+    trash_service = staticmethod(services.tenant_delete)
+    restore_service = staticmethod(services.tenant_restore)
 
     def get_queryset(self, request):
         from django.db.models import Count
@@ -76,9 +84,33 @@ class TenantAdmin(TenantScopedAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        # No service deletes a tenant (the cascade would leave its export files behind, unaudited). An operator
-        # deactivates one instead: `is_active`, saved through `tenant_update`.
-        return False
+        return request.user.is_superuser  # operators only; `delete_model` moves to the trash
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            for name in ("move_to_trash", "restore", "delete_selected"):
+                actions.pop(name, None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        """The delete page lists the tenants only: nothing cascades, they go to the trash with all they hold."""
+        objs = list(objs)
+        return [f"{obj} (to the trash, restorable)" for obj in objs], {"tenants": len(objs)}, set(), []
+
+    def delete_model(self, request, obj):
+        services.tenant_delete(tenant=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        self._apply(request, queryset, services.tenant_delete)  # a refusal is a message per tenant
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """A refusal (jobs still running, already trashed) is a message on the tenant's page, not a 500."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except APIException as exc:
+            self.message_user(request, f"{exc.detail}", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:tenants_tenant_change", args=[object_id]))
 
 
 @admin.register(ApiToken)

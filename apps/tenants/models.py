@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from knox.models import AbstractAuthToken
 
-from apps.core.models import TimeStampedModel
+from apps.core.models import SoftDeleteModel, TimeStampedModel
 
 
 class Role(models.TextChoices):
@@ -30,7 +30,10 @@ def default_max_rows() -> int:
     return settings.SYNTHHUB_DEFAULT_MAX_ROWS_PER_VERSION
 
 
-class Tenant(TimeStampedModel):
+class Tenant(SoftDeleteModel, TimeStampedModel):
+    """A team. Trashed (`tenant_delete`) it is gone for its members and restorable by an operator; nothing
+    hard-deletes a tenant (the cascade would leave its export files behind, unaudited)."""
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     is_active = models.BooleanField(default=True)
@@ -41,7 +44,7 @@ class Tenant(TimeStampedModel):
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="tenants")
 
-    class Meta:
+    class Meta(SoftDeleteModel.Meta):
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -6,12 +6,13 @@ from .models import Membership, Role, Tenant
 
 
 def membership_for(*, user, tenant_slug: str) -> Membership:
-    """The caller's membership of an active tenant, or 404 (an unknown slug and a foreign tenant look alike)."""
+    """The caller's membership of an active tenant not in the trash, or 404 (an unknown slug, a foreign tenant
+    and a trashed one look alike)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
     membership = (
         Membership.objects.select_related("tenant")
-        .filter(user=user, tenant__slug=tenant_slug, tenant__is_active=True)
+        .filter(user=user, tenant__slug=tenant_slug, tenant__is_active=True, tenant__deleted_at__isnull=True)
         .first()
     )
     if membership is None:

@@ -12,7 +12,7 @@ from knox.settings import knox_settings
 from rest_framework.exceptions import PermissionDenied
 
 from apps.audit.services import audit_record
-from apps.core.errors import ServiceValidationError
+from apps.core.errors import Conflict, ServiceValidationError
 
 from .models import ApiToken, Membership, Role, Tenant, TenantGroup
 
@@ -100,7 +100,7 @@ def _unique_slug(name: str) -> str:
     if not _SLUG.fullmatch(base):
         base = f"tenant-{base}"[:50]
     slug, n = base, 2
-    while Tenant.objects.filter(slug=slug).exists():
+    while Tenant.all_objects.filter(slug=slug).exists():  # a trashed tenant keeps its slug
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -127,7 +127,7 @@ def tenant_create(*, name: str, owner, slug: str | None = None, actor=None, self
     if slug is not None:
         if not _SLUG.fullmatch(slug) or slug != slugify(slug):
             problems.append(("slug", "Use lowercase letters, digits and hyphens, starting with a letter."))
-        elif Tenant.objects.filter(slug=slug).exists():
+        elif Tenant.all_objects.filter(slug=slug).exists():
             problems.append(("slug", f"A tenant with slug '{slug}' already exists."))
     if problems:
         raise ServiceValidationError(problems)
@@ -154,6 +154,42 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
     tenant.full_clean()
     tenant.save()
     audit_record(action="tenant.update", actor=actor, tenant=tenant, target=tenant, before=before, after=changes)
+    return tenant
+
+
+def _check_operator(actor, verb: str) -> None:
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(f"Only the platform's operators {verb} tenants.")
+
+
+@transaction.atomic
+def tenant_delete(*, tenant: Tenant, actor) -> None:
+    """Move a tenant to the trash: its members' API and console answer 404 for it, its rows stay, and an
+    operator can restore it. Refused while it has generation jobs queued or running (cancel them first): a
+    trashed tenant's work would go on where nobody can see or stop it."""
+    from apps.generation.models import GenerationJob, JobStatus
+
+    _check_operator(actor, "trash")
+    tenant = Tenant.all_objects.select_for_update(no_key=True).get(pk=tenant.pk)
+    if tenant.deleted_at is not None:
+        raise Conflict("This tenant is already in the trash.")
+    busy = GenerationJob.objects.filter(tenant=tenant, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+    if busy:
+        raise Conflict(f"The tenant has {busy} generation job(s) queued or running; cancel them first.")
+    tenant.mark_deleted(by=actor)
+    audit_record(action="tenant.delete", actor=actor, tenant=tenant, target=tenant,
+                 before={"name": tenant.name, "slug": tenant.slug})
+
+
+@transaction.atomic
+def tenant_restore(*, tenant: Tenant, actor) -> Tenant:
+    _check_operator(actor, "restore")
+    tenant = Tenant.all_objects.select_for_update(no_key=True).get(pk=tenant.pk)
+    if tenant.deleted_at is None:
+        raise Conflict("This tenant is not in the trash.")
+    tenant.mark_restored()
+    audit_record(action="tenant.restore", actor=actor, tenant=tenant, target=tenant,
+                 after={"name": tenant.name, "slug": tenant.slug})
     return tenant
 
 

@@ -48,7 +48,7 @@ def test_create_answers_202_then_the_task_makes_the_file(rich, tenant_a, api_cli
     assert detail["download_url"].endswith(f"{BASE}/exports/{created['id']}/download/")
     download = client.get(detail["download_url"])
     assert download.status_code == 200
-    assert download["Content-Disposition"] == 'attachment; filename="rich-v1-customers.csv"'
+    assert download["Content-Disposition"] == f'attachment; filename="rich-v1-customers-csv-{created["id"]}.csv"'
     import hashlib
 
     assert hashlib.sha256(body(download)).hexdigest() == detail["sha256"]
@@ -66,10 +66,66 @@ def test_weird_dataset_name_gives_one_valid_content_disposition(tenant_a, make_d
     assert response.status_code == 200
     header = response["Content-Disposition"]
     assert "\r" not in header and "\n" not in header
-    assert header == "attachment; filename*=utf-8''a%22%3B%0D%0AX%3A%20y-v1.sql"
+    assert header == f"attachment; filename*=utf-8''a%22%3B%0D%0AX%3A%20y-v1-sql-{export.pk}.sql"
     raw_headers = response.serialize_headers().split(b"\r\n")
     assert sum(line.lower().startswith(b"content-disposition:") for line in raw_headers) == 1
     assert not any(line.lower().startswith(b"x:") for line in raw_headers)
+
+
+def test_exports_of_one_version_get_unique_names_that_say_their_format(rich, tenant_a, run_export,
+                                                                     api_client_for):
+    tenant, users = tenant_a
+    dataset, version = rich
+    made = [run_export(tenant=tenant, actor=users["editor"], dataset=dataset, version=version, fmt=fmt,
+                       options=options)
+            for fmt, options in [("bundle", {"inner_format": "csv"}), ("bundle", {"inner_format": "parquet"}),
+                                 ("jsonl", None), ("jsonl", None), ("sql", None)]]
+    client = api_client_for(users["editor"])
+    names = []
+    for export in made:
+        detail = client.get(f"{BASE}/exports/{export.pk}/").json()
+        download = client.get(f"{BASE}/exports/{export.pk}/download/")
+        assert download.status_code == 200
+        assert download["Content-Disposition"] == f'attachment; filename="{detail["filename"]}"'
+        names.append(detail["filename"])
+    assert names == [f"rich-v1-bundle-csv-{made[0].pk}.zip", f"rich-v1-bundle-parquet-{made[1].pk}.zip",
+                     f"rich-v1-jsonl-{made[2].pk}.zip", f"rich-v1-jsonl-{made[3].pk}.zip",
+                     f"rich-v1-sql-{made[4].pk}.sql"]
+
+
+def test_a_long_dataset_name_is_cut_but_the_format_and_id_stay():
+    from apps.exports.files import download_filename
+
+    name = download_filename(dataset_name="d" * 400, version_number=3, fmt="csv", tables=["t"], export_id=12345)
+    assert len(name) == 300 and name.endswith("-csv-12345.csv") and name.startswith("ddd")
+
+
+def _swagger_accept(path: str) -> str:
+    """The Accept header Swagger UI's "Execute" sends: the media types of the operation's 2xx responses in the
+    served schema, joined (swagger-ui's buildRequest, when no response content type was picked)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    responses = SchemaGenerator().get_schema(request=None, public=True)["paths"][path]["get"]["responses"]
+    return ", ".join(media for code, response in responses.items() if code.startswith("2")
+                     for media in response.get("content", {}))
+
+
+@pytest.mark.parametrize("accept", ["swagger", "application/octet-stream", "text/csv", "application/zip"])
+def test_swagger_ui_and_file_accept_headers_download_the_file(finished, tenant_a, api_client_for, accept):
+    client = api_client_for(tenant_a[1]["editor"])
+    if accept == "swagger":
+        accept = _swagger_accept("/api/v1/tenants/{tenant}/exports/{id}/download/")
+        assert accept == "*/*"
+    response = client.get(f"{BASE}/exports/{finished.pk}/download/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200  # 406 before for a file's own type
+    assert body(response) and response["Content-Type"] == finished.content_type
+
+
+def test_a_download_refused_under_a_file_accept_header_still_answers_in_the_error_shape(tenant_a, api_client_for):
+    response = api_client_for(tenant_a[1]["editor"]).get(f"{BASE}/exports/999999/download/",
+                                                         HTTP_ACCEPT="application/octet-stream")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error_shape(response, 404)
 
 
 def test_list_is_scoped_to_visible_datasets_in_one_query(rich, finished, tenant_a, api_client_for, make_dataset,

@@ -93,7 +93,7 @@ def test_csv_reads_back_to_the_stored_records(run_export, tenant_a, rich, trashe
     schema = table_schema(version_doc(version), table)
     assert read_csv(export_bytes(export), schema) == stored_rows(version, table)
     assert export.row_counts == {table: len(stored_rows(version, table))}
-    assert export.filename == f"rich-v1-{table}.csv" and export.content_type.startswith("text/csv")
+    assert export.filename == f"rich-v1-{table}-csv-{export.pk}.csv" and export.content_type.startswith("text/csv")
 
 
 def test_csv_neutralises_formulas_by_default_and_not_when_asked(run_export, tenant_a, rich):
@@ -154,7 +154,7 @@ def _sqlite_rows(connection, schema):
 def test_sql_for_sqlite_loads_with_foreign_keys_and_reads_back(run_export, tenant_a, rich, trashed):
     version = rich[1]
     export = _export(run_export, tenant_a, rich, "sql", options={"dialect": "sqlite"})
-    assert export.filename == "rich-v1.sql" and export.tables == ["customers", "orders"]
+    assert export.filename == f"rich-v1-sql-{export.pk}.sql" and export.tables == ["customers", "orders"]
     connection = sqlite3.connect(":memory:")
     connection.executescript(export_bytes(export).decode())
     doc = version_doc(version)
@@ -169,7 +169,7 @@ def test_sql_for_sqlite_loads_with_foreign_keys_and_reads_back(run_export, tenan
 def test_bundle_holds_every_table_and_its_manifest(run_export, tenant_a, rich, trashed, inner):
     dataset, version = rich
     export = _export(run_export, tenant_a, rich, "bundle", options={"inner_format": inner})
-    assert export.filename == "rich-v1.zip" and export.content_type == "application/zip"
+    assert export.filename == f"rich-v1-bundle-{inner}-{export.pk}.zip" and export.content_type == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(export_bytes(export)))
     manifest = orjson.loads(archive.read("manifest.json"))
     assert manifest["synthetic"] is True and manifest["format"] == inner
@@ -189,7 +189,7 @@ def test_bundle_holds_every_table_and_its_manifest(run_export, tenant_a, rich, t
 
 def test_several_tables_in_a_per_table_format_make_a_zip(run_export, tenant_a, rich):
     export = _export(run_export, tenant_a, rich, "jsonl")
-    assert export.filename == "rich-v1.zip"
+    assert export.filename == f"rich-v1-jsonl-{export.pk}.zip"
     names = set(zipfile.ZipFile(io.BytesIO(export_bytes(export))).namelist())
     assert names == {"customers.jsonl", "orders.jsonl", "manifest.json"}
 

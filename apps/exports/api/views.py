@@ -5,6 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.negotiation import FileDownloadNegotiation
 from apps.core.api.viewsets import TenantScopedGenericViewSet
 from apps.core.errors import ServiceValidationError
 from apps.core.permissions import IsTenantAdmin, IsTenantViewer
@@ -64,7 +65,7 @@ class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.L
     @extend_schema(responses={(200, "*/*"): OpenApiResponse(
         OpenApiTypes.BINARY, description="The file, as an attachment, with its format's content type."),
         410: OpenApiResponse(description="The export expired and its file was removed.")})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileDownloadNegotiation)
     def download(self, request, *args, **kwargs):
         handle, filename, content_type = services.export_download(export=self.get_object(), actor=request.user)
         # Django builds Content-Disposition, quoting or RFC 5987-encoding whatever the dataset is called.
