@@ -36,6 +36,8 @@ ARRAY = "array"
 OBJECT = "object"
 SCALAR_KINDS = frozenset({INTEGER, FLOAT, BOOLEAN, STRING, DATE, DATETIME, TIME, UUID})
 
+# Value kinds of version 1.1 expressions and the logical type they are written as.
+_RESULT_KINDS = {"int": INTEGER, "float": FLOAT, "bool": BOOLEAN, "date": DATE, "datetime": DATETIME}
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}")
 
 
@@ -242,6 +244,8 @@ class _Resolver:
             reference = self._spec(table, spec["reference"])
             return self.column_type(reference["table"], spec["column"])
         if kind == "expression":
+            if spec.get("result"):  # version 1.1: the engine worked the kind out when it validated the document
+                return LogicalType(_RESULT_KINDS[spec["result"]])
             return LogicalType(_expression_kind(spec["expr"], lambda name: self.column_type(table, name).kind))
         if kind == "array":
             item = spec["of"]

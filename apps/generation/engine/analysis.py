@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from . import leaves
+from . import bounds, leaves
 from .expressions import ExpressionError, compile_expression
 from .templating import TemplateError, parse_template
 from .timeparse import parse_step, resolve_date, resolve_datetime, resolve_time, timezone_for
@@ -134,6 +134,11 @@ def column_dependencies(table_name: str, table: dict, column: str) -> list[str]:
                 deps.append(variant["column"])
         elif kind == "mrz_td3":
             deps.extend(name for name in variant["fields"].values() if name)
+        for name, field in bounds.reads(variant):
+            deps.append(name)
+            ref = columns.get(name)
+            if field and ref and ref.get("type") == "reference" and ref.get("table") == table_name:
+                deps.append(field)
     return [d for d in dict.fromkeys(deps) if isinstance(d, str)]
 
 
@@ -171,6 +176,8 @@ def kind_of(doc: dict, spec: dict | None, depth: int = 0) -> str:
     entry = registry.get(kind)
     if entry is not None and entry.value_kind is not None:
         return entry.value_kind
+    if kind == "expression":
+        return spec.get("result") or "number"  # a version 1.1 expression's kind is found by validation
     if kind == "choice":
         return kind_of_values(spec.get("values") or [])
     if kind == "constant":
@@ -250,6 +257,9 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
         raise UniqueUnsupported(entry.no_unique if entry else f"{kind} cannot be unique")
     if spec.get("when"):
         raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
+    if bounds.has_expression_bounds(spec):
+        raise UniqueUnsupported("a unique column cannot take its bounds from other columns (each row draws in its "
+                                "own interval, so values could repeat)")
     if kind == "sequence":
         return UNBOUNDED if spec["step"] != 0 else 1
     if kind == "integer":

@@ -47,6 +47,7 @@ class Context:
     column_specs: int = 0  # column specs normalised so far (array items and object fields included)
     pattern_steps: int = limits.MAX_DOCUMENT_PATTERN_STEPS  # what is left of the document's pattern budget
     locales: set = field(default_factory=set)  # Faker locales the document's faker columns use
+    version: float = 1  # the document's version: 1.1 allows bound expressions, typed expressions, on_empty
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -447,7 +448,8 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
         return None
     merged = {k: v for k, v in base.items() if k not in ("when", "unique")}
     merged.update(raw)
-    inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps, ctx.locales)
+    inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps, ctx.locales,
+                    ctx.version)
     normalised = normalise_column(merged, path, inner, nested=0)
     ctx.column_specs, ctx.pattern_steps = inner.column_specs, inner.pattern_steps
     # Problems of the merged spec are reported under the clause's `then`.

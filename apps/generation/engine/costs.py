@@ -90,6 +90,11 @@ class Sizer:
         entry = registry.get(kind)
         if entry.text_chars is not None:  # values that are not free text (numbers, ISO dates, ...)
             return Size(entry.text_chars, 1, entry.quoted)
+        if kind == "expression":
+            result = spec.get("result")
+            if result in ("date", "datetime"):
+                return Size(25, 1, True)  # an ISO date or a UTC datetime, quoted
+            return Size(24, 1, False)  # a JSON number or boolean
         if kind == "choice":
             sizes = [literal_size(v) for v in spec["values"]]
             return Size(max(s.text for s in sizes), max(s.escape for s in sizes), any(s.quoted for s in sizes))

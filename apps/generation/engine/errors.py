@@ -22,3 +22,8 @@ class SpecError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("; ".join(str(p) for p in self.problems) or "invalid schema document")
+
+
+class GenerationError(Exception):
+    """Rows cannot be generated as the document asks (for example an empty interval with `on_empty: error`);
+    the message names the column and the row."""

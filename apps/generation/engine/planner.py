@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import analysis
+from . import analysis, bounds
 from .errors import Problem, SpecError
 from .rowcounts import child_counts
 from .spec import Spec
@@ -127,7 +127,7 @@ def _limits(spec: Spec, counts: dict[str, int], reference_time: datetime) -> lis
         for column, col_spec in table["columns"].items():
             path = f"tables.{name}.columns.{column}"
             for variant, vpath in _variants(col_spec, path):
-                if variant["type"] in ("date", "datetime"):
+                if variant["type"] in ("date", "datetime") and not bounds.has_expression_bounds(variant):
                     try:
                         low, high = analysis.resolved_range(variant, reference_time)
                     except TimeValueError as exc:

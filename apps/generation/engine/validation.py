@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from . import analysis, costs, limits
+from . import analysis, bounds, costs, limits
 from .column_types import (
     IDENTIFIER,
     Context,
@@ -20,6 +20,7 @@ from .column_types import (
     read_int,
 )
 from .errors import Problem
+from .expressions import ExpressionError
 from .templating import TemplateError, parse_template
 from .timeparse import TimeValueError, check_datetime, parse_step, resolve_date, resolve_datetime, resolve_time
 
@@ -41,10 +42,15 @@ def validate_document(raw: object, *, max_rows: int | None = None,
     doc: dict = {}
     version = raw.get("version")
     if version is None:
-        ctx.add("version", "is required (1)")
-    elif version != 1 or not is_int(version):
-        ctx.add("version", f"unsupported version {version!r} (the only version is 1)")
-    doc["version"] = 1
+        ctx.add("version", "is required (1 or 1.1)")
+    elif is_int(version) and version == 1:
+        ctx.version = 1
+    elif type(version) is float and version == 1.1 or version == "1.1":
+        ctx.version = 1.1
+    else:
+        ctx.add("version", f"unsupported version {version!r} (supported: 1, 1.1)")
+    # Version 1 documents keep their normalised form (and hash) exactly.
+    doc["version"] = 1 if ctx.version == 1 else 1.1
     name = raw.get("name")
     if name is None:
         ctx.add("name", "is required")
@@ -202,6 +208,9 @@ def _cross_checks(doc: dict, ctx: Context, max_rows: int | None, *, partial: boo
     if partial or ctx.problems:
         return
     order = analysis.topological_order(graph)
+    _infer_kinds(doc, order, ctx)
+    if ctx.problems:
+        return
     bounds = _row_bounds(doc, order)
     # `rows: {per}` tables count with their largest possible size (parent rows times max): the quota is
     # checked before generation on what the plan can make, not on what it usually makes.
@@ -408,13 +417,86 @@ def _check_column_links(doc: dict, table_name: str, table: dict, name: str, spec
     for variant, vpath in variants:
         if variant["type"] == "template" and isinstance(variant.get("template"), str):
             _check_template(doc, table, name, variant, join(vpath, "template"), ctx)
-        elif variant["type"] == "expression":
+        elif variant["type"] == "expression" and "result" not in variant:
             expression = analysis.expression_of(variant)
             for used in expression.names if expression else ():
                 if used == name:
                     ctx.add(join(vpath, "expr"), "an expression cannot read its own column")
                 elif used not in columns:
                     ctx.add(join(vpath, "expr"), f"names unknown column {used!r}")
+        _check_reads(doc, table, name, variant, vpath, ctx)
+
+
+def _read_texts(spec: dict, path: str) -> list[tuple[str, str]]:
+    """(text, path) of every version 1.1 expression of a spec: its bound expressions and a typed `expr`."""
+    texts = [(text, join(path, key)) for key, text in bounds.expression_bounds(spec).items()]
+    if spec["type"] == "expression" and "result" in spec and isinstance(spec.get("expr"), str):
+        texts.append((spec["expr"], join(path, "expr")))
+    return texts
+
+
+def _check_reads(doc: dict, table: dict, name: str, spec: dict, path: str, ctx: Context) -> None:
+    """Columns and `ref.column`s read by version 1.1 expressions exist (their kinds are checked later)."""
+    columns = table["columns"]
+    for text, tpath in _read_texts(spec, path):
+        try:
+            expression = bounds.compiled(text)
+        except ExpressionError:
+            continue  # reported by normalisation
+        for used in expression.names:
+            if used == name:
+                ctx.add(tpath, "cannot read its own column")
+            elif used not in columns:
+                ctx.add(tpath, f"names unknown column {used!r}")
+        for ref_name, field in expression.refs:
+            ref = columns.get(ref_name)
+            if ref is None or ref["type"] != "reference":
+                ctx.add(tpath, f"{ref_name}.{field}: {ref_name!r} is not a reference column of this table")
+                continue
+            parent = doc["tables"].get(ref.get("table"))
+            if parent is not None and field not in parent["columns"]:
+                ctx.add(tpath, f"{ref_name}.{field}: table {ref['table']!r} has no column {field!r}")
+
+
+def _infer_kinds(doc: dict, order: list[str], ctx: Context) -> None:
+    """The result kind of every version 1.1 expression (stored as the spec's `result`), and the kinds of bound
+    expressions against their column; parents and the columns an expression reads come first."""
+    for table_name in order:
+        table = doc["tables"][table_name]
+        columns = table["columns"]
+
+        def kinds(name: str, field: str | None, table=table, columns=columns) -> str:
+            if field is None:
+                return analysis.column_kind(doc, table, name)
+            return analysis.column_kind(doc, doc["tables"][columns[name]["table"]], field)
+
+        for name in analysis.column_order(table_name, table):
+            spec = columns[name]
+            path = join(join(join("tables", table_name), "columns"), name)
+            variants = [(spec, path)] + [({**spec, **clause["then"]}, f"{path}.when[{i}].then")
+                                         for i, clause in enumerate(spec["when"])]
+            for index, (variant, vpath) in enumerate(variants):
+                for key, text in bounds.expression_bounds(variant).items():
+                    try:
+                        result = bounds.compiled(text).result_kind(kinds)
+                    except ExpressionError as exc:
+                        ctx.add(join(vpath, key), str(exc))
+                        continue
+                    problem = bounds.kind_problem(variant["type"], result)
+                    if problem:
+                        ctx.add(join(vpath, key), problem)
+                if variant["type"] != "expression" or "result" not in variant:
+                    continue
+                try:
+                    result = bounds.compiled(variant["expr"]).result_kind(kinds)
+                except ExpressionError as exc:
+                    ctx.add(join(vpath, "expr"), str(exc))
+                    continue
+                if index == 0:
+                    spec["result"] = result
+                elif result != spec["result"]:
+                    ctx.add(vpath, f"makes {result} values where the column makes {spec['result']} values; a when "
+                                   "clause cannot change the kind of a column's values")
 
 
 def _check_reference(doc: dict, table_name: str, spec: dict, path: str, ctx: Context) -> None:
@@ -490,7 +572,7 @@ def _check_kinds(doc: dict, table: dict, spec: dict, path: str, ctx: Context) ->
             ctx.add(vpath, f"makes {kind} values where the column makes {base_kind} values; a when clause cannot "
                            "change the kind of a column's values")
     for variant, vpath in variants:
-        if variant["type"] != "expression":
+        if variant["type"] != "expression" or "result" in variant:
             continue
         expression = analysis.expression_of(variant)
         for used in expression.names if expression else ():

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from ..bounds import bound_problem
 from ..column_types import DISTRIBUTIONS, describe, join, normalise_distribution, read_str
 from ..distributions import sample_numbers
 from ..timeparse import TimeValueError, resolve_date, resolve_datetime, resolve_time, timezone_for
+from ._bounds import VERSION_HINT, read_on_empty
 
 
 def normalise_temporal(kind):
@@ -34,17 +36,35 @@ def normalise_temporal(kind):
                 try:
                     resolved = resolve_bound(kind, value, ctx.reference_time, tz)
                 except TimeValueError as exc:
-                    ctx.add(join(path, key), str(exc))
-                    value = default
+                    value = _expression_or_default(kind, key, value, default, str(exc), path, ctx)
             bounds.append((value, resolved))
         (start, low), (end, high) = bounds
         if kind != "time" and low is not None and high is not None and low > high:
             ctx.add(path, f"start ({start}) is after end ({end})")
         dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
                                       None, None)
-        return {"start": start, "end": end, "distribution": dist, "timezone": timezone}
+        spec = {"start": start, "end": end, "distribution": dist, "timezone": timezone}
+        if kind != "time":
+            read_on_empty(raw, path, ctx, spec)
+        return spec
 
     return normalise
+
+
+def _expression_or_default(kind: str, key: str, value: str, default: str, literal_problem: str, path: str,
+                           ctx) -> str:
+    """A bound that is not a literal: a bound expression in version 1.1 (dates and datetimes), else a problem."""
+    if kind == "time" or ctx.version < 1.1:
+        # The hint is for texts that are clearly expressions (a lone word such as 'yesterday' is just wrong).
+        hint = f"; {VERSION_HINT}" if kind != "time" and not bound_problem(value) and not value.isidentifier() \
+            else ""
+        ctx.add(join(path, key), literal_problem + hint)
+        return default
+    problem = bound_problem(value)
+    if problem:
+        ctx.add(join(path, key), problem)
+        return default
+    return value
 def _temporal_offsets(spec, env, span: int) -> np.ndarray:
     return sample_numbers(spec["distribution"], 0, span, env.rng("values"), env.n, integer=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bounds import has_expression_bounds, sample_bounded
 from ..values import Col
 from ._temporal import normalise_temporal, temporal_offsets
 from .base import ColumnType
@@ -12,6 +13,8 @@ normalise = normalise_temporal("date")
 
 
 def sample(spec, env):
+    if has_expression_bounds(spec):
+        return sample_bounded(spec, env)
     low, high = env.runtime.resolved_range(spec)
     span = (high - low).days
     offsets = temporal_offsets(spec, env, span)
@@ -21,7 +24,7 @@ def sample(spec, env):
 
 ENTRY = ColumnType(
     name="date",
-    keys=("start", "end", "distribution", "timezone"),
+    keys=("start", "end", "distribution", "timezone", "on_empty"),
     normalise=normalise,
     sample=sample,
     value_kind="date",

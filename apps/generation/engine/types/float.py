@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bounds import has_expression_bounds, sample_bounded
 from ..column_types import (
     DISTRIBUTIONS,
     join,
@@ -14,25 +15,33 @@ from ..column_types import (
 )
 from ..distributions import sample_numbers
 from ..values import Col
+from ._bounds import expression_bounds, read_on_empty
 from .base import ColumnType
 
 
 def normalise(raw, path, ctx, nested):
-    low, high = read_range(raw, path, ctx, read_number, 0.0, 1.0)
+    exprs = expression_bounds(raw, ("min", "max"), path, ctx)
+    literal = {key: value for key, value in raw.items() if key not in exprs}
+    low, high = read_range(literal, path, ctx, read_number, 0.0, 1.0)
     precision = read_int(raw, "precision", path, ctx, 2, minimum=0, maximum=12)
     dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
-                                  low, high)
-    return {"min": float(low), "max": float(high), "precision": precision, "distribution": dist}
+                                  None if exprs else low, None if exprs else high)
+    spec = {"min": exprs.get("min") or float(low), "max": exprs.get("max") or float(high), "precision": precision,
+            "distribution": dist}
+    read_on_empty(raw, path, ctx, spec)
+    return spec
 
 
 def sample(spec, env):
+    if has_expression_bounds(spec):
+        return sample_bounded(spec, env)
     raw = sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n, integer=False)
     return Col("float", np.clip(np.round(raw, spec["precision"]), spec["min"], spec["max"]))
 
 
 ENTRY = ColumnType(
     name="float",
-    keys=("min", "max", "precision", "distribution"),
+    keys=("min", "max", "precision", "distribution", "on_empty"),
     normalise=normalise,
     sample=sample,
     value_kind="float",

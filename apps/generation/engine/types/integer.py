@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bounds import has_expression_bounds, sample_bounded
 from ..column_types import (
     DISTRIBUTIONS,
     INT_LIMIT,
@@ -12,6 +13,7 @@ from ..column_types import (
 )
 from ..distributions import sample_numbers
 from ..values import Col
+from ._bounds import expression_bounds, read_on_empty
 from .base import ColumnType
 
 
@@ -19,20 +21,26 @@ def normalise(raw, path, ctx, nested):
     def bounded_int(raw, key, path, ctx, default):
         return read_int(raw, key, path, ctx, default, minimum=-INT_LIMIT, maximum=INT_LIMIT)
 
-    low, high = read_range(raw, path, ctx, bounded_int, 0, 1000)
+    exprs = expression_bounds(raw, ("min", "max"), path, ctx)
+    literal = {key: value for key, value in raw.items() if key not in exprs}
+    low, high = read_range(literal, path, ctx, bounded_int, 0, 1000)
     dist = normalise_distribution(raw.get("distribution"), join(path, "distribution"), ctx, DISTRIBUTIONS,
-                                  low, high)
-    return {"min": low, "max": high, "distribution": dist}
+                                  None if exprs else low, None if exprs else high)
+    spec = {"min": exprs.get("min") or low, "max": exprs.get("max") or high, "distribution": dist}
+    read_on_empty(raw, path, ctx, spec)
+    return spec
 
 
 def sample(spec, env):
+    if has_expression_bounds(spec):
+        return sample_bounded(spec, env)
     return Col("int", sample_numbers(spec["distribution"], spec["min"], spec["max"], env.rng("values"), env.n,
                                      integer=True))
 
 
 ENTRY = ColumnType(
     name="integer",
-    keys=("min", "max", "distribution"),
+    keys=("min", "max", "distribution", "on_empty"),
     normalise=normalise,
     sample=sample,
     value_kind="int",
