@@ -446,7 +446,8 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
             fine = False
     if not fine:
         return None
-    merged = {k: v for k, v in base.items() if k not in ("when", "unique")}
+    # `result` is derived (a version 1.1 expression's kind), not a key a document writes.
+    merged = {k: v for k, v in base.items() if k not in ("when", "unique", "result")}
     merged.update(raw)
     inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps, ctx.locales,
                     ctx.version)

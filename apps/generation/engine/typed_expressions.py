@@ -228,13 +228,16 @@ def _check_call(node: ast.Call, found: _Found, depth: int) -> None:
             and 0 <= node.args[1].value <= 15):
         raise ExpressionError("round()'s second argument must be an integer literal from 0 to 15")
     if name == "_duration":
-        amount = node.args[0]
-        if not (isinstance(amount, ast.Constant) and type(amount.value) is int):
+        amount, unit = node.args
+        if not (isinstance(amount, ast.Constant) and type(amount.value) is int and amount.value >= 0
+                and isinstance(unit, ast.Constant) and unit.value in DURATION_UNITS):
             raise ExpressionError("a duration is a whole number and a unit: 16y, 3mo, 2w, 1d, 6h, 30m, 10s")
         if amount.value > MAX_DURATION_AMOUNT:
             raise ExpressionError(f"durations are at most {MAX_DURATION_AMOUNT:,} units")
         return
     if name == "_iso":
+        if not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            raise ExpressionError("dates are written as ISO literals: 2020-01-31 or 2020-01-31T08:00:00Z")
         return
     if name in DRAWS:
         setattr(node, "draw_index", found.draws)  # noqa: B010 - the tree is private to this module
