@@ -190,11 +190,46 @@ def column_spec(draw, others: tuple[str, ...], depth: int = 0) -> dict:
     return spec
 
 
+# Version 1.1: bounds from other columns and typed expressions, ordinary and hostile (huge durations, dates
+# pushed past 9999, deep nesting, type mismatches, reads of unknown columns and of themselves).
+BOUND_TEXTS = mostly(st.sampled_from([
+    "d0", "d0 + 16y", "d0 + 1mo - 1d", "max(d0 + 1y, -2y)", "min(today, d0 + 10y)", "d0 + 6h", "p0.d0 + 1d",
+]), st.sampled_from([
+    "d0 + 999999y", "d0 - 999999y", "d0 + 1000000y", "max(" * 60 + "d0" + ", d0)" * 60, "n0", "nope + 1d",
+    "b0 + 1d", "d0 +", "__import__('os')", "d0 * 2", "2020-13-45",
+]))
+NUMBER_BOUND_TEXTS = mostly(st.sampled_from(["n0", "n0 + 10", "n0 * 3", "max(n0, 5)"]),
+                            st.sampled_from(["n0 * 4611686018427387904", "d0", "n0 / 0", "1e308 * 10", "b0"]))
+TYPED_EXPRESSIONS = mostly(st.sampled_from([
+    "years_between(d0, today)", "d0 + 30", "add_months(d0, n0)", "d0 < today and n0 > 5", "where(n0 > 50, d0, today)",
+    "n0 + normal(0, 1)", "randint(0, n0)", "bernoulli(0.3)", "year(d0) - 2000",
+]), st.sampled_from([
+    "add_months(d0, n0 * 4611686018427387904)", "d0 + n0 * 99999999", "normal(0, -1)", "randint(n0, 0)",
+    "d0 - 999999y", "d0 + d0", "year(n0)", "uniform(1e308, -1e308)",
+]))
+
+
+@st.composite
+def version_1_1_columns(draw) -> dict:
+    kind = draw(st.sampled_from(["date", "datetime", "integer", "float"]))
+    texts = BOUND_TEXTS if kind in ("date", "datetime") else NUMBER_BOUND_TEXTS
+    low, high = ("start", "end") if kind in ("date", "datetime") else ("min", "max")
+    bounded = {"type": kind, low: draw(texts), high: draw(texts),
+               "on_empty": draw(mostly(st.sampled_from(["clamp", "null"]), st.sampled_from(["skip", 5])))}
+    if draw(st.booleans()):
+        bounded["distribution"] = draw(DISTRIBUTIONS)
+    return {"d0": {"type": "date", "start": "-80y", "end": "today"}, "b0": _common(draw, bounded),
+            "e0": {"type": "expression", "expr": draw(TYPED_EXPRESSIONS)}}
+
+
 @st.composite
 def documents(draw) -> tuple[dict, int | None]:
     columns: dict = {"n0": {"type": "integer", "min": 0, "max": 100}}
     for i in range(draw(st.integers(1, 5))):
         columns[f"c{i}"] = draw(column_spec(tuple(columns)))
+    version = draw(st.sampled_from([1, 1, 1.1]))
+    if version == 1.1:
+        columns.update(draw(version_1_1_columns()))
     child_columns = {"p": {"type": "reference", "table": "parent"},
                      "v": draw(column_spec(("p",)))}
     rows = draw(mostly(st.integers(0, 30), st.sampled_from([limits.MAX_TABLE_ROWS + 1, 10**400, -1]), one_in=3))
@@ -202,7 +237,7 @@ def documents(draw) -> tuple[dict, int | None]:
         st.integers(0, 20),
         st.builds(lambda low, high: {"per": "p", "min": low, "max": high},
                   st.integers(0, 3), mostly(st.integers(3, 5), st.sampled_from([10**6, 10**12, 10**30])))))
-    doc = {"version": 1, "name": "prop", "seed": draw(st.integers(0, 2**63 - 1)), "tables": {
+    doc = {"version": version, "name": "prop", "seed": draw(st.integers(0, 2**63 - 1)), "tables": {
         "parent": {"rows": rows, "primary_key": "id", "columns": {"id": {"type": "sequence"}, **columns}},
         "child": {"rows": child_rows, "columns": child_columns}}}
     return doc, draw(st.sampled_from([None, 1000, 100_000]))
