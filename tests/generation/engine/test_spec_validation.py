@@ -97,7 +97,7 @@ def test_all_types_document_is_valid():
 def test_spec_error_lists_problems():
     with pytest.raises(SpecError) as caught:
         parse_spec({"version": 2})
-    assert Problem("version", "unsupported version 2 (the only version is 1)") in caught.value.problems
+    assert Problem("version", "unsupported version 2 (the versions are 1 and 1.1)") in caught.value.problems
     assert str(Problem("a.b", "bad")) == "a.b: bad"
     assert "name: is required" in [str(p) for p in caught.value.problems]
 
@@ -367,8 +367,8 @@ def test_bad_pattern_reports_reason():
 
 
 DOCUMENT_PROBLEMS = [
-    (lambda d: d.update(version="1"), "version: unsupported version '1' (the only version is 1)"),
-    (lambda d: d.pop("version"), "version: is required (1)"),
+    (lambda d: d.update(version="1"), "version: unsupported version '1' (the versions are 1 and 1.1)"),
+    (lambda d: d.pop("version"), "version: is required (1 or 1.1)"),
     (lambda d: d.update(name="Not A Slug!"), "name: must be slug-like"),
     (lambda d: d.update(locale="klingon"), "locale: unknown locale 'klingon'"),
     (lambda d: d.update(seed=-1), "seed: must be an integer from 0 to "),
