@@ -183,12 +183,14 @@ def test_invalid_spec_lists_every_problem_with_its_path(tmp_path):
 
 
 def test_scale_beyond_a_unique_domain_names_the_column(tmp_path):
-    # travel-documents has one row per real country code; twice as many rows cannot all be distinct.
+    # Five distinct codes cannot fill ten rows of a unique column.
+    spec_path = tmp_path / "codes.yaml"
+    spec_path.write_text("version: 1\nname: codes\ntables:\n  codes:\n    rows: 5\n    columns:\n"
+                         "      code: {type: choice, values: [a, b, c, d, e], unique: true}\n", encoding="utf-8")
     with pytest.raises(CommandError) as caught:
-        call_command("synth_generate", "--template", "travel-documents", "--rows-scale", "2",
-                     "--out", str(tmp_path / "out"))
+        call_command("synth_generate", "--spec", str(spec_path), "--rows-scale", "2", "--out", str(tmp_path / "out"))
     assert "--rows-scale 2" in str(caught.value)
-    assert "tables.countries.columns.icao_code: unique column can hold only 20" in str(caught.value)
+    assert "tables.codes.columns.code: unique column can hold only 5" in str(caught.value)
     assert not (tmp_path / "out").exists()
 
 

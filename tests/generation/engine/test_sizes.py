@@ -131,3 +131,21 @@ def test_absolute_rows_beyond_a_unique_domain_name_the_column():
     with pytest.raises(SpecError) as caught:
         plan(parse_spec(sized_spec()), seed=1, reference_time=REFERENCE, rows={"countries": 6})
     assert [p.path for p in caught.value.problems] == ["tables.countries.columns.code"]
+
+
+@pytest.mark.parametrize(("template", "lookups"), [
+    ("hr-basic", {"departments"}),
+    ("travel-documents", {"countries", "revocations"}),
+])
+def test_templates_with_lookup_tables_plan_at_any_scale_up_to_100(template, lookups):
+    from apps.generation.engine.builtin_templates import load_template
+
+    spec = load_template(template)
+    base = plan(spec, seed=1, reference_time=REFERENCE).row_counts
+    for scale in (2, 10, 100):
+        counts = plan(spec, seed=1, reference_time=REFERENCE, rows_scale=scale).row_counts
+        for table, rows in spec.doc["tables"].items():
+            if table in lookups:
+                assert counts[table] == base[table]
+            elif isinstance(rows["rows"], int):
+                assert counts[table] == rows["rows"] * scale
