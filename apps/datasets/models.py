@@ -64,6 +64,8 @@ class DatasetVersion(TenantOwnedModel, SoftDeleteModel):
     reference_time = models.DateTimeField(help_text="Relative dates resolve against this; reruns reproduce it.")
     rows_scale = models.FloatField(default=1.0)
     tables = models.JSONField(default=list, blank=True, help_text="Tables generated (empty: all).")
+    rows = models.JSONField(default=dict, blank=True,
+                            help_text="Absolute row counts requested per table; they win over rows_scale.")
     spec_snapshot = OrderedJSONField()
     spec_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.PENDING)

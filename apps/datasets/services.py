@@ -13,6 +13,8 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ServiceValidationError
 from apps.generation.engine import SpecError, iter_batches, plan
+from apps.generation.engine.limits import MAX_DATETIME, MIN_DATETIME
+from apps.generation.engine.planner import rows_problems
 from apps.tenants.models import Membership, Role, TenantGroup
 
 from .models import (
@@ -203,10 +205,10 @@ def version_plan(version: DatasetVersion, *, chunk_size: int = DEFAULT_CHUNK_SIZ
     """Rebuild the engine plan of a version: a pure function of what the version stores."""
     spec = parse_or_400(version.spec_snapshot)
     return plan(spec, seed=version.seed, reference_time=version.reference_time, rows_scale=version.rows_scale,
-                tables=version.tables or None, chunk_size=chunk_size)
+                tables=version.tables or None, chunk_size=chunk_size, rows=version.rows or None)
 
 
-def _check_generate_params(*, seed, rows_scale, tables, spec) -> None:
+def _check_generate_params(*, seed, rows_scale, tables, rows, reference_time, spec) -> None:
     problems = []
     if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**63):
         problems.append(("seed", "must be an integer from 0 to 2^63-1"))
@@ -215,6 +217,11 @@ def _check_generate_params(*, seed, rows_scale, tables, spec) -> None:
     for index, table in enumerate(tables or []):
         if table not in spec.table_names:
             problems.append((f"tables.{index}", f"unknown table '{table}'; the spec has {', '.join(spec.table_names)}"))
+    problems.extend((p.path, p.message) for p in rows_problems(spec, rows))
+    if reference_time is not None and (not isinstance(reference_time, datetime) or reference_time.tzinfo is None
+                                       or not MIN_DATETIME <= reference_time <= MAX_DATETIME):
+        problems.append(("reference_time", "must be a datetime with a time zone from "
+                                           f"{MIN_DATETIME.isoformat()} to {MAX_DATETIME.isoformat()}"))
     if problems:
         raise ServiceValidationError(problems)
 
@@ -222,22 +229,29 @@ def _check_generate_params(*, seed, rows_scale, tables, spec) -> None:
 @transaction.atomic
 def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_scale: float = 1.0,
                    tables: list[str] | None = None, reference_time: datetime | None = None,
+                   rows: dict[str, int] | None = None,
                    chunk_size: int = DEFAULT_CHUNK_SIZE) -> tuple[DatasetVersion, object]:
-    """A pending version with everything needed to reproduce it; refused before any work when over quota."""
+    """A pending version with everything needed to reproduce it; refused before any work when over quota.
+
+    `rows` gives absolute row counts per table (they win over rows_scale for those tables); `reference_time`
+    is what relative dates count from (default: now). Both are recorded, so the version can be regenerated.
+    """
     tenant = dataset.tenant
     spec = parse_or_400(dataset.spec, max_rows=tenant.max_rows_per_version)
-    _check_generate_params(seed=seed, rows_scale=rows_scale, tables=tables, spec=spec)
+    _check_generate_params(seed=seed, rows_scale=rows_scale, tables=tables, rows=rows, reference_time=reference_time,
+                           spec=spec)
     seed = dataset.default_seed if seed is None else seed
+    rows = dict(rows or {})
+    given_time = reference_time is not None
     reference_time = (reference_time or timezone.now()).astimezone(UTC).replace(microsecond=0)
     try:
         # The spec was parsed with the tenant's quota, so planning refuses a version over it before any work.
         engine_plan = plan(spec, seed=seed, reference_time=reference_time, rows_scale=rows_scale,
-                           tables=tables or None, chunk_size=chunk_size)
+                           tables=tables or None, chunk_size=chunk_size, rows=rows)
     except SpecError as exc:
-        raise ServiceValidationError(
-            [("rows_scale", f"over the tenant's quota of {tenant.max_rows_per_version:,} rows per version: "
-                            + "; ".join(str(p) for p in exc.problems))]
-        ) from exc
+        raise ServiceValidationError(_plan_problems(exc, spec=spec, seed=seed, rows_scale=rows_scale, rows=rows,
+                                                    quota=tenant.max_rows_per_version,
+                                                    blame_time=given_time)) from exc
     total = sum(engine_plan.row_counts.values())
     # Serialises version numbering. FOR NO KEY UPDATE, not FOR UPDATE: the commit-time foreign-key checks of other
     # transactions (FOR KEY SHARE on this row) must not wait for it while this one waits for the audit chain lock.
@@ -247,18 +261,57 @@ def version_create(*, dataset: Dataset, actor, seed: int | None = None, rows_sca
     try:
         version = DatasetVersion.objects.create(
             tenant=tenant, dataset=dataset, number=number, seed=seed, reference_time=reference_time,
-            rows_scale=rows_scale, tables=list(tables or []), spec_snapshot=dataset.spec, spec_hash=spec.hash,
+            rows_scale=rows_scale, tables=list(tables or []), rows=rows, spec_snapshot=dataset.spec,
+            spec_hash=spec.hash,
             row_counts=engine_plan.row_counts, created_by=actor,
         )
     except IntegrityError as exc:
         raise Conflict("Another version was created at the same moment; try again.") from exc
     audit_record(action="version.create", actor=actor, tenant=tenant, target=version,
-                 after={"number": number, "seed": seed, "rows_scale": rows_scale, "rows": total})
+                 after={"number": number, "seed": seed, "rows_scale": rows_scale, "rows_requested": rows,
+                        "reference_time": reference_time.isoformat(), "rows": total})
     # Its records' partition, in a short transaction of its own once this one commits (before its chunks are
     # queued): a first chunk that had to make it would hold a lock on the records table through its whole
     # write. If this fails, the first chunk makes it.
     transaction.on_commit(partial(records_prepare, version_id=version.pk), robust=True)
     return version, engine_plan
+
+
+def _plan_problems(exc: SpecError, *, spec, seed: int, rows_scale: float, rows: dict, quota, blame_time: bool
+                   ) -> list[tuple[str, str]]:
+    """The engine's planning problems under the request field that caused them.
+
+    Problems of `rows.<table>`, and of a table whose rows were given, are reported under `rows.<table>`. A plan
+    that only fails at the requested reference time (dates that leave the calendar, or ranges that turn empty)
+    is the reference time's fault; anything else comes from the sizes asked for (rows_scale, as before).
+    """
+    out, others = [], []
+    for problem in exc.problems:
+        table = problem.path.split(".")[1] if problem.path.startswith("tables.") else None
+        if problem.path == "rows" or problem.path.startswith("rows."):
+            out.append((problem.path, problem.message))
+        elif table in rows:  # e.g. more rows asked for than a unique column of that table can hold
+            out.append((f"rows.{table}", str(problem)))
+        else:
+            others.append(problem)
+    if not others:
+        return out
+    field = "rows_scale"
+    if blame_time:
+        try:
+            plan(spec, seed=seed, rows_scale=rows_scale, rows=rows)
+            field = "reference_time"
+        except SpecError:
+            pass
+    if field == "reference_time":
+        out.append((field, "the document cannot be generated at this reference time: "
+                           + "; ".join(str(p) for p in others)))
+    elif all("above the limit" in p.message for p in others):
+        out.append((field, f"over the tenant's quota of {quota:,} rows per version: "
+                           + "; ".join(str(p) for p in others)))
+    else:
+        out.append((field, "the document cannot be generated at these sizes: " + "; ".join(str(p) for p in others)))
+    return out
 
 
 def version_write_chunk(*, version: DatasetVersion, engine_plan, table: str, start: int, stop: int) -> int:

@@ -110,7 +110,7 @@ def write_export(stream: BinaryIO, *, version, doc: Mapping, dataset_name: str, 
         manifest_base = {
             "dataset": dataset_name, "version": version.number, "seed": version.seed,
             "spec_hash": version.spec_hash, "reference_time": version.reference_time,
-            "rows_scale": version.rows_scale, "generator_version": generator_version(),
+            "rows_scale": version.rows_scale, "rows": version.rows, "generator_version": generator_version(),
         }
         manifest = write_bundle(stream, fmt=inner, doc=doc, tables_rows={t: rows_of(t) for t in tables},
                                 manifest_base=manifest_base, options=writer_options, table_writer=table_writer)

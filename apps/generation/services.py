@@ -44,18 +44,22 @@ def _job_summary(job: GenerationJob) -> dict:
 
 @transaction.atomic
 def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.0, tables: list[str] | None = None,
-              chunk_size: int | None = None) -> GenerationJob:
+              rows: dict[str, int] | None = None, reference_time=None, chunk_size: int | None = None) -> GenerationJob:
     """Create the version, the job and its pending chunks; the dispatcher queues them once this transaction
-    commits (or, when the broker is down, when it is back)."""
+    commits (or, when the broker is down, when it is back).
+
+    `rows` (absolute rows per table) and `reference_time` are recorded on the version, which makes it
+    reproducible byte for byte (`synth_generate` with the same seed, reference time and sizes)."""
     chunk_size = chunk_size or settings.SYNTHHUB_CHUNK_ROWS
     version, engine_plan = dataset_services.version_create(dataset=dataset, actor=actor, seed=seed,
-                                                           rows_scale=rows_scale, tables=tables,
-                                                           chunk_size=chunk_size)
+                                                           rows_scale=rows_scale, tables=tables, rows=rows,
+                                                           reference_time=reference_time, chunk_size=chunk_size)
     version.status = VersionStatus.GENERATING
     version.save(update_fields=["status", "updated_at"])
     job = GenerationJob.objects.create(
         tenant=dataset.tenant, dataset=dataset, version=version, requested_by=actor,
-        parameters={"seed": version.seed, "rows_scale": rows_scale, "tables": tables or [],
+        parameters={"seed": version.seed, "rows_scale": rows_scale, "tables": tables or [], "rows": version.rows,
+                    "reference_time": version.reference_time.isoformat().replace("+00:00", "Z"),
                     "chunk_size": chunk_size},
         rows_total=sum(engine_plan.row_counts.values()), chunks_total=len(engine_plan.chunks),
     )

@@ -124,7 +124,8 @@ API_ROUTES: dict[str, Route] = {
     "job-detail": Route({"GET": MEMBERS}, objects={"pk": "job"}),
     "job-cancel": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
     "job-retry": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
-    "dataset-generate": Route({"POST": roles(403, 202, 202, 202)}, bodies={"POST": lambda o: {"rows_scale": 0.5}}),
+    "dataset-generate": Route({"POST": roles(403, 202, 202, 202)}, bodies={"POST": lambda o: {
+        "rows_scale": 0.5, "rows": {"customers": 3}, "reference_time": "2025-06-01T12:00:00Z"}}),
     # ----- exports (the dataset's `export` permission: editors and up)
     "export-list": Route({"GET": MEMBERS, "POST": roles(403, 202, 202, 202)}, bodies={"POST": export_body}, html=True),
     "export-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "export"}),

@@ -61,11 +61,13 @@ class DatasetPermissionsSerializer(Serializer):
 class VersionSerializer(ModelSerializer):
     dataset = serializers.IntegerField(source="dataset_id", read_only=True)
     total_rows = serializers.IntegerField(read_only=True)
+    rows = serializers.DictField(child=serializers.IntegerField(), read_only=True,
+                                 help_text="Absolute row counts requested per table (they won over rows_scale).")
 
     class Meta:
         model = DatasetVersion
-        fields = ["number", "dataset", "status", "seed", "reference_time", "rows_scale", "tables", "spec_hash",
-                  "row_counts", "total_rows", "manifest", "created_at", "updated_at", "deleted_at"]
+        fields = ["number", "dataset", "status", "seed", "reference_time", "rows_scale", "rows", "tables",
+                  "spec_hash", "row_counts", "total_rows", "manifest", "created_at", "updated_at", "deleted_at"]
         read_only_fields = fields
 
 

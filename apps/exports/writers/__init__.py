@@ -8,6 +8,7 @@ rows out in bounded memory.
 from .bundle import MANIFEST_NAME, write_bundle
 from .columns import Column, Field, ForeignKey, LogicalType, TableSchema, table_order, table_schema
 from .csv_writer import write_csv
+from .directory import write_directory
 from .json_writer import write_json
 from .jsonl_writer import write_jsonl
 from .parquet_writer import arrow_schema, write_parquet
@@ -17,6 +18,6 @@ from .sql_writer import DIALECTS, create_table, ddl, write_inserts, write_sql_sc
 __all__ = [
     "BUNDLE_CONTENT_TYPE", "DIALECTS", "MANIFEST_NAME", "WRITERS", "Column", "ExportFormat", "Field", "ForeignKey",
     "LogicalType", "TableSchema", "arrow_schema", "create_table", "ddl", "export_format", "table_order",
-    "table_schema", "write_bundle", "write_csv", "write_inserts", "write_json", "write_jsonl", "write_parquet",
-    "write_sql_script", "write_table",
+    "table_schema", "write_bundle", "write_csv", "write_directory", "write_inserts", "write_json", "write_jsonl",
+    "write_parquet", "write_sql_script", "write_table",
 ]

@@ -40,9 +40,7 @@ def write_bundle(stream: BinaryIO, *, fmt: str, doc: Mapping, tables_rows: Mappi
     (for sql: `dialect`, default postgresql). `table_writer` replaces the format's function writing one
     table (same signature), for callers with a faster route to the same bytes.
     """
-    missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in manifest_base]
-    if missing:
-        raise ValueError(f"manifest_base lacks {', '.join(missing)}")
+    check_manifest_base(manifest_base)
     unknown = set(tables_rows) - set(doc["tables"])
     if unknown:
         raise KeyError(f"the document has no table {', '.join(sorted(unknown))}")
@@ -71,24 +69,43 @@ def write_bundle(stream: BinaryIO, *, fmt: str, doc: Mapping, tables_rows: Mappi
                 entry.update(name=name, table=table, rows=row_counts[table])
                 files.append(entry)
 
-        manifest = {
-            "dataset": dataset,
-            **{key: value for key, value in manifest_base.items() if key != "dataset"},
-            "synthetic": True,
-            "format": fmt,
-            "content_type": writer.content_type,
-            "tables": {
-                table: {
-                    "rows": row_counts[table],
-                    "pii_columns": [c.name for c in table_schema(doc, table).columns if c.pii],
-                }
-                for table in ordered
-            },
-            "files": [_file_entry(entry) for entry in files],
-        }
+        manifest = build_manifest(doc=doc, fmt=fmt, manifest_base=manifest_base, tables=ordered,
+                                  row_counts=row_counts, files=files)
         info = _zip_info(MANIFEST_NAME, zip_time)
-        archive.writestr(info, orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z) + b"\n")
+        archive.writestr(info, manifest_bytes(manifest))
     return orjson.loads(orjson.dumps(manifest, option=orjson.OPT_UTC_Z))
+
+
+def check_manifest_base(manifest_base: Mapping) -> None:
+    missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in manifest_base]
+    if missing:
+        raise ValueError(f"manifest_base lacks {', '.join(missing)}")
+
+
+def build_manifest(*, doc: Mapping, fmt: str, manifest_base: Mapping, tables: list[str], row_counts: Mapping,
+                   files: list[dict]) -> dict:
+    """The manifest of a set of table files (a zip's members or a directory's files): generation facts, what
+    each table holds, and each file's rows, size and sha256."""
+    return {
+        "dataset": manifest_base.get("dataset") or doc["name"],
+        **{key: value for key, value in manifest_base.items() if key != "dataset"},
+        "synthetic": True,
+        "format": fmt,
+        "content_type": export_format(fmt).content_type,
+        "tables": {
+            table: {
+                "rows": row_counts[table],
+                "pii_columns": [c.name for c in table_schema(doc, table).columns if c.pii],
+            }
+            for table in tables
+        },
+        "files": [_file_entry(entry) for entry in files],
+    }
+
+
+def manifest_bytes(manifest: Mapping) -> bytes:
+    """manifest.json as written: indented, datetimes in UTC with a Z, a final line break."""
+    return orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z) + b"\n"
 
 
 @contextmanager

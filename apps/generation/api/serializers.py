@@ -1,17 +1,69 @@
+from collections.abc import Mapping
+from datetime import UTC
+
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from apps.core.api.serializers import ModelSerializer, Serializer
+from apps.generation.engine.limits import MAX_DATETIME, MAX_TABLE_ROWS, MAX_TABLES, MIN_DATETIME
 
 from ..models import GenerationJob
+
+
+class RowsField(serializers.DictField):
+    """`{table: rows}`: JSON integers only (no "5", 5.0 or true), checked per table so each error has its path."""
+
+    child = serializers.IntegerField(min_value=0, max_value=MAX_TABLE_ROWS)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            if len(data) > MAX_TABLES:
+                raise serializers.ValidationError(f"Ensure this mapping has at most {MAX_TABLES} tables.")
+            wrong = {name: ["Must be an integer."] for name, value in data.items() if type(value) is not int}
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class ReferenceTimeField(serializers.DateTimeField):
+    """An ISO 8601 datetime that names its zone (`Z` or `+hh:mm`), within the engine's calendar range."""
+
+    def to_internal_value(self, value):
+        moment = None
+        if isinstance(value, str) and len(value) <= 64:
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:
+                moment = None
+        if moment is None:
+            raise serializers.ValidationError("Must be an ISO 8601 datetime such as 2025-06-01T12:00:00Z.")
+        if moment.tzinfo is None:
+            raise serializers.ValidationError("Must name its time zone (Z or an offset such as +02:00).")
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            moment = None
+        if moment is None or not MIN_DATETIME <= moment <= MAX_DATETIME:
+            raise serializers.ValidationError(
+                f"Must be from {MIN_DATETIME.isoformat()} to {MAX_DATETIME.isoformat()}.")
+        return moment
 
 
 class GenerateSerializer(Serializer):
     seed = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1,
                                     help_text="Defaults to the dataset's default seed.")
     rows_scale = serializers.FloatField(required=False, default=1.0, min_value=0.000001, max_value=1000,
-                                        help_text="Multiplies every table's row count.")
+                                        help_text="Multiplies the row count of every table that does not say "
+                                                  "`scale: false` and is not given in `rows`.")
+    rows = RowsField(required=False,
+                     help_text="Absolute row counts per table (`{\"passports\": 100000}`); they win over rows_scale "
+                               "for those tables. A `{per: ...}` table follows its parent and cannot be given.")
     tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False,
                                    help_text="Generate only these tables (and nothing else).")
+    reference_time = ReferenceTimeField(required=False,
+                                        help_text="What relative dates (today, -2y) count from, with its time zone "
+                                                  "(default: now; kept to the second). Recorded on the version: "
+                                                  "the same seed, sizes and reference time give the same bytes.")
 
 
 class JobSerializer(ModelSerializer):

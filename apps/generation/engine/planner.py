@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import analysis, bounds
+from . import analysis, bounds, limits
 from .errors import Problem, SpecError
 from .rowcounts import child_counts
 from .spec import Spec
@@ -37,12 +38,14 @@ class Plan:
     row_counts: dict[str, int]
     chunk_size: int
     chunks: list[Chunk] = field(default_factory=list)
+    # Absolute row counts asked for by table; they win over rows_scale (and `scale: false`) for those tables.
+    rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple:
         """Identifies the rows this plan makes (chunking aside)."""
         return (self.spec.hash, self.seed, self.reference_time.isoformat(), self.rows_scale,
-                tuple(sorted(self.row_counts.items())))
+                tuple(sorted(self.row_counts.items())), tuple(sorted(self.rows.items())))
 
     @property
     def total_rows(self) -> int:
@@ -57,6 +60,7 @@ class Plan:
             "seed": self.seed,
             "reference_time": self.reference_time.isoformat().replace("+00:00", "Z"),
             "rows_scale": self.rows_scale,
+            "rows": dict(self.rows),
             "table_order": list(self.table_order),
             "row_counts": dict(self.row_counts),
             "chunk_size": self.chunk_size,
@@ -65,8 +69,12 @@ class Plan:
 
 
 def plan(spec: Spec, *, seed: int | None = None, reference_time: datetime | None = None, rows_scale: float = 1.0,
-         tables: list[str] | None = None, chunk_size: int = 50_000) -> Plan:
-    """Everything needed to generate `spec`'s rows: SpecError when the plan breaks the document's limits."""
+         tables: list[str] | None = None, chunk_size: int = 50_000, rows: Mapping[str, int] | None = None) -> Plan:
+    """Everything needed to generate `spec`'s rows: SpecError when the plan breaks the document's limits.
+
+    A table's row count is, in order of precedence: `rows[table]` when given; its own `rows` when it says
+    `scale: false`; its `rows` times `rows_scale` otherwise. A `{per: ...}` table follows its parent.
+    """
     problems: list[Problem] = []
     doc = spec.doc
     if seed is None:
@@ -82,25 +90,53 @@ def plan(spec: Spec, *, seed: int | None = None, reference_time: datetime | None
         for name in tables:
             if name not in doc["tables"]:
                 problems.append(Problem("tables", f"unknown table {name!r}"))
+    problems.extend(rows_problems(spec, rows))
     if problems:
         raise SpecError(problems)
+    rows = dict(rows or {})
     reference_time = _aware_utc(reference_time)
     order = analysis.topological_order(analysis.table_graph(doc))
     counts: dict[str, int] = {}
     for name in order:
-        rows = doc["tables"][name]["rows"]
-        if isinstance(rows, int):
-            counts[name] = int(round(rows * rows_scale))
+        table = doc["tables"][name]
+        declared = table["rows"]
+        if name in rows:
+            counts[name] = rows[name]
+        elif isinstance(declared, int):
+            counts[name] = declared if table.get("scale", True) is False else int(round(declared * rows_scale))
         else:
-            parent = doc["tables"][name]["columns"][rows["per"]]["table"]
-            counts[name] = int(child_counts(seed, name, rows, counts[parent]).sum())
-    problems.extend(_limits(spec, counts, reference_time))
+            parent = table["columns"][declared["per"]]["table"]
+            counts[name] = int(child_counts(seed, name, declared, counts[parent]).sum())
+    problems.extend(_limits(spec, counts, reference_time, rows))
     if problems:
         raise SpecError(problems)
     chosen = [name for name in order if tables is None or name in tables]
     chunks = [Chunk(name, start, min(start + chunk_size, counts[name]))
               for name in chosen for start in range(0, counts[name], chunk_size)]
-    return Plan(spec, seed, reference_time, float(rows_scale), order, counts, chunk_size, chunks)
+    return Plan(spec, seed, reference_time, float(rows_scale), order, counts, chunk_size, chunks, rows)
+
+
+def rows_problems(spec: Spec, rows: object) -> list[Problem]:
+    """What is wrong with a request's absolute row counts (`{table: n}`), each under `rows.<table>`."""
+    if rows is None:
+        return []
+    if not isinstance(rows, Mapping):
+        return [Problem("rows", "must be a mapping of table names to row counts")]
+    problems = []
+    tables = spec.doc["tables"]
+    for name, count in rows.items():
+        path = f"rows.{name}"
+        if name not in tables:
+            problems.append(Problem(path, f"unknown table {name!r}; the spec has {', '.join(tables)}"))
+        elif isinstance(tables[name]["rows"], Mapping):
+            parent = tables[name]["columns"][tables[name]["rows"]["per"]]["table"]
+            problems.append(Problem(path, f"{name} has rows per row of {parent} ({{per: ...}}): it follows its "
+                                          f"parent's row count; size {parent} instead"))
+        elif type(count) is not int or count < 0:
+            problems.append(Problem(path, "must be an integer of at least 0"))
+        elif count > limits.MAX_TABLE_ROWS:
+            problems.append(Problem(path, f"must be at most {limits.MAX_TABLE_ROWS:,}"))
+    return problems
 
 
 def _aware_utc(moment: datetime | None) -> datetime:
@@ -111,14 +147,15 @@ def _aware_utc(moment: datetime | None) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _limits(spec: Spec, counts: dict[str, int], reference_time: datetime) -> list[Problem]:
+def _limits(spec: Spec, counts: dict[str, int], reference_time: datetime, requested: dict[str, int]) -> list[Problem]:
     """Checks that need the real row counts and reference time: quota, unique domains, date ranges."""
     problems = []
     doc = spec.doc
     if spec.max_rows is not None:
         for name, count in counts.items():
             if count > spec.max_rows:
-                problems.append(Problem(f"tables.{name}.rows", f"{count} rows is above the limit of {spec.max_rows}"))
+                path = f"rows.{name}" if name in requested else f"tables.{name}.rows"
+                problems.append(Problem(path, f"{count} rows is above the limit of {spec.max_rows}"))
         total = sum(counts.values())
         if total > spec.max_rows:
             problems.append(Problem("tables", f"the plan makes {total} rows in total, above the limit of "

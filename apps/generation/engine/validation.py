@@ -26,7 +26,7 @@ from .timeparse import TimeValueError, check_datetime, parse_step, resolve_date,
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 DOCUMENT_KEYS = ("version", "name", "description", "locale", "seed", "tables")
-TABLE_KEYS = ("rows", "primary_key", "columns", "description")
+TABLE_KEYS = ("rows", "primary_key", "columns", "description", "scale")
 ROW_DISTRIBUTIONS = ("uniform", "normal", "lognormal", "exponential", "poisson", "zipf")
 MAX_SEED = 2**63 - 1
 
@@ -89,7 +89,7 @@ def validate_document(raw: object, *, max_rows: int | None = None,
             if not isinstance(table_name, str) or not IDENTIFIER.match(table_name):
                 ctx.add(path, "table names must match ^[a-z_][a-z0-9_]*$ (at most 63 characters)")
                 continue
-            normalised = _table(table, path, ctx, max_rows)
+            normalised = _table(table, path, ctx, max_rows, doc["version"])
             if normalised is not None:
                 doc["tables"][table_name] = normalised
     if ctx.problems:
@@ -104,7 +104,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def _table(raw: object, path: str, ctx: Context, max_rows: int | None) -> dict | None:
+def _table(raw: object, path: str, ctx: Context, max_rows: int | None, version: float) -> dict | None:
     if not isinstance(raw, Mapping):
         ctx.add(path, f"must be a mapping with rows and columns, got {describe(raw)}")
         return None
@@ -120,6 +120,18 @@ def _table(raw: object, path: str, ctx: Context, max_rows: int | None) -> dict |
         ctx.add(join(path, "description"), f"must be a string, got {describe(description)}")
         description = ""
     table["description"] = description
+    if "scale" in raw:
+        scale = raw["scale"]
+        if not isinstance(scale, bool):
+            ctx.add(join(path, "scale"), f"must be true or false, got {describe(scale)}")
+        elif version != 1.1:
+            ctx.add(join(path, "scale"), "needs version: 1.1")
+        elif not scale and isinstance(table["rows"], Mapping):
+            ctx.add(join(path, "scale"), "a {per: ...} table follows its parent's row count; scale applies only "
+                                         "to a table with a fixed number of rows")
+        elif not scale:
+            # Only `scale: false` is stored: a version 1 table's normalised form (and hash) stays as it was.
+            table["scale"] = False
     columns = raw.get("columns")
     cpath = join(path, "columns")
     table["columns"] = {}

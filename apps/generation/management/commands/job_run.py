@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.errors import ServiceValidationError
 from apps.datasets.models import Dataset
 from apps.generation import services
+from apps.generation.cli_options import parse_reference_time, parse_rows_options
 from apps.generation.models import JobStatus
 from apps.generation.progress import wait_for_job
 from apps.generation.worker import temporary_worker
@@ -17,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", type=int, required=True, help="The dataset's id.")
         parser.add_argument("--seed", type=int)
         parser.add_argument("--rows-scale", type=float, default=1.0)
+        parser.add_argument("--rows", action="append", metavar="TABLE=N",
+                            help="Absolute rows of one table, winning over --rows-scale (repeatable).")
+        parser.add_argument("--reference-time",
+                            help="ISO datetime that relative dates count from (default: now); recorded on the version.")
         parser.add_argument("--tables", nargs="+", help="Only these tables.")
         parser.add_argument("--wait", action="store_true", help="Follow the job until it finishes.")
         parser.add_argument("--worker", action="store_true",
@@ -24,12 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, help="With --wait: give up after this many seconds.")
 
     def handle(self, *args, dataset, seed, rows_scale, tables, wait, worker, timeout, **options):
+        rows = parse_rows_options(options["rows"])
+        reference_time = parse_reference_time(options["reference_time"])
         found = Dataset.objects.select_related("tenant").filter(pk=dataset).first()
         if found is None:
             raise CommandError(f"No dataset with id {dataset}.")
         with temporary_worker() if worker else nullcontext():
             try:
-                job = services.job_start(dataset=found, actor=None, seed=seed, rows_scale=rows_scale, tables=tables)
+                job = services.job_start(dataset=found, actor=None, seed=seed, rows_scale=rows_scale, tables=tables,
+                                         rows=rows, reference_time=reference_time)
             except ServiceValidationError as exc:
                 raise CommandError("; ".join(f"{p}: {m}" for p, m in exc.problems)) from exc
             self.stdout.write(f"Job {job.pk} queued: version {job.version.number} of '{found.name}', "
