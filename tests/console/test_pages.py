@@ -67,3 +67,20 @@ def test_non_staff_member_signs_in_and_outsider_is_refused(team, client, make_us
     stranger = make_user("nobody@nowhere.test")
     page = client.post("/console/login/", {"username": stranger.username, "password": "pw-for-tests"})
     assert page.status_code == 200 and b"not a member of any active team" in page.content
+
+
+def test_spec_error_is_shown_inline_with_its_line_and_nothing_changes(team, console_client):
+    from apps.datasets.models import Dataset
+
+    _, users, mine, _ = team
+    client = console_client(users["editor"])
+    dataset = mine["dataset"]
+    before = Dataset.objects.get(pk=dataset.pk).spec
+    text = ("version: 1\nname: shop\ntables:\n  people:\n    rows: 5\n    columns:\n      age:\n"
+            "        type: integer\n        min: 90\n        max: 10\n")
+    page = client.post(f"/console/datasets/dataset/{dataset.pk}/change/",
+                       {"name": "shop", "description": "", "default_seed": 0, "spec": text})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "tables.people.columns.age" in body and "line " in body
+    assert Dataset.objects.get(pk=dataset.pk).spec == before

@@ -337,9 +337,11 @@ CONSOLE_ROUTES: dict[str, Route] = {
     # fixture's job has succeeded: the service refuses, shown as a message on the job's page).
     "console:generation_generationjob_progress": page(OWN_ROWS, objects={"object_id": "job"}),
     "console:generation_generationjob_cancel": page(console_roles(405, 405, 405, 405, outsider=405),
-                                                    post=console_roles(403, 302, 302, 302), objects={"object_id": "job"}),
+                                                    post=console_roles(403, 302, 302, 302),
+                                                    objects={"object_id": "job"}),
     "console:generation_generationjob_retry": page(console_roles(405, 405, 405, 405, outsider=405),
-                                                   post=console_roles(403, 302, 302, 302), objects={"object_id": "job"}),
+                                                   post=console_roles(403, 302, 302, 302),
+                                                   objects={"object_id": "job"}),
     # A version's records and statistics are its viewers'; exporting takes the `export` permission (an empty POST
     # shows the form again), pushing also the admin role.
     "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
@@ -347,7 +349,8 @@ CONSOLE_ROUTES: dict[str, Route] = {
     "console:datasets_datasetversion_export": page(console_roles(403, 200, 200, 200),
                                                    post=console_roles(403, 200, 200, 200),
                                                    objects={"object_id": "version"}),
-    "console:datasets_datasetversion_push": page(console_roles(403, 403, 200, 200), post=console_roles(403, 403, 200, 200),
+    "console:datasets_datasetversion_push": page(console_roles(403, 403, 200, 200),
+                                                 post=console_roles(403, 403, 200, 200),
                                                  objects={"object_id": "version"}),
     "console:exports_export_download": page(OWN_ROWS, objects={"object_id": "export"}),
     **console_model("datasets.dataset", "dataset", changelist=ANY_MEMBER, add=console_roles(403, 200, 200, 200,
