@@ -84,3 +84,14 @@ def test_spec_error_is_shown_inline_with_its_line_and_nothing_changes(team, cons
     body = page.content.decode()
     assert "tables.people.columns.age" in body and "line " in body
     assert Dataset.objects.get(pk=dataset.pk).spec == before
+
+
+def test_a_trashed_teams_members_find_nothing_of_it(team, console_client, django_user_model):
+    from apps.tenants import services
+
+    tenant, users, mine, _ = team
+    operator = django_user_model.objects.create_superuser("op", "op@synthhub.test", "pw-for-tests")
+    services.tenant_delete(tenant=tenant, actor=operator)
+    client = console_client(users["owner"])
+    assert client.get("/console/").status_code == 302  # no live team left: back to the login page
+    assert client.get(f"/console/datasets/dataset/{mine['dataset'].pk}/change/").status_code == 302
