@@ -25,7 +25,20 @@ def spec_text(document) -> str:
     return yaml.safe_dump(json.loads(json.dumps(document)), sort_keys=False, allow_unicode=True, width=100)
 
 
-class DatasetAddForm(forms.ModelForm):
+class SpecTextForm(forms.ModelForm):
+    """The spec is edited as text; the model's JSON field never validates it (the service parses it)."""
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "spec"}
+
+    def _post_clean(self):
+        text = self.cleaned_data.get("spec") if hasattr(self, "cleaned_data") else None
+        super()._post_clean()
+        if hasattr(self, "cleaned_data") and text is not None:
+            self.cleaned_data["spec"] = text
+
+
+class DatasetAddForm(SpecTextForm):
     tenant = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="The team that owns it.")
     template = forms.ChoiceField(required=False, widget=forms.RadioSelect,
                                  help_text="Start from a built-in template, or leave empty and write a spec below.")
@@ -52,7 +65,7 @@ class DatasetAddForm(forms.ModelForm):
         return data
 
 
-class DatasetChangeForm(forms.ModelForm):
+class DatasetChangeForm(SpecTextForm):
     spec = SpecField(label="Spec (YAML or JSON)")
 
     class Meta:

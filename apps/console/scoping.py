@@ -10,7 +10,8 @@ from apps.tenants.models import ROLE_RANK, Membership, Role, Tenant
 def memberships_of(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Membership.objects.none()
-    return Membership.objects.filter(user=user, tenant__is_active=True).select_related("tenant")
+    live = Membership.objects.filter(user=user, tenant__is_active=True, tenant__deleted_at__isnull=True)
+    return live.select_related("tenant")
 
 
 def member_tenants(user, *, at_least: str = Role.VIEWER):

@@ -67,3 +67,119 @@ def test_non_staff_member_signs_in_and_outsider_is_refused(team, client, make_us
     stranger = make_user("nobody@nowhere.test")
     page = client.post("/console/login/", {"username": stranger.username, "password": "pw-for-tests"})
     assert page.status_code == 200 and b"not a member of any active team" in page.content
+
+
+def test_spec_error_is_shown_inline_with_its_line_and_nothing_changes(team, console_client):
+    from apps.datasets.models import Dataset
+
+    _, users, mine, _ = team
+    client = console_client(users["editor"])
+    dataset = mine["dataset"]
+    before = Dataset.objects.get(pk=dataset.pk).spec
+    text = ("version: 1\nname: shop\ntables:\n  people:\n    rows: 5\n    columns:\n      age:\n"
+            "        type: integer\n        min: 90\n        max: 10\n")
+    page = client.post(f"/console/datasets/dataset/{dataset.pk}/change/",
+                       {"name": "shop", "description": "", "default_seed": 0, "spec": text})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "tables.people.columns.age" in body and "line " in body
+    assert Dataset.objects.get(pk=dataset.pk).spec == before
+
+
+def test_a_trashed_teams_members_find_nothing_of_it(team, console_client, django_user_model):
+    from apps.tenants import services
+
+    tenant, users, mine, _ = team
+    operator = django_user_model.objects.create_superuser("op", "op@synthhub.test", "pw-for-tests")
+    services.tenant_delete(tenant=tenant, actor=operator)
+    client = console_client(users["owner"])
+    assert client.get("/console/").status_code == 302  # no live team left: back to the login page
+    assert client.get(f"/console/datasets/dataset/{mine['dataset'].pk}/change/").status_code == 302
+
+
+def test_writes_go_through_the_services_and_are_audited(team, console_client):
+    from apps.audit.models import AuditEvent
+    from apps.datasets.models import Dataset
+    from apps.generation.models import GenerationJob
+
+    tenant, users, mine, _ = team
+    client = console_client(users["editor"])
+    page = client.post("/console/datasets/dataset/add/", {"tenant": tenant.pk, "name": "from the gallery",
+                                                         "description": "", "template": "hr-basic", "spec": ""})
+    assert page.status_code == 302, page.content[:500]
+    created = Dataset.objects.get(tenant=tenant, name="from the gallery")
+    assert created.template_name == "hr-basic"
+    event = AuditEvent.objects.filter(action="dataset.create").order_by("-id").first()
+    assert event.actor_id == users["editor"].pk and event.target_id == str(created.pk)
+    page = client.post(f"/console/datasets/dataset/{created.pk}/generate/", {"seed": 5, "rows_scale": 0.01})
+    job = GenerationJob.objects.get(dataset=created)
+    assert page.status_code == 302 and page["Location"].endswith(f"/generationjob/{job.pk}/change/")
+    assert AuditEvent.objects.filter(action="job.start", target_id=str(job.pk), actor=users["editor"]).exists()
+
+
+def test_a_viewer_cannot_post_writes(team, console_client):
+    from apps.audit.models import AuditEvent
+
+    tenant, users, mine, _ = team
+    client = console_client(users["viewer"])
+    events = AuditEvent.objects.count()
+    dataset = mine["dataset"]
+    assert client.post(f"/console/datasets/dataset/{dataset.pk}/change/",
+                       {"name": "renamed", "description": "", "default_seed": 0, "spec": "x"}).status_code == 403
+    assert client.post(f"/console/datasets/dataset/{dataset.pk}/generate/", {"rows_scale": 1}).status_code == 403
+    assert client.post(f"/console/datasets/dataset/{dataset.pk}/permissions/", {}).status_code == 403
+    assert client.post("/console/tenants/membership/add/", {"tenant": tenant.pk, "email": "x@y.test",
+                                                            "role": "owner"}).status_code == 403
+    assert client.post(f"/console/datasets/datasetversion/{mine['version'].pk}/export/",
+                       {"format": "csv"}).status_code == 403
+    client.post("/console/datasets/dataset/", {"action": "move_to_trash", "_selected_action": dataset.pk})
+    dataset.refresh_from_db()
+    assert dataset.name == "shop" and dataset.deleted_at is None
+    assert AuditEvent.objects.count() == events
+
+
+def test_an_admin_cannot_make_an_owner_the_refusal_is_on_the_form(team, console_client):
+    from apps.tenants.models import Membership
+
+    tenant, users, mine, _ = team
+    client = console_client(users["admin"])
+    membership = mine["membership"]
+    page = client.post(f"/console/tenants/membership/{membership.pk}/change/", {"role": "owner"})
+    assert page.status_code == 200 and b"Only an owner can grant" in page.content
+    assert Membership.objects.get(pk=membership.pk).role == "viewer"
+
+
+def test_a_token_secret_is_shown_once_and_revoked_through_the_service(team, console_client):
+    from apps.audit.models import AuditEvent
+    from apps.tenants.models import ApiToken
+
+    _, users, _, _ = team
+    client = console_client(users["viewer"])
+    page = client.post("/console/tenants/apitoken/add/", {"name": "ci script"})
+    assert page.status_code == 200 and b"shown only once" in page.content
+    token = ApiToken.objects.get(user=users["viewer"], name="ci script")
+    assert client.get(f"/console/tenants/apitoken/{token.pk}/change/").status_code == 200
+    assert b"console-secret" not in client.get("/console/tenants/apitoken/").content
+    page = client.post(f"/console/tenants/apitoken/{token.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 302 and not ApiToken.objects.filter(pk=token.pk).exists()
+    assert AuditEvent.objects.filter(action="token.revoke", actor=users["viewer"]).exists()
+
+
+def test_records_filters_paging_and_statistics(team, console_client):
+    _, users, mine, _ = team
+    client = console_client(users["viewer"])
+    version = mine["version"]
+    page = client.get(f"/console/datasets/datasetversion/{version.pk}/records/customers/")
+    assert page.status_code == 200 and page.content.count(b'<td class="num">') == 6
+    page = client.get(f"/console/datasets/datasetversion/{version.pk}/records/customers/?data__id=2")
+    assert page.content.count(b'<td class="num">') == 1
+    page = client.get(f"/console/datasets/datasetversion/{version.pk}/records/customers/?data__regex=x")
+    assert page.status_code == 200 and b"data__regex" in page.content  # refused by the API's filter rules
+    page = client.get(f"/console/datasets/datasetversion/{version.pk}/records/customers/?after=3")
+    assert page.content.count(b'<td class="num">') == 2
+    page = client.get(f"/console/datasets/datasetversion/{version.pk}/stats/customers/")
+    assert page.status_code == 200
+    stats = {entry["column"]: entry for entry in page.context["stats"]}
+    assert sum(n for _, n in stats["age"]["buckets"]) == 6 and stats["age"]["null_share"] == 0
+    assert {value for value, _ in stats["tier"]["top"]} <= {"gold", "silver"}
+    assert client.get(f"/console/datasets/datasetversion/{version.pk}/records/nope/").status_code == 404

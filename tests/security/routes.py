@@ -334,6 +334,26 @@ CONSOLE_ROUTES: dict[str, Route] = {
     # Admins and owners; a POST saves the grid as sent (here: everything unchecked) and shows the page again.
     "console:datasets_dataset_permissions": page(CONSOLE_ADMINS, post=console_roles(403, 403, 302, 302),
                                                  objects={"object_id": "dataset"}),
+    # A job's live progress is its viewers'; cancel and retry take a POST and the `generate` permission (the
+    # fixture's job has succeeded: the service refuses, shown as a message on the job's page).
+    "console:generation_generationjob_progress": page(OWN_ROWS, objects={"object_id": "job"}),
+    "console:generation_generationjob_cancel": page(console_roles(405, 405, 405, 405, outsider=405),
+                                                    post=console_roles(403, 302, 302, 302),
+                                                    objects={"object_id": "job"}),
+    "console:generation_generationjob_retry": page(console_roles(405, 405, 405, 405, outsider=405),
+                                                   post=console_roles(403, 302, 302, 302),
+                                                   objects={"object_id": "job"}),
+    # A version's records and statistics are its viewers'; exporting takes the `export` permission (an empty POST
+    # shows the form again), pushing also the admin role.
+    "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
+    "console:datasets_datasetversion_stats": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
+    "console:datasets_datasetversion_export": page(console_roles(403, 200, 200, 200),
+                                                   post=console_roles(403, 200, 200, 200),
+                                                   objects={"object_id": "version"}),
+    "console:datasets_datasetversion_push": page(console_roles(403, 403, 200, 200),
+                                                 post=console_roles(403, 403, 200, 200),
+                                                 objects={"object_id": "version"}),
+    "console:exports_export_download": page(OWN_ROWS, objects={"object_id": "export"}),
     **console_model("datasets.dataset", "dataset", changelist=ANY_MEMBER, add=console_roles(403, 200, 200, 200,
                     outsider=200), change=OWN_ROWS, change_post=console_roles(403, 200, 200, 200)),
     **console_model("datasets.datasetversion", "version", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
