@@ -183,3 +183,34 @@ def test_records_filters_paging_and_statistics(team, console_client):
     assert sum(n for _, n in stats["age"]["buckets"]) == 6 and stats["age"]["null_share"] == 0
     assert {value for value, _ in stats["tier"]["top"]} <= {"gold", "silver"}
     assert client.get(f"/console/datasets/datasetversion/{version.pk}/records/nope/").status_code == 404
+
+
+def test_generate_takes_rows_per_table_and_a_reference_time(team, console_client):
+    from apps.datasets.models import Dataset, DatasetVersion
+    from apps.generation.models import GenerationJob
+
+    tenant, users, mine, _ = team
+    client = console_client(users["editor"])
+    client.post("/console/datasets/dataset/add/", {"tenant": tenant.pk, "name": "sized", "description": "",
+                                                  "template": "hr-basic", "spec": ""})
+    dataset = Dataset.objects.get(tenant=tenant, name="sized")
+    url = f"/console/datasets/dataset/{dataset.pk}/generate/"
+    form = client.get(url).content.decode()
+    assert 'name="rows__employees"' in form and 'name="reference_time"' in form
+
+    for bad, field in ((("reference_time", "yesterday"), "reference_time"),
+                       (("reference_time", "2025-06-01T12:00:00"), "reference_time"),
+                       (("rows__employees", "-1"), "rows__employees"),
+                       (("rows__employees", str(10**12)), "rows__employees")):
+        page = client.post(url, {"seed": 1, "rows_scale": 1, bad[0]: bad[1]})
+        assert page.status_code == 200 and page.context["form"].errors.get(field), (bad, page.context["form"].errors)
+    assert not GenerationJob.objects.filter(dataset=dataset).exists()
+    assert not DatasetVersion.objects.filter(dataset=dataset).exists()
+
+    page = client.post(url, {"seed": 3, "rows_scale": 1, "rows__employees": 7,
+                             "reference_time": "2025-06-01T12:00:00+02:00"})
+    assert page.status_code == 302, page.context["form"].errors
+    version = DatasetVersion.objects.get(dataset=dataset)
+    assert version.rows == {"employees": 7}
+    assert version.reference_time.isoformat() == "2025-06-01T10:00:00+00:00"
+    assert GenerationJob.objects.get(dataset=dataset).parameters["rows"] == {"employees": 7}
