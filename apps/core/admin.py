@@ -36,7 +36,49 @@ def scoped_choices(request, model, *, admin_site):
     return manager.filter(**model_admin._tenant_filter(request))
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class OperatorOnly:
+    """Pages for the platform's operators (active superusers) alone: accounts, groups, the task queue. A
+    tenant's staff admin manages their members in the API and the console, with the role rules."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+class ServiceProblemsMixin:
+    """For admins whose saves go through a service."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A service that refuses what a valid form sent (a dataset name taken, a rule the form cannot see)
+        rolls the whole save back; the page is then shown again with the service's problems on the form, as
+        any invalid input is, instead of a 500."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (APIException, ValidationError) as exc:
+            if request.method != "POST" or hasattr(request, "_service_problems"):
+                raise
+            request._service_problems = _problems_of(exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        problems = getattr(request, "_service_problems", None)
+        if not problems:
+            return form
+
+        class WithServiceProblems(form):
+            def clean(self):
+                data = super().clean()
+                for path, message in problems:
+                    self.add_error(path if path in self.fields else None, message)
+                return data
+
+        return WithServiceProblems
+
+
+class TenantScopedAdmin(ServiceProblemsMixin, admin.ModelAdmin):
     """`tenant_path` is the lookup from this model to its Tenant ("" for the Tenant model itself).
 
     Lists, object pages, list filters and form choices of related rows are scoped to the tenants a non-superuser
@@ -112,33 +154,6 @@ class TenantScopedAdmin(admin.ModelAdmin):
                 entry = (name, ScopedRelatedFieldListFilter)
             scoped.append(entry)
         return scoped
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A service that refuses what a valid form sent (a dataset name taken, a rule the form cannot see)
-        rolls the whole save back; the page is then shown again with the service's problems on the form, as
-        any invalid input is, instead of a 500."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (APIException, ValidationError) as exc:
-            if request.method != "POST" or hasattr(request, "_service_problems"):
-                raise
-            request._service_problems = _problems_of(exc)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        problems = getattr(request, "_service_problems", None)
-        if not problems:
-            return form
-
-        class WithServiceProblems(form):
-            def clean(self):
-                data = super().clean()
-                for path, message in problems:
-                    self.add_error(path if path in self.fields else None, message)
-                return data
-
-        return WithServiceProblems
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs and not request.user.is_superuser:

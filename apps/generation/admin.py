@@ -67,3 +67,4 @@ class GenerationJobAdmin(TenantScopedAdmin):
         # No service deletes a job: its chunks may be in a worker's hands, and its rows are the record of the
         # work. Cancel it with the action instead.
         return False
+from . import admin_queue  # noqa: E402,F401 - replaces django-q's pages with read-only ones

@@ -132,3 +132,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for token in queryset:
             services.token_revoke(token=token, actor=request.user)
+from . import admin_accounts  # noqa: E402,F401 - replaces django.contrib.auth's user and group pages

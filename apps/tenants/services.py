@@ -269,3 +269,74 @@ def token_revoke(*, token: ApiToken, actor) -> None:
     audit_record(action="token.revoke", actor=actor, target_type="tenants.apitoken", target_id=token.token_key,
                  target_label=token.name or token.token_key)
     token.delete()
+
+
+# ----- accounts, as the operators' site changes them -----
+
+USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "is_staff", "is_superuser")
+
+
+def _user_snapshot(user) -> dict:
+    return {field: getattr(user, field) for field in USER_FIELDS}
+
+
+@transaction.atomic
+def user_create(*, username: str, actor, password: str | None = None, **fields):
+    """An account made by an operator: no memberships (members are added through `membership_add`); with no
+    password it cannot log in with one. Audited without the password."""
+    _check_operator(actor, "create accounts for")
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise ServiceValidationError([(key, "This field cannot be set here.") for key in sorted(unknown)])
+    username = (username or "").strip()
+    if not username:
+        raise ServiceValidationError([("username", "This field may not be blank.")])
+    if User.objects.filter(username=username).exists():
+        raise ServiceValidationError([("username", "A user with that username already exists.")])
+    user = User(username=username, **fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(action="user.create", actor=actor, target=user, after=_user_snapshot(user))
+    return user
+
+
+@transaction.atomic
+def user_update(*, user, actor, **changes):
+    """Change an account's profile and flags. Operators only; an operator cannot take their own operator
+    rights or their account away (nobody would be left to give them back), and groups are never set here:
+    they follow the user's memberships (`membership_add`, `membership_change_role`)."""
+    _check_operator(actor, "change accounts for")
+    unknown = set(changes) - set(USER_FIELDS)
+    if unknown:
+        raise ServiceValidationError([(key, "This field cannot be changed here.") for key in sorted(unknown)])
+    if actor is not None and actor.pk == user.pk:
+        lost = [key for key in ("is_active", "is_staff", "is_superuser") if key in changes and not changes[key]]
+        if lost:
+            raise ServiceValidationError([(key, "You cannot take this away from your own account.") for key in lost])
+    changes = {key: value for key, value in changes.items() if getattr(user, key) != value}
+    if not changes:
+        return user
+    before = {key: getattr(user, key) for key in changes}
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(changes))
+    audit_record(action="user.update", actor=actor, target=user, before=before, after=changes)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user, actor, password: str | None):
+    """Set an account's password, or make it unusable (None). Audited; the password itself never is."""
+    _check_operator(actor, "set passwords for")
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(action="user.password", actor=actor, target=user, after={"usable": bool(password)})
+    return user
