@@ -206,7 +206,8 @@ class SoftDeleteAdminMixin:
         queryset = self.model.all_objects.get_queryset()
         if not request.user.is_superuser:
             queryset = queryset.filter(**self._tenant_filter(request))
-        return queryset
+        # The autocomplete pages through this queryset as it is: without an order, a page may repeat rows.
+        return queryset if queryset.ordered else queryset.order_by("-pk")
 
     @admin.display(boolean=True, description="in trash")
     def in_trash(self, obj) -> bool:

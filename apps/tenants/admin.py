@@ -41,7 +41,8 @@ class TenantAdmin(SoftDeleteAdminMixin, TenantScopedAdmin):
     def get_queryset(self, request):
         from django.db.models import Count
 
-        return super().get_queryset(request).annotate(_members=Count("memberships"))
+        # An aggregate drops the model's ordering; the autocomplete pages through this queryset as it is.
+        return super().get_queryset(request).annotate(_members=Count("memberships")).order_by("name", "pk")
 
     @admin.display(description="Members", ordering="_members")
     def member_count(self, obj) -> int:
