@@ -231,25 +231,27 @@ ADMIN_ROUTES: dict[str, Route] = {
     # The catch-all answers 404 to staff for an unknown admin page, and sends everyone else to the login page.
     "admin/{url}": page(site(404, 404), objects={"url": "=no-such-page/"}),
     "admin:auth_user_password_change": page(site(403, 200), objects={"id": "user"}),
-    "admin:datasets_dataset_permissions": page(site(200, 200), objects={"object_pk": "dataset"}),
-    "admin:datasets_dataset_permissions_manage_user": page(site(200, 200),
-                                                           objects={"object_pk": "dataset", "user_id": "user"}),
-    "admin:datasets_dataset_permissions_manage_group": page(site(200, 200),
-                                                            objects={"object_pk": "dataset", "group_id": "group"}),
     "admin:exports_export_download": page(site(200, 200), objects={"object_id": "export"}),
-    **model_admin("auth.group", "group", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("auth.user", "user", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("django_q.schedule", "schedule", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 200)),
-    **model_admin("django_q.success", "success", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
-                  operator_post=SAVED_POST),
-    **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
-                  operator_post=SAVED_POST),
-    **model_admin("django_q.ormq", "ormq", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200)),
-    # Tenants: staff admins edit their own tenant's name and quotas; operators also deactivate one. Nobody adds
-    # or deletes here: the admin writes only through services, and none deletes a tenant (Django's cascade would
-    # leave its export files behind, unaudited).
+    # Accounts, role groups and the task queue are the operators' alone. Accounts are added and changed through
+    # the account services (an empty form is refused) and never deleted (deactivated instead); role groups and
+    # the queue are read only (groups follow memberships; schedules come from migrations; jobs are retried with
+    # the job action).
+    **model_admin("auth.group", "group", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 403),
+                  operator_post=READ_ONLY_POST),
+    **model_admin("auth.user", "user", staff=NO_ACCESS, operator=pages(200, 200, 200, 200, 403)),
+    **model_admin("django_q.schedule", "schedule", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 403),
+                  operator_post=READ_ONLY_POST),
+    **model_admin("django_q.success", "success", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 403),
+                  operator_post=READ_ONLY_POST),
+    **model_admin("django_q.failure", "failure", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 403),
+                  operator_post=READ_ONLY_POST),
+    **model_admin("django_q.ormq", "ormq", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 403),
+                  operator_post=READ_ONLY_POST),
+    # Tenants: staff admins edit their own tenant's name; operators also its quotas and activity, and delete
+    # one, which moves it to the trash through `tenant_delete` (an empty POST shows the confirmation again).
+    # Nobody adds a tenant here.
     **model_admin("tenants.tenant", "tenant", staff=pages(200, 403, 200, 200, 403),
-                  operator=pages(200, 403, 200, 200, 403)),
+                  operator=pages(200, 403, 200, 200, 200)),
     **model_admin("tenants.apitoken", "token:owner", staff=NO_ACCESS, operator=pages(200, 403, 200, 200, 200),
                   operator_post=SAVED_POST),
     # Rows that only services make (they grant, audit and fill in what no admin form has) have no add page, for
