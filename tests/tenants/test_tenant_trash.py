@@ -106,3 +106,16 @@ def test_a_trashed_tenants_slug_is_not_given_again(root, tenant_a, django_user_m
     owner = django_user_model.objects.create_user("new@x.test", "new@x.test")
     again = services.tenant_create(name="Alpha", owner=owner)
     assert again.slug != "alpha"
+
+
+def test_the_console_drops_a_trashed_tenant_and_its_datasets(root, tenant_a, make_dataset):
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"], name="alpha-in-trash")
+    member = _client(users["owner"])
+    assert member.get(f"/console/datasets/dataset/{dataset.pk}/change/").status_code == 200
+    services.tenant_delete(tenant=tenant, actor=root)
+    assert member.get(f"/console/datasets/dataset/{dataset.pk}/change/").status_code in (302, 403, 404)
+    # Alpha was the owner's only team: the console no longer lets them in, nor names Alpha.
+    index = member.get("/console/")
+    assert index.status_code == 302 and "/console/login/" in index["Location"]
+    assert "Alpha" not in member.get(index["Location"]).content.decode()
