@@ -10,8 +10,10 @@ from apps.datasets.api.urls import global_router as datasets_global_router
 from apps.datasets.api.urls import scoped_urls as datasets_scoped_urls
 from apps.exports.api.urls import scoped_urls as exports_scoped_urls
 from apps.generation.api.urls import scoped_urls as generation_scoped_urls
+from apps.schedules.api.urls import scoped_urls as schedules_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
+from apps.webhooks.api.urls import scoped_urls as webhooks_scoped_urls
 from synthhub import metrics
 
 # The operators' site. "View site" leads to the team console, the web page of the tenants' members.
@@ -25,6 +27,8 @@ tenant_scoped_urls = [
     *datasets_scoped_urls,
     *generation_scoped_urls,
     *exports_scoped_urls,
+    *schedules_scoped_urls,
+    *webhooks_scoped_urls,
 ]
 
 api_v1 = [

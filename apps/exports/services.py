@@ -42,6 +42,7 @@ from .runs import (
     still_ours,
     worker_name,
 )
+from .signals import export_ready
 from .targets import TargetNotAllowed, check_target
 from .writers import DIALECTS
 from .writers.streams import ForwardingWriter
@@ -227,6 +228,7 @@ def export_run(*, export_id: int) -> str:
             export.save()
             audit_record(action="export.succeed", actor=export.requested_by, tenant=export.tenant_id,
                          target=export, after=_export_summary(export))
+            export_ready.send(sender=Export, export=export)
         return "succeeded"
     except _NoLongerOurs:
         _remove_partial_file(stored_name)

@@ -78,8 +78,7 @@ def host_syntax_problem(host: str) -> str | None:
     return "must be one host name or IP address (no lists, ports or socket directories)"
 
 
-def _allow_list() -> tuple[frozenset[str], tuple]:
-    entries = settings.SYNTHHUB_TARGET_ALLOWED_HOSTS
+def _allow_list(entries) -> tuple[frozenset[str], tuple]:
     if isinstance(entries, str):
         entries = entries.split(",")
     names, networks = set(), []
@@ -112,12 +111,18 @@ def resolve(host: str, port: int) -> list[Address]:
     return found
 
 
-def _allowed(host: str, addresses: Iterable[Address]) -> bool:
-    names, networks = _allow_list()
+def allowed_by_list(host: str, addresses: Iterable[Address], entries) -> bool:
+    """Whether an operator's allow-list (host names and CIDRs) lets `host`, resolved to `addresses`, in: its name
+    is listed, or every address is inside a listed network. Webhook endpoints use it with their own list."""
+    names, networks = _allow_list(entries)
     if host.lower().rstrip(".") in names:
         return True  # the operator trusts this name, whatever it resolves to
     addresses = list(addresses)
     return bool(addresses) and all(any(address in network for network in networks) for address in addresses)
+
+
+def _allowed(host: str, addresses: Iterable[Address]) -> bool:
+    return allowed_by_list(host, addresses, settings.SYNTHHUB_TARGET_ALLOWED_HOSTS)
 
 
 def _not_allowed_host(host: str) -> TargetNotAllowed:

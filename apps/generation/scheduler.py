@@ -1,9 +1,11 @@
 """The scheduler's work, outside the task queue it repairs (run by `manage.py synthhub_scheduler`).
 
 Every pass (SYNTHHUB_SCHEDULER_INTERVAL_SECONDS): reap chunks, exports and pushes whose worker died, then
-dispatch what is pending. Every minute: remove orphan export files and expired idempotency keys and
-heartbeats, and log a stalled queue. Every step is safe to run from several processes at once (rows are
-taken with SKIP LOCKED); the command's lock only keeps a second scheduler from doing the same work twice.
+dispatch what is pending, fire the schedules that are due, move their runs on and queue the webhook
+deliveries that are due. Every minute: remove orphan export files, expired idempotency keys and heartbeats,
+and old webhook deliveries, and log a stalled queue. Every step is safe to run from several processes at once
+(rows are taken with SKIP LOCKED); the command's lock only keeps a second scheduler from doing the same work
+twice.
 """
 
 from __future__ import annotations
@@ -34,20 +36,35 @@ def scheduler_pass() -> dict[str, int]:
     done["runs_requeued"], done["runs_failed"] = runs["requeued"], runs["failed"]
     sent = dispatch.dispatch()
     done.update({f"{key}_sent": value for key, value in sent.items()})
+    done.update(_automation_pass())
     return done
+
+
+def _automation_pass() -> dict[str, int]:
+    """Schedules that are due fire (their chunks go out on the next pass), runs move on, webhooks go out."""
+    from apps.schedules.services import schedules_pass
+    from apps.webhooks.dispatch import deliveries_dispatch
+
+    return {**schedules_pass(), "webhooks_sent": deliveries_dispatch()}
 
 
 def housekeeping() -> dict[str, int]:
     from apps.exports.runs import export_files_clean
 
     done = {"orphan_files": export_files_clean(), "idempotency_keys": idempotency_prune(),
-            "heartbeats": heartbeats_prune()}
+            "heartbeats": heartbeats_prune(), "webhook_deliveries": _deliveries_prune()}
     stalled = queue_stalled()
     if stalled:
         logger.error("the task queue is stalled: a task has waited %ss and no worker was seen for %ss; restart the "
                      "queue workers (/health/ready answers 503)", stalled["oldest_waiting_seconds"],
                      stalled["last_worker_seen_seconds"])
     return done
+
+
+def _deliveries_prune() -> int:
+    from apps.webhooks.services import deliveries_prune
+
+    return deliveries_prune()
 
 
 def try_lock() -> bool:

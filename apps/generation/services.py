@@ -24,6 +24,7 @@ from apps.datasets.models import VersionStatus
 
 from .dispatch import dispatch_on_commit
 from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
+from .signals import job_finished
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def _finish(job: GenerationJob) -> None:
     dataset_services.version_mark(version=version, status=VersionStatus.READY, engine_plan=engine_plan)
     audit_record(action="job.succeed", actor=job.requested_by, tenant=job.tenant, target=job,
                  after=_job_summary(job))
+    job_finished.send(sender=GenerationJob, job=job)
 
 
 def _claim(chunk_id: int, worker: str) -> JobChunk | None:
@@ -192,6 +194,7 @@ def _fail_job(job_id: int, error: str) -> None:
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     dataset_services.version_mark(version=job.version, status=VersionStatus.FAILED)
     audit_record(action="job.fail", actor=job.requested_by, tenant=job.tenant, target=job, after=_job_summary(job))
+    job_finished.send(sender=GenerationJob, job=job)
 
 
 @transaction.atomic

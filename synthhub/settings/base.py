@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "apps.generation",
     "apps.datasets",
     "apps.exports",
+    "apps.webhooks",
+    "apps.schedules",
     "apps.console",
 ]
 
@@ -177,6 +179,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "apps.tenants.models.Role",
         "RunStatusEnum": "apps.exports.models.RunStatus",
         "ExportFormatEnum": "apps.exports.models.ExportFormat",
+        "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
+        "DeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",
+        "ScheduleRunStatusEnum": "apps.schedules.models.RunStatus",
     },
 }
 
@@ -329,3 +334,21 @@ SYNTHHUB_SCHEDULER_INTERVAL_SECONDS = env_int("SYNTHHUB_SCHEDULER_INTERVAL_SECON
 SYNTHHUB_EXPORT_LEASE_SECONDS = env_int("SYNTHHUB_EXPORT_LEASE_SECONDS", 120)
 # How long a request's Idempotency-Key and its first answer are kept.
 SYNTHHUB_IDEMPOTENCY_TTL_HOURS = env_int("SYNTHHUB_IDEMPOTENCY_TTL_HOURS", 24)
+
+# Scheduled generation (docs/operations.md, schedules): schedules per tenant (0: no limit), and the shortest
+# time between two firings of one schedule, cron or interval.
+SYNTHHUB_TENANT_MAX_SCHEDULES = env_int("SYNTHHUB_TENANT_MAX_SCHEDULES", 20)
+SYNTHHUB_SCHEDULE_MIN_INTERVAL_SECONDS = env_int("SYNTHHUB_SCHEDULE_MIN_INTERVAL_SECONDS", 300)
+
+# Webhooks (docs/operations.md, webhooks). Endpoints must resolve to public addresses unless their host or
+# network is listed here (comma-separated host names and CIDRs, as SYNTHHUB_TARGET_ALLOWED_HOSTS); plain
+# http:// is taken only for listed hosts.
+SYNTHHUB_WEBHOOK_ALLOWED_HOSTS = env_list("SYNTHHUB_WEBHOOK_ALLOWED_HOSTS")
+SYNTHHUB_TENANT_MAX_WEBHOOKS = env_int("SYNTHHUB_TENANT_MAX_WEBHOOKS", 10)
+# A delivery is attempted at most this many times; after the nth failure the next attempt waits
+# base * 2^(n-1) seconds, at most the cap.
+SYNTHHUB_WEBHOOK_MAX_ATTEMPTS = env_int("SYNTHHUB_WEBHOOK_MAX_ATTEMPTS", 8)
+SYNTHHUB_WEBHOOK_RETRY_BASE_SECONDS = env_int("SYNTHHUB_WEBHOOK_RETRY_BASE_SECONDS", 30)
+SYNTHHUB_WEBHOOK_RETRY_CAP_SECONDS = env_int("SYNTHHUB_WEBHOOK_RETRY_CAP_SECONDS", 3600)
+# Finished deliveries (and their attempt log) are removed after this many days.
+SYNTHHUB_WEBHOOK_LOG_DAYS = env_int("SYNTHHUB_WEBHOOK_LOG_DAYS", 30)

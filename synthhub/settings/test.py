@@ -14,6 +14,8 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Scratch target databases live on the local PostgreSQL; tests create tenants through the API.
 SYNTHHUB_TARGET_ALLOWED_HOSTS = ["localhost", "127.0.0.0/8", "::1"]
 SYNTHHUB_TENANT_SELF_SERVICE = True
+# Webhook tests send to a receiver thread on 127.0.0.1; other private addresses stay refused.
+SYNTHHUB_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1/32"]
 # Throttling (tenancy and throttling): generous here so the suite is never throttled; the throttling tests set
 # small rates with override_settings (the cache is cleared between tests).
 SYNTHHUB_THROTTLE_RATES = {"anon": "100000/minute", "user": "100000/minute", "auth_failure": "100000/minute"}

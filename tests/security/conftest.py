@@ -125,6 +125,13 @@ def _tenant(slug: str, marker: str) -> TenantData:
                                    port=5432, dbname="shop_test", user="postgres")
     # The push stays queued: running it would need the target database, and its status does not matter here.
     push = exports.version_push(target=target, actor=owner, dataset_id=dataset.pk, version_number=version.number)
+    from apps.schedules import services as schedules
+    from apps.webhooks import services as webhooks
+
+    gen_schedule = schedules.schedule_create(tenant=tenant, actor=owner, dataset_id=dataset.pk,
+                                             name=f"nightly{suffix}", cron="0 3 * * *", export_format="csv")
+    webhook, _ = webhooks.webhook_create(tenant=tenant, actor=owner, url=f"http://127.0.0.1:9/hook{marker}",
+                                         events=["job.succeeded"], description=f"hook{suffix}")
     record = Record.objects.filter(version=version, table_name="customers").order_by("row_index").first()
     trashed_record = Record.objects.filter(version=version, table_name="orders").order_by("row_index").first()
     datasets.record_delete(record=trashed_record, actor=owner)
@@ -147,6 +154,8 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "trashed_export": trashed_export,
         "target": target,
         "push": push,
+        "gen_schedule": gen_schedule,
+        "webhook": webhook,
         "membership": Membership.objects.get(tenant=tenant, user=users["viewer"]),
         "audit_event": AuditEvent.objects.filter(tenant=tenant).order_by("-id").first(),
         "group": tenant.role_groups.get(role="viewer").group,

@@ -13,7 +13,8 @@ A_SIDE = ("anonymous", "viewer", "editor", "admin", "owner")  # whose answers mu
 # Path values that name nothing, for comparison with another tenant's ids.
 MISSING = {"pk": 2_000_000_000, "object_id": 2_000_000_000, "object_pk": 2_000_000_000, "dataset_pk": 2_000_000_000,
            "number": 999_999, "row_index": 999_999, "token_key": "0000000000000000", "id": 2_000_000_000,
-           "user_id": 2_000_000_000, "group_id": 2_000_000_000}
+           "user_id": 2_000_000_000, "group_id": 2_000_000_000, "schedule_pk": 2_000_000_000,
+           "webhook_pk": 2_000_000_000}
 
 
 def _value(variable: str, key: str, data):

@@ -142,6 +142,18 @@ API_ROUTES: dict[str, Route] = {
                          gate="admin"),
     "push-list": Route({"GET": ADMINS}, html=True, gate="admin"),
     "push-detail": Route({"GET": ADMINS}, objects={"pk": "push"}, gate="admin"),
+    # ----- schedules (the dataset's `generate` permission: editors and up) and webhooks (admins and owners)
+    "schedule-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)}, html=True, bodies={
+        "POST": lambda o: {"dataset": o["dataset"].pk, "name": "walked", "interval_seconds": 3600}}),
+    "schedule-detail": Route({"GET": MEMBERS, "PATCH": roles(403, 200, 200, 200), "DELETE": roles(403, 204, 204, 204)},
+                             objects={"pk": "gen_schedule"}, bodies={"PATCH": lambda o: {"keep_last": 3}}),
+    "schedule-run-list": Route({"GET": MEMBERS}, objects={"schedule_pk": "gen_schedule"}),
+    "webhook-list": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, html=True, bodies={
+        "POST": lambda o: {"url": "http://127.0.0.1:9/walked", "events": ["export.ready"]}}, gate="admin"),
+    "webhook-detail": Route({"GET": ADMINS, "PATCH": ADMINS, "DELETE": roles(403, 403, 204, 204)},
+                            objects={"pk": "webhook"}, bodies={"PATCH": lambda o: {"description": "walked"}},
+                            gate="admin"),
+    "webhook-delivery-list": Route({"GET": ADMINS}, objects={"webhook_pk": "webhook"}, gate="admin"),
     # ----- the schema and its viewers are public: they describe the API, not any tenant's data
     "schema": Route({"GET": everyone(200)}, gate="public"),
     "swagger-ui": Route({"GET": everyone(200)}, gate="public", accept="text/html"),
