@@ -78,6 +78,18 @@ def seed_world() -> World:
             world.keep["push"] = push.pk
         except (ServiceValidationError, PermissionDenied):
             pass
+    from apps.schedules.services import schedule_create
+    from apps.webhooks.services import webhook_create
+
+    for key in ("keep", "spare"):
+        with transaction.atomic():
+            getattr(world, key)["schedule"] = schedule_create(tenant=tenant, actor=owner, dataset_id=dataset.pk,
+                                                              name=f"nightly-{key}", cron="0 3 * * *").pk
+        with transaction.atomic():
+            # Port 1 on loopback (allowed by the test settings) refuses at once: deliveries fail fast.
+            getattr(world, key)["webhook"] = webhook_create(tenant=tenant, actor=owner,
+                                                            url=f"http://127.0.0.1:1/{key}",
+                                                            events=["job.succeeded"])[0].pk
     world.keep["audit_event"] = AuditEvent.objects.filter(tenant=tenant).order_by("id").values_list(
         "id", flat=True).first()
     return world

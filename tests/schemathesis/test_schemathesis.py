@@ -94,11 +94,15 @@ def _path_values(world, path: str, method: str) -> dict:
     values = {"tenant": world.tenant_slug, "dataset_pk": world.keep["dataset"],
               "number": objects.get("version", world.keep["version"])}
     for segment, key in (("datasets", "dataset"), ("exports", "export"), ("jobs", "job"), ("targets", "target"),
-                         ("pushes", "push"), ("members", "membership"), ("audit-events", "audit_event")):
+                         ("pushes", "push"), ("members", "membership"), ("audit-events", "audit_event"),
+                         ("schedules", "schedule"), ("webhooks", "webhook")):
         if re.search(rf"/{segment}/\{{id\}}/", path):
             object_id = objects.get(key, world.keep.get(key))
             if object_id is not None:
                 values["id"] = object_id
+    for variable, key in (("schedule_pk", "schedule"), ("webhook_pk", "webhook")):
+        if world.keep.get(key) is not None:
+            values[variable] = world.keep[key]
     if path.startswith("/api/v1/templates/"):
         from apps.generation.engine.builtin_templates import list_templates
 

@@ -376,6 +376,10 @@ CONSOLE_ROUTES: dict[str, Route] = {
                     change_post=NOBODY),
     **console_model("exports.export", "export", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
                     change_post=NOBODY),
+    # Schedules: the dataset's `generate` permission (editors and up) to add, change or delete.
+    **console_model("schedules.schedule", "gen_schedule", changelist=ANY_MEMBER,
+                    add=console_roles(403, 200, 200, 200, outsider=200), change=OWN_ROWS,
+                    change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
     # Members and audit are for admins and owners: others are refused, and find no row's history.
     **console_model("tenants.membership", "membership", changelist=console_roles(403, 403, 200, 200, outsider=200),
                     add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
