@@ -203,7 +203,9 @@ def schedule_fire(*, schedule_id: int, now=None) -> ScheduleRun | None:
                 dataset = dataset_for_action(user=actor, tenant=schedule.tenant, pk=schedule.dataset_id,
                                              action="generate")
                 job = generation_services.job_start(dataset=dataset, actor=actor, rows_scale=schedule.rows_scale)
-        except (Http404, APIException) as exc:
+        except Exception as exc:  # noqa: BLE001 - the run fails with a reason; the schedule fires again next time
+            if not isinstance(exc, (Http404, APIException)):
+                logger.exception("schedule %s could not start its job", schedule.pk)
             _fail_run(run, _reason(exc))
             return run
         run.job = job
@@ -266,7 +268,9 @@ def _advance(run: ScheduleRun) -> str | None:
         try:
             with transaction.atomic():
                 _deliver(run)
-        except (Http404, APIException) as exc:
+        except Exception as exc:  # noqa: BLE001 - the run fails with a reason instead of blocking the pass
+            if not isinstance(exc, (Http404, APIException)):
+                logger.exception("schedule run %s could not queue its export or push", run.pk)
             _fail_run(run, _reason(exc))
             return RunStatus.FAILED
         delivering = run.export_id is not None or run.push_id is not None

@@ -145,6 +145,16 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+def _signed_send(*, delivery: WebhookDelivery, endpoint: WebhookEndpoint, timestamp: int):
+    """Sign and send one attempt's request (the secret is decrypted only here)."""
+    body = _body(delivery)
+    secret = decrypt_secret(endpoint.secret_encrypted)
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "SynthHub-Event": delivery.event,
+               "SynthHub-Delivery": str(delivery.pk),
+               SIGNATURE_HEADER: signature_header(secret=secret, timestamp=timestamp, body=body)}
+    return send(url=endpoint.url, body=body, headers=headers)
+
+
 def _body(delivery: WebhookDelivery) -> bytes:
     payload = {"id": delivery.pk, **delivery.payload}
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
@@ -160,15 +170,16 @@ def delivery_attempt(*, delivery_id: int) -> str:
     if endpoint is None:
         outcome_ok, status_code, duration, category, excerpt = False, None, 0, ErrorCategory.ENDPOINT_GONE, ""
     else:
-        body = _body(delivery)
-        timestamp = int(started.timestamp())
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                   "SynthHub-Event": delivery.event, "SynthHub-Delivery": str(delivery.pk),
-                   SIGNATURE_HEADER: signature_header(secret=decrypt_secret(endpoint.secret_encrypted),
-                                                      timestamp=timestamp, body=body)}
-        result = send(url=endpoint.url, body=body, headers=headers)
-        outcome_ok, status_code, duration = result.ok, result.status_code, result.duration_ms
-        category, excerpt = result.error_category, result.excerpt
+        try:
+            result = _signed_send(delivery=delivery, endpoint=endpoint, timestamp=int(started.timestamp()))
+        except Exception:  # noqa: BLE001 - e.g. a secret made with a key this installation no longer has
+            logger.exception("webhook delivery %s could not be sent", delivery.pk)
+            result = None
+        if result is None:
+            outcome_ok, status_code, duration, category, excerpt = False, None, 0, ErrorCategory.INTERNAL, ""
+        else:
+            outcome_ok, status_code, duration = result.ok, result.status_code, result.duration_ms
+            category, excerpt = result.error_category, result.excerpt
     now = timezone.now()
     with transaction.atomic():
         WebhookAttempt.objects.create(delivery=delivery, number=delivery.attempts, started_at=started,

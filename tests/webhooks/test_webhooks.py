@@ -249,3 +249,18 @@ def test_the_per_tenant_limit_is_enforced(tenant_a, receiver, settings):
     services.webhook_create(tenant=tenant, actor=users["owner"], url=receiver.url, events=["job.failed"])
     with pytest.raises(ServiceValidationError, match="SYNTHHUB_TENANT_MAX_WEBHOOKS"):
         services.webhook_create(tenant=tenant, actor=users["owner"], url=receiver.url, events=["job.failed"])
+
+
+def test_an_unreadable_secret_or_a_deactivated_endpoint_ends_in_the_log_not_in_a_crash(tenant_a, receiver):
+    tenant, users = tenant_a
+    endpoint, _ = services.webhook_create(tenant=tenant, actor=users["owner"], url=receiver.url,
+                                          events=["job.failed"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret_encrypted="made-with-another-key")
+    run_on_commit(services.webhook_emit, tenant_id=tenant.pk, event="job.failed", data={"job": 1})
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING and not receiver.requests
+    assert delivery.attempt_log.get().error_category == ErrorCategory.INTERNAL
+    services.webhook_update(endpoint=endpoint, actor=users["owner"], active=False)
+    make_due(delivery)
+    assert services.delivery_attempt(delivery_id=delivery.pk) == "failed"
+    assert delivery.attempt_log.last().error_category == ErrorCategory.ENDPOINT_GONE
