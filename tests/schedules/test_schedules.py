@@ -206,3 +206,21 @@ def test_a_firing_while_the_previous_run_is_unfinished_is_skipped(tenant_a, shop
     second = services.schedule_fire(schedule_id=schedule.pk)
     assert second.status == RunStatus.FAILED and "previous run" in second.error
     assert ScheduleRun.objects.filter(schedule=schedule).count() == 2
+
+
+def test_the_scheduler_pass_fires_due_schedules_and_moves_their_runs_on(tenant_a, shop):
+    from apps.generation.scheduler import scheduler_pass
+
+    tenant, users = tenant_a
+    schedule = services.schedule_create(tenant=tenant, actor=users["owner"], dataset_id=shop.pk, name="s",
+                                        interval_seconds=3600)
+    assert scheduler_pass()["schedules_fired"] == 0
+    make_due(schedule)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = scheduler_pass()
+    assert done["schedules_fired"] == 1
+    run = ScheduleRun.objects.get()
+    assert run.job.status == "succeeded"  # the test cluster ran its chunks when the firing committed
+    assert scheduler_pass()["runs_succeeded"] == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
