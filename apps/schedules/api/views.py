@@ -28,7 +28,7 @@ class ScheduleViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.
     dataset_path = "dataset"
     object_permission = {"partial_update": "generate", "destroy": "generate"}
     permission_classes = [IsTenantViewer]  # the dataset's object permissions decide the rest
-    filterset_fields = ["dataset", "enabled"]
+    filterset_fields = ["dataset"]
     ordering_fields = ["id", "name", "next_run_at"]
     ordering = "id"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
