@@ -181,7 +181,7 @@ def schedule_fire(*, schedule_id: int, now=None) -> ScheduleRun | None:
     transaction. Returns the run, or None when the schedule is not due (or another scheduler has it)."""
     now = now or timezone.now()
     with transaction.atomic():
-        schedule = (Schedule.objects.select_for_update(skip_locked=True, no_key=True)
+        schedule = (Schedule.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                     .select_related("tenant", "created_by")
                     .filter(pk=schedule_id, enabled=True, next_run_at__lte=now).first())
         if schedule is None:
