@@ -67,6 +67,9 @@ def _letter(char: str, text: str) -> str:
     raise Untransliterable(text, char)
 
 
+# Apostrophes written as modifier letters (Ukrainian "Демʼян", Hawaiian okina): left out like "'".
+_APOSTROPHE_LETTERS = frozenset("ʼʻʽʹˈ")
+
 # Greek "ου" is one sound, written OU (ELOT 743, as on Greek passports) rather than letter by letter.
 _GREEK_DIGRAPHS = {"ΟΥ": "OU", "Ου": "OU", "ου": "OU", "ΟΎ": "OU", "Ού": "OU", "ού": "OU"}
 
@@ -81,11 +84,11 @@ def icao_latin(text: str) -> str:
         category = unicodedata.category(char)
         if char.isspace() or category == "Pd":
             out.append(" " if char.isspace() else "-")
-        elif category.startswith("L"):
+        elif category.startswith("L") and char not in _APOSTROPHE_LETTERS:
             out.append(_letter(char, text))
         elif category.startswith("M"):
             continue  # a combining mark written separately from its letter
-        elif category.startswith("P"):
+        elif category.startswith("P") or char in _APOSTROPHE_LETTERS:
             continue  # apostrophes, dots and the like are left out of names by the standard
         else:
             raise Untransliterable(text, char)

@@ -19,7 +19,8 @@ from .test_domain import assert_valid_td3
     ("Smith-Jones", "SMITH-JONES"),
     # Cyrillic
     ("Иванов", "IVANOV"), ("Щукин", "SHCHUKIN"), ("Юлия", "IULIIA"), ("Жанна", "ZHANNA"),
-    ("Хрущёв", "KHRUSHCHEV"), ("Цой", "TSOI"), ("Ольга", "OLGA"), ("Євген", "IEVGEN"), ("Љубица", "LJUBITSA"),
+    ("Хрущёв", "KHRUSHCHEV"), ("Цой", "TSOI"), ("Ольга", "OLGA"),
+    ("Дем\u02bcян", "DEMIAN"), ("Євген", "IEVGEN"), ("Љубица", "LJUBITSA"),
     # Greek
     ("Παπαδόπουλος", "PAPADOPOULOS"), ("Χρήστος", "CHRISTOS"), ("Θεοδώρα", "THEODORA"),
     ("Ψαρράς", "PSARRAS"), ("Ξανθή", "XANTHI"),
