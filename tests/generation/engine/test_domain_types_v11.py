@@ -259,3 +259,20 @@ def test_a_locale_per_row_needs_version_1_1_and_a_row():
                   "a": {"type": "array", "of": {"type": "faker", "provider": "city", "locale": {"column": "c"}}}})
     assert "tables.t.columns.a.of.locale: a locale per row cannot be used inside an array or object" in problem_strings(
         nested)
+
+
+def test_when_clauses_keep_the_locale_per_row():
+    japanese_places = set(Faker("ja_JP").factories[0].provider("faker.providers.address").cities)
+    override = [{"if": {"column": "kind", "op": "==", "value": "b"}, "then": {"provider": "city"}}]
+    columns = {
+        "c": {"type": "choice", "values": ["DEU", "JPN"]},
+        "kind": {"type": "choice", "values": ["a", "b"]},
+        "own": {"type": "faker", "provider": "last_name", "locale": {"column": "c"}, "when": override},
+        "documents": {"type": "faker", "provider": "last_name", "when": override},
+    }
+    rows = generate_table(doc(columns, rows=600, locale={"column": "c"}))
+    for name in ("own", "documents"):
+        japanese = [r[name] for r in rows if r["c"] == "JPN" and r["kind"] == "b"]
+        assert japanese and all(v in japanese_places or v.endswith(("市", "区", "町", "村")) for v in japanese)
+        assert all(v.isascii() or not any("\u3040" <= ch <= "\u9fff" for ch in v)
+                   for v in (r[name] for r in rows if r["c"] == "DEU"))
