@@ -301,6 +301,10 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
         if kind == "datetime":
             return max(int((high - low).total_seconds()) + 1, 0)
         return (high - low) % 86400 + 1
+    row_locale = spec.get("row_locale") if kind == "faker" else None
+    if row_locale and row_locale["column"] in doc["tables"].get(table_name, {}).get("columns", {}):
+        raise UniqueUnsupported("a faker column with a locale per row cannot be unique (each locale draws on "
+                                "its own)")
     if kind == "faker":
         sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
         if sampler is None and faker_kind(spec) != "str":

@@ -259,6 +259,9 @@ def test_a_locale_per_row_needs_version_1_1_and_a_row():
                   "a": {"type": "array", "of": {"type": "faker", "provider": "city", "locale": {"column": "c"}}}})
     assert "tables.t.columns.a.of.locale: a locale per row cannot be used inside an array or object" in problem_strings(
         nested)
+    unique = doc({"c": {"type": "constant", "value": "DEU"},
+                  "f": {"type": "faker", "provider": "email", "unique": True, "locale": {"column": "c"}}})
+    assert any("a faker column with a locale per row cannot be unique" in p for p in problem_strings(unique))
 
 
 def test_when_clauses_keep_the_locale_per_row():
