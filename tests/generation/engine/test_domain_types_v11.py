@@ -279,3 +279,18 @@ def test_when_clauses_keep_the_locale_per_row():
         assert japanese and all(v in japanese_places or v.endswith(("市", "区", "町", "村")) for v in japanese)
         assert all(v.isascii() or not any("\u3040" <= ch <= "\u9fff" for ch in v)
                    for v in (r[name] for r in rows if r["c"] == "DEU"))
+
+
+def test_every_new_key_gives_the_same_bytes_across_a_block_boundary_in_any_chunking():
+    from apps.generation.engine.rowcounts import BLOCK_ROWS
+
+    columns = {**PASSPORTS, **VEHICLES,
+               "vin": {**VEHICLES["vin"], "unique": True, "invalid_ratio": 0.1},
+               "card": {"type": "credit_card", "invalid_ratio": 0.1}, "iban": {"type": "iban", "invalid_ratio": 0.1}}
+    document = doc(columns, rows=BLOCK_ROWS + 600)
+    whole = table_bytes(document, None).split(b"\n")
+    for size in (7, 1000):
+        assert table_bytes(document, size).split(b"\n") == whole, size
+    the_plan = plan(parse_spec(document), reference_time=REFERENCE_TIME, chunk_size=1)
+    for row in range(BLOCK_ROWS - 3, BLOCK_ROWS + 3):  # chunks of one row on both sides of the boundary
+        assert generate_chunk(the_plan, "t", row, row + 1).json_rows() == [whole[row]]
