@@ -255,6 +255,10 @@ def test_a_locale_per_row_needs_version_1_1_and_a_row():
     v1 = doc({"c": {"type": "constant", "value": "DEU"},
               "f": {"type": "faker", "provider": "city", "locale": {"column": "c"}}}, version=1)
     assert problem_strings(v1) == ["tables.t.columns.f.locale: a locale per row ({column: ...}) needs version: 1.1"]
+    document_wide = doc({"c": {"type": "constant", "value": "DEU"}}, version=1, locale={"column": "c"})
+    assert problem_strings(document_wide) == ["locale: a locale per row ({column: ...}) needs version: 1.1"]
+    bad_default = doc({"c": {"type": "constant", "value": "DEU"}}, locale={"column": "c", "default": "xx"})
+    assert problem_strings(bad_default) == ["locale: unknown locale 'xx'"]
     nested = doc({"c": {"type": "constant", "value": "DEU"},
                   "a": {"type": "array", "of": {"type": "faker", "provider": "city", "locale": {"column": "c"}}}})
     assert "tables.t.columns.a.of.locale: a locale per row cannot be used inside an array or object" in problem_strings(

@@ -20,8 +20,7 @@ from .base import ColumnType
 def normalise(raw, path, ctx, nested):
     provider = read_str(raw, "provider", path, ctx, None, required=True)
     row_locale = None
-    if isinstance(raw.get("locale"), Mapping) or (ctx.version < 1.1 and raw.get("locale") is not None
-                                                  and not isinstance(raw.get("locale"), str)):
+    if isinstance(raw.get("locale"), Mapping):
         row_locale = _row_locale.read(raw["locale"], join(path, "locale"), ctx)
         if row_locale is not None and nested:
             ctx.add(join(path, "locale"), "a locale per row cannot be used inside an array or object")

@@ -84,7 +84,8 @@ def _name_locales(spec, env) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _latin(locale: str):
-    return latin_with(romanised_names(locale)) if locale else icao_latin
+    # Names repeat a lot within a locale: each distinct one is transliterated once per process.
+    return lru_cache(maxsize=65_536)(latin_with(romanised_names(locale)) if locale else icao_latin)
 
 
 ENTRY = ColumnType(
