@@ -141,7 +141,7 @@ def column_dependencies(table_name: str, table: dict, column: str) -> list[str]:
                 deps.append(field)
         entry = registry.get(kind)
         if entry is not None and entry.reads is not None:
-            deps.extend(entry.reads(variant, columns))
+            deps.extend(entry.reads(variant, columns, column))
     return [d for d in dict.fromkeys(deps) if isinstance(d, str)]
 
 

@@ -298,3 +298,17 @@ def test_every_new_key_gives_the_same_bytes_across_a_block_boundary_in_any_chunk
     the_plan = plan(parse_spec(document), reference_time=REFERENCE_TIME, chunk_size=1)
     for row in range(BLOCK_ROWS - 3, BLOCK_ROWS + 3):  # chunks of one row on both sides of the boundary
         assert generate_chunk(the_plan, "t", row, row + 1).json_rows() == [whole[row]]
+
+
+def test_a_document_wide_locale_column_may_itself_be_faker_and_other_tables_use_the_default():
+    german_cities = set(Faker("de_DE").factories[0].provider("faker.providers.address").cities)
+    document = {"version": 1.1, "name": "t", "seed": 2,
+                "locale": {"column": "country", "map": {"DE": "de_DE"}, "default": "de_DE"},
+                "tables": {"t": {"rows": 300, "columns": {"country": {"type": "faker", "provider": "country_code"},
+                                                          "city": {"type": "faker", "provider": "city"}}},
+                           "u": {"rows": 50, "columns": {"city": {"type": "faker", "provider": "city"}}}}}
+    assert problem_strings(document) == []
+    rows = generate_table(document)
+    assert all(len(r["country"]) == 2 for r in rows)
+    assert {r["city"] for r in rows} <= german_cities  # DE through the map, the others through the default
+    assert {r["city"] for r in generate_table(document, "u")} <= german_cities

@@ -93,9 +93,11 @@ def _draw(spec, locale, rng, n, env):
     return column_from_python(env.runtime.faker_kind({**spec, "locale": locale}), items)
 
 
-def reads(spec, columns):
+def reads(spec, columns, name):
     row_locale = spec.get("row_locale")
-    return [row_locale["column"]] if row_locale and row_locale["column"] in columns else []
+    if not row_locale or row_locale["column"] == name or row_locale["column"] not in columns:
+        return []  # a document-wide locale column is not read by itself, nor in tables without it
+    return [row_locale["column"]]
 
 
 def check_links(doc, table_name, table, name, spec, path, ctx):

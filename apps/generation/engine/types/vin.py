@@ -56,7 +56,7 @@ def _column_names(spec, columns) -> list[str]:
     return names
 
 
-def reads(spec, columns):
+def reads(spec, columns, name):
     return _column_names(spec, columns)
 
 
