@@ -5,8 +5,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ServiceValidationError
-from apps.datasets.specs import parse_or_400, resolve_spec_input
+from apps.datasets.specs import generation_problems, parse_or_400, resolve_spec_input
 from apps.generation.engine import generate_chunk, plan
+from apps.generation.engine.errors import GenerationError
 from apps.tenants.models import Tenant
 
 from .base import problems_of
@@ -41,7 +42,10 @@ def preview_view(request, object_id=None):
         tables = []
         for table in engine_plan.table_order:
             stop = min(PREVIEW_ROWS, engine_plan.row_counts[table])
-            rows = list(generate_chunk(engine_plan, table, 0, stop).rows()) if stop else []
+            try:
+                rows = list(generate_chunk(engine_plan, table, 0, stop).rows()) if stop else []
+            except GenerationError as exc:  # a row the document cannot make (e.g. a name no MRZ can hold)
+                raise ServiceValidationError(generation_problems(exc)) from exc
             columns = list(rows[0]) if rows else []
             tables.append({"name": table, "total": engine_plan.row_counts[table], "columns": columns,
                            "rows": [[row.get(c) for c in columns] for row in rows]})

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from apps.core.errors import ServiceValidationError
 from apps.generation.engine import SpecError, parse_spec
 from apps.generation.engine.builtin_templates import UnknownTemplate, template_source
+from apps.generation.engine.errors import GenerationError
 from apps.generation.engine.spec import load_document
 
 
@@ -22,6 +23,12 @@ def spec_mapping(source) -> dict:
 
 def problems_of(exc: SpecError, prefix: str = "spec") -> list[tuple[str, str]]:
     return [(f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in exc.problems]
+
+
+def generation_problems(exc: GenerationError, prefix: str = "spec") -> list[tuple[str, str]]:
+    """A row the engine could not generate (its message starts with the column's path) as a problem."""
+    path, _, message = str(exc).partition(": ")
+    return [(f"{prefix}.{path}", message)] if message else [(prefix, str(exc))]
 
 
 def parse_or_400(document, *, max_rows: int | None = None, prefix: str = "spec"):

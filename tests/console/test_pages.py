@@ -214,3 +214,19 @@ def test_generate_takes_rows_per_table_and_a_reference_time(team, console_client
     assert version.rows == {"employees": 7}
     assert version.reference_time.isoformat() == "2025-06-01T10:00:00+00:00"
     assert GenerationJob.objects.get(dataset=dataset).parameters["rows"] == {"employees": 7}
+
+
+def test_preview_of_a_row_the_document_cannot_make_shows_the_problem(team, console_client):
+    import json
+
+    tenant, users, _mine, _theirs = team
+    spec = {"version": 1.1, "name": "passports", "seed": 1, "tables": {"p": {"rows": 5, "columns": {
+        "nationality": {"type": "constant", "value": "CHN"},
+        "surname": {"type": "faker", "provider": "last_name", "locale": {"column": "nationality"}},
+        "mrz": {"type": "mrz_td3", "fields": {"surname": "surname", "nationality": "nationality"}},
+    }}}}
+    page = console_client(users["editor"]).post("/console/datasets/dataset/preview/",
+                                                 {"spec": json.dumps(spec), "tenant": str(tenant.pk)})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "spec.tables.p.columns.mrz" in text and "cannot be written in an MRZ" in text

@@ -272,3 +272,17 @@ def test_preview_validate_and_templates(tenant_a, api_client_for):
     detail = client.get("/api/v1/templates/hr-basic/").json()
     assert "departments" in detail["spec"]["tables"] and "source" in detail
     assert_error_shape(client.get("/api/v1/templates/nope/"), 404)
+
+
+def test_preview_of_a_row_the_document_cannot_make_is_a_400_naming_column_and_row(tenant_a, api_client_for):
+    tenant, users = tenant_a
+    client = api_client_for(users["viewer"])
+    spec = {"version": 1.1, "name": "passports", "seed": 1, "tables": {"p": {"rows": 5, "columns": {
+        "nationality": {"type": "constant", "value": "CHN"},
+        "surname": {"type": "faker", "provider": "last_name", "locale": {"column": "nationality"}},
+        "mrz": {"type": "mrz_td3", "fields": {"surname": "surname", "nationality": "nationality"}},
+    }}}}
+    error = assert_error_shape(client.post(f"{BASE}/preview/", {"spec": spec, "rows": 5}, format="json"), 400,
+                               paths={"spec.tables.p.columns.mrz"})
+    assert "row 0" in str(error["details"]) and "cannot be written in an MRZ" in str(error["details"])
+    assert not Dataset.objects.exists()

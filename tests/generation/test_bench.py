@@ -1,4 +1,4 @@
-"""`manage.py bench`: the benchmark registry and a small run of the engine benchmark."""
+"""`manage.py bench`: a small run of the engine benchmark."""
 
 from __future__ import annotations
 
@@ -8,13 +8,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.generation.benchmarks import BENCHMARKS
 from apps.generation.benchmarks import engine as engine_bench
-
-
-def test_engine_is_registered_with_its_options():
-    assert "engine" in BENCHMARKS
-    assert BENCHMARKS["engine"].run is engine_bench.run
 
 
 def test_engine_benchmark_prints_figures_and_verdicts():
@@ -30,15 +24,12 @@ def test_engine_benchmark_prints_figures_and_verdicts():
         assert re.search(re.escape(target) + r"\s+\S+( MB|x)?\s+(PASS|MISS)$", text, re.MULTILINE), target
 
 
-def test_engine_benchmark_figures_are_consistent():
+def test_engine_benchmark_returns_its_figures():
     figures = engine_bench.run({"rows": 3000, "chunk_size": 1000, "faker_sample": 200}, lambda line: None)
     assert figures["rows"] == 3000
     assert figures["engine_rows_per_second"] > 0 and figures["faker_rows_per_second"] > 0
-    assert figures["ratio"] == pytest.approx(figures["engine_rows_per_second"] / figures["faker_rows_per_second"],
-                                             rel=0.01)
     # A fresh interpreter with numpy and Faker loaded is tens of MB; generating 3000 rows adds little.
     assert 20 < figures["peak_rss_mb"] < 1000
-    assert figures["passed"]["peak_memory"] == (figures["peak_rss_mb"] < 300)
 
 
 def test_bad_benchmark_arguments():

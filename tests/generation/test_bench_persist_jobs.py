@@ -8,17 +8,11 @@ import pytest
 
 from apps.datasets import benchmarks as persist_bench
 from apps.datasets.models import Dataset, Record
-from apps.generation.benchmarks import BENCHMARKS
 from apps.generation.benchmarks import jobs as jobs_bench
 from apps.tenants.models import Tenant
 
 # The benchmarks' child processes and qcluster workers read what this process wrote: real commits.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def test_both_are_registered():
-    assert BENCHMARKS["persist"].run is persist_bench.run
-    assert BENCHMARKS["jobs"].run is jobs_bench.run
 
 
 def test_persist_benchmark_reports_its_figures_and_cleans_up(on_postgres):
@@ -28,8 +22,6 @@ def test_persist_benchmark_reports_its_figures_and_cleans_up(on_postgres):
     text = "\n".join(lines)
     assert figures["rows"] == 3000 and figures["deep_row"] == 2700
     assert figures["persist_rows_per_second"] > 0 and figures["ceiling_rows_per_second"] > 0
-    assert figures["ratio"] == pytest.approx(figures["persist_rows_per_second"] / figures["ceiling_rows_per_second"],
-                                             abs=0.01)
     assert figures["first_page_ms"] > 0 and figures["deep_page_ms"] > 0
     assert 20 < figures["peak_rss_mb"] < 2000
     assert re.search(r"persist \(version_generate: engine \+ records_write_chunk\)\s+[\d,]+ rows/s", text)
@@ -75,7 +67,6 @@ def test_jobs_benchmark_reports_its_figures(on_postgres, monkeypatch, settings):
     assert (small["workers"], small["rows"]) == (2, 2000)
     assert all(run["chunks"] == run["rows"] // 1000 for run in figures["runs"])
     assert figures["ceiling_rows_per_second"] > 0 and figures["two_workers_rows_per_second"] > 0
-    assert figures["speedup"] == pytest.approx(both["rows_per_second"] / one["rows_per_second"], abs=0.01)
     assert 20 < figures["peak_rss_mb"] < 2000
     assert "ORM" in figures["broker"] and "one qcluster process with 2 workers" in text
     assert re.search(r"raw COPY ceiling, 4,000 rows pre-serialised\s+[\d,]+ rows/s", text)

@@ -364,3 +364,22 @@ def test_parquet_and_sql_formats(tmp_path, file_format):
         import pyarrow.parquet as pq
 
         assert pq.read_table(tmp_path / "employees.parquet").num_rows == 1000
+
+
+def test_a_row_the_document_cannot_make_is_a_command_error_naming_column_and_row(tmp_path):
+    spec_path = tmp_path / "passports.yaml"
+    spec_path.write_text("""
+version: 1.1
+name: passports
+seed: 1
+tables:
+  p:
+    rows: 5
+    columns:
+      nationality: {type: constant, value: CHN}
+      surname: {type: faker, provider: last_name, locale: {column: nationality}}
+      mrz: {type: mrz_td3, fields: {surname: surname, nationality: nationality}}
+""")
+    with pytest.raises(CommandError, match=r"tables\.p\.columns\.mrz: row 0: .* cannot be written in an MRZ"):
+        call_command("synth_generate", "--spec", str(spec_path), "--out", str(tmp_path / "out"))
+    assert not list((tmp_path / "out").glob("*.jsonl")) and not list((tmp_path / "out").glob("*.csv"))

@@ -12,10 +12,11 @@ from apps.core.pagination import SafeCursorMixin
 from apps.core.permissions import IsTenantAdmin, IsTenantEditor, IsTenantViewer
 from apps.generation.engine import generate_chunk, parse_spec, plan, validate_spec
 from apps.generation.engine.builtin_templates import UnknownTemplate, list_templates, template_source
+from apps.generation.engine.errors import GenerationError
 
 from .. import selectors, services
 from ..models import Dataset, DatasetVersion, Record
-from ..specs import parse_or_400, resolve_spec_input, spec_mapping
+from ..specs import generation_problems, parse_or_400, resolve_spec_input, spec_mapping
 from .filters import DATA_FILTER_PARAMETER, data_lookups
 from .serializers import (
     RECORD_PAGE_COLUMNS,
@@ -244,9 +245,12 @@ class PreviewView(TenantScopedAPIView):
         seed = data.get("seed", int(document.get("seed", 0) or 0))
         engine_plan = plan(spec, seed=seed)
         tables = {}
-        for table in engine_plan.table_order:
-            stop = min(data["rows"], engine_plan.row_counts[table])
-            tables[table] = list(generate_chunk(engine_plan, table, 0, stop).rows()) if stop else []
+        try:
+            for table in engine_plan.table_order:
+                stop = min(data["rows"], engine_plan.row_counts[table])
+                tables[table] = list(generate_chunk(engine_plan, table, 0, stop).rows()) if stop else []
+        except GenerationError as exc:  # a row the document cannot make (e.g. a name no MRZ can hold)
+            raise ServiceValidationError(generation_problems(exc)) from exc
         return Response({"spec_hash": spec.hash, "seed": seed, "row_counts": engine_plan.row_counts,
                          "tables": tables})
 

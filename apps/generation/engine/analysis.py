@@ -139,6 +139,9 @@ def column_dependencies(table_name: str, table: dict, column: str) -> list[str]:
             ref = columns.get(name)
             if field and ref and ref.get("type") == "reference" and ref.get("table") == table_name:
                 deps.append(field)
+        entry = registry.get(kind)
+        if entry is not None and entry.reads is not None:
+            deps.extend(entry.reads(variant, columns, column))
     return [d for d in dict.fromkeys(deps) if isinstance(d, str)]
 
 
@@ -255,6 +258,13 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
     entry = registry.get(kind)
     if entry is None or entry.no_unique:
         raise UniqueUnsupported(entry.no_unique if entry else f"{kind} cannot be unique")
+    if kind == "vin":
+        if "make" not in spec:
+            raise UniqueUnsupported("vin values are random and cannot be guaranteed unique (version 1.1 numbers "
+                                    "their serial part so that they are)")
+        if spec.get("when"):
+            raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
+        return leaves.vin_serial_domain()
     if spec.get("when"):
         raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
     if bounds.has_expression_bounds(spec):
@@ -291,6 +301,10 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
         if kind == "datetime":
             return max(int((high - low).total_seconds()) + 1, 0)
         return (high - low) % 86400 + 1
+    row_locale = spec.get("row_locale") if kind == "faker" else None
+    if row_locale and row_locale["column"] in doc["tables"].get(table_name, {}).get("columns", {}):
+        raise UniqueUnsupported("a faker column with a locale per row cannot be unique (each locale draws on "
+                                "its own)")
     if kind == "faker":
         sampler = leaves.bulk_sampler(spec["provider"], spec["locale"], spec["args"])
         if sampler is None and faker_kind(spec) != "str":

@@ -48,6 +48,7 @@ class Context:
     pattern_steps: int = limits.MAX_DOCUMENT_PATTERN_STEPS  # what is left of the document's pattern budget
     locales: set = field(default_factory=set)  # Faker locales the document's faker columns use
     version: float = 1  # the document's version: 1.1 allows bound expressions, typed expressions, on_empty
+    row_locale: dict | None = None  # the document's locale per row ({column, map}), version 1.1
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -447,10 +448,17 @@ def _normalise_then(raw: object, base: dict, path: str, ctx: Context) -> dict | 
     if not fine:
         return None
     # `result` is derived (a version 1.1 expression's kind), not a key a document writes.
-    merged = {k: v for k, v in base.items() if k not in ("when", "unique", "result")}
+    merged = {k: v for k, v in base.items() if k not in ("when", "unique", "result", "row_locale")}
+    row_locale = base.get("row_locale")
+    if row_locale is not None:
+        # Back to the form a document writes: the column's own {column, map}, or none (the document's).
+        if row_locale.get("document"):
+            merged.pop("locale", None)
+        else:
+            merged["locale"] = {key: value for key, value in row_locale.items() if value is not None}
     merged.update(raw)
     inner = Context([], ctx.locale, ctx.reference_time, ctx.column_specs, ctx.pattern_steps, ctx.locales,
-                    ctx.version)
+                    ctx.version, ctx.row_locale)
     normalised = normalise_column(merged, path, inner, nested=0)
     ctx.column_specs, ctx.pattern_steps = inner.column_specs, inner.pattern_steps
     # Problems of the merged spec are reported under the clause's `then`.

@@ -499,7 +499,7 @@ def _latin_upper(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).upper()
 
 
-def _mrz_name_part(value: object) -> str:
+def _mrz_name_part(value: object, latin: Callable[[str], str] = _latin_upper) -> str:
     """One name in MRZ form: A-Z words joined by single fillers.
 
     Spaces and hyphens separate words; apostrophes and other punctuation are dropped, as are characters
@@ -508,7 +508,7 @@ def _mrz_name_part(value: object) -> str:
     if _is_missing(value):
         return ""
     words, word = [], []
-    for char in _latin_upper(str(value)):
+    for char in latin(str(value)):
         if "A" <= char <= "Z":
             word.append(char)
         elif char.isspace() or unicodedata.category(char) == "Pd":
@@ -518,8 +518,8 @@ def _mrz_name_part(value: object) -> str:
     return "<".join(word for word in words if word)
 
 
-def _mrz_names(surname: object, given_names: object) -> str:
-    primary, secondary = _mrz_name_part(surname), _mrz_name_part(given_names)
+def _mrz_names(surname: object, given_names: object, latin: Callable[[str], str] = _latin_upper) -> str:
+    primary, secondary = _mrz_name_part(surname, latin), _mrz_name_part(given_names, latin)
     if not primary:
         # A single-part name is written as the primary identifier.
         primary, secondary = secondary, ""
@@ -586,8 +586,9 @@ def _mrz_row(
     given_names: object,
     issuing_state: object,
     optional_data: object,
+    latin: Callable[[str], str] = _latin_upper,
 ) -> str:
-    line1 = "P<" + _mrz_state(issuing_state) + _mrz_names(surname, given_names)
+    line1 = "P<" + _mrz_state(issuing_state) + _mrz_names(surname, given_names, latin)
     number = _mrz_code(document_number, 9)
     birth = _mrz_date(birth_date, "birth_date")
     expiry = _mrz_date(expiry_date, "expiry_date")
@@ -612,12 +613,15 @@ def mrz_td3(
     given_names: Sequence[object],
     issuing_state: Sequence[object],
     optional_data: Sequence[object] | None = None,
+    latin: Callable[[str], str] | None = None,
 ) -> list[str]:
     """Passport (ICAO 9303 TD3) machine-readable zones, one ``"LINE1\\nLINE2"`` per row.
 
     Every argument holds one value per row. Dates may be ``datetime.date``, ISO ``YYYY-MM-DD`` strings or
     None; country codes may be ICAO/ISO alpha-3 or ISO alpha-2; ``sex`` accepts M/F/X and male/female;
     ``optional_data`` is the personal number field (fillers when omitted). None gives fillers.
+    ``latin`` writes a name in Latin letters (default: diacritics dropped, other scripts left out); a
+    ValueError it raises gets the attribute ``row``, the index of the row whose name it refused.
     """
     columns = {
         "document_number": document_number,
@@ -637,18 +641,14 @@ def mrz_td3(
         raise ValueError(f"mrz_td3: all fields need one value per row, got lengths {details}")
     rows = len(document_number)
     optional_values = optional_data if optional_data is not None else [None] * rows
-    return [
-        _mrz_row(*values)
-        for values in zip(
-            document_number,
-            nationality,
-            birth_date,
-            sex,
-            expiry_date,
-            surname,
-            given_names,
-            issuing_state,
-            optional_values,
-            strict=True,
-        )
-    ]
+    latin = latin or _latin_upper
+    rows_of_fields = zip(document_number, nationality, birth_date, sex, expiry_date, surname, given_names,
+                         issuing_state, optional_values, strict=True)
+    out = []
+    for row, values in enumerate(rows_of_fields):
+        try:
+            out.append(_mrz_row(*values, latin))
+        except ValueError as exc:
+            exc.row = row  # the caller names the table row
+            raise
+    return out

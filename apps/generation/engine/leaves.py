@@ -23,6 +23,11 @@ def domain() -> ModuleType:
     return importlib.import_module(f"{__package__}.domain")
 
 
+def vin_serial_domain() -> int:
+    """How many distinct serial parts (positions 11-17) a unique vin column can number."""
+    return importlib.import_module(f"{__package__}.vin").SERIAL_DOMAIN
+
+
 def faker_bulk() -> ModuleType | None:
     try:
         return importlib.import_module(f"{__package__}.faker_bulk")

@@ -23,6 +23,7 @@ from .errors import Problem
 from .expressions import ExpressionError
 from .templating import TemplateError, parse_template
 from .timeparse import TimeValueError, check_datetime, parse_step, resolve_date, resolve_datetime, resolve_time
+from .types import registry
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 DOCUMENT_KEYS = ("version", "name", "description", "locale", "seed", "tables")
@@ -66,6 +67,14 @@ def validate_document(raw: object, *, max_rows: int | None = None,
     locale = raw.get("locale", "en_US")
     from . import leaves
 
+    if isinstance(locale, Mapping):
+        # Version 1.1: a locale per row, read from a column of each table that has it.
+        from .types import _row_locale
+
+        ctx.row_locale = _row_locale.read(locale, "locale", ctx, _row_locale.DOCUMENT_KEYS)
+        locale = locale.get("default", "en_US")
+        if ctx.row_locale is not None:
+            doc["row_locale"] = ctx.row_locale
     if not isinstance(locale, str) or locale not in leaves.available_locales():
         ctx.add("locale", f"unknown locale {locale!r}")
         locale = "en_US"
@@ -426,6 +435,9 @@ def _check_column_links(doc: dict, table_name: str, table: dict, name: str, spec
             if column is not None and (column == name or column not in columns):
                 ctx.add(join(join(path, "fields"), field), f"names unknown column {column!r}"
                         if column != name else "cannot name the mrz_td3 column itself")
+    entry = registry.get(kind)
+    if entry is not None and entry.check_links is not None:
+        entry.check_links(doc, table_name, table, name, spec, path, ctx)
     for variant, vpath in variants:
         if variant["type"] == "template" and isinstance(variant.get("template"), str):
             _check_template(doc, table, name, variant, join(vpath, "template"), ctx)

@@ -7,6 +7,8 @@ from faker import Faker
 
 from apps.generation.engine.faker_bulk import BULK_PROVIDERS, bulk_sampler
 
+from .helpers import column, doc_with, problem_strings
+
 LOCALES = ["en_US", "de_DE", "fr_FR", "ja_JP", "nl_NL"]
 REQUIRED = [
     "first_name", "last_name", "name", "first_name_male", "first_name_female", "email", "safe_email",
@@ -36,10 +38,22 @@ def test_en_us_answers_every_required_provider(provider):
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("provider", sorted(BULK_PROVIDERS))
-def test_every_answered_provider_returns_n_strings_deterministically(locale, provider):
+def test_every_provider_is_answered_in_bulk_served_by_faker_or_refused(locale, provider):
     sampler = bulk_sampler(provider, locale, {})
     if sampler is None:
-        return  # this locale's implementation is left to Faker
+        document = doc_with({"v": {"type": "faker", "provider": provider}}, rows=40)
+        document["locale"] = locale
+        if not hasattr(Faker(locale), provider):
+            # The locale has no such provider: the document is refused, naming the column and locale.
+            assert problem_strings(document) == [
+                f"tables.t.columns.v.provider: unknown Faker provider {provider!r} for locale {locale}"]
+            return
+        # Left to Faker row by row: the column still gets values, the same ones in any chunking.
+        values = column(document, "v")
+        assert len(values) == 40 and all(isinstance(v, str) and v for v in values)
+        assert column(document, "v", chunk_size=7) == values
+        assert len(set(values)) > 1
+        return
     values = sampler.sample(np.random.default_rng(5), 257)
     assert len(values) == 257
     assert all(isinstance(v, str) for v in values)

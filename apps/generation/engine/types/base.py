@@ -31,6 +31,10 @@ class ColumnType:
     export_kind: the logical type writers give the column (integer, float, boolean, string, date, datetime,
         time, uuid), None when it depends on the spec.
     always_valued: the generator never yields null by itself (only null_ratio or when clauses do).
+    reads: (normalised spec, the table's columns, the column's name) -> names of other columns of the row the
+        values read, so they are generated first (analysis.column_dependencies); None when it reads none this way.
+    check_links: (doc, table name, table, column name, spec, path, Context) -> None: checks that need the
+        whole document (the columns a spec names exist and hold the right kind); None when there are none.
     """
 
     name: str
@@ -45,3 +49,5 @@ class ColumnType:
     structural_keys: tuple[str, ...] = ()
     export_kind: str | None = None
     always_valued: bool = False
+    reads: Callable | None = None
+    check_links: Callable | None = None

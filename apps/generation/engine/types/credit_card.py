@@ -1,4 +1,6 @@
-"""Column type `credit_card`: card numbers with a valid Luhn digit, of a brand."""
+"""Column type `credit_card`: card numbers with a valid Luhn digit, of a brand.
+
+Version 1.1: `invalid_ratio`, a share of rows with a wrong check digit (see invalid_values)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from ..column_types import (
     join,
     read_str,
 )
-from ..values import Col, object_array
+from ._check_digits import read_invalid_ratio, with_invalid
 from .base import ColumnType
 
 
@@ -19,16 +21,20 @@ def normalise(raw, path, ctx, nested):
             ctx.add(join(path, "brand"), f"unknown credit card brand {brand!r} (expected one of "
                                          f"{', '.join(sorted(brands))})")
         brand = brand.lower()
-    return {"brand": brand}
+    if ctx.version < 1.1:
+        read_invalid_ratio(raw, path, ctx)  # refused before 1.1
+        return {"brand": brand}  # version 1 specs keep their normalised form
+    return {"brand": brand, "invalid_ratio": read_invalid_ratio(raw, path, ctx)}
 
 
 def sample(spec, env):
-    return Col("str", object_array(leaves.domain().credit_card(env.rng("values"), env.n, brand=spec["brand"])))
+    values = leaves.domain().credit_card(env.rng("values"), env.n, brand=spec["brand"])
+    return with_invalid("credit_card", spec, env, values)
 
 
 ENTRY = ColumnType(
     name="credit_card",
-    keys=("brand",),
+    keys=("brand", "invalid_ratio"),
     normalise=normalise,
     sample=sample,
     value_kind="str",

@@ -1,4 +1,6 @@
-"""Column type `iban`: IBANs with valid check digits, of a country."""
+"""Column type `iban`: IBANs with valid check digits, of a country.
+
+Version 1.1: `invalid_ratio`, a share of rows with a wrong check digit (see invalid_values)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from ..column_types import (
     join,
     read_str,
 )
-from ..values import Col, object_array
+from ._check_digits import read_invalid_ratio, with_invalid
 from .base import ColumnType
 
 
@@ -19,16 +21,19 @@ def normalise(raw, path, ctx, nested):
             ctx.add(join(path, "country"), f"unknown IBAN country {country!r} (expected one of "
                                            f"{', '.join(sorted(countries))})")
         country = country.upper()
-    return {"country": country}
+    if ctx.version < 1.1:
+        read_invalid_ratio(raw, path, ctx)  # refused before 1.1
+        return {"country": country}  # version 1 specs keep their normalised form
+    return {"country": country, "invalid_ratio": read_invalid_ratio(raw, path, ctx)}
 
 
 def sample(spec, env):
-    return Col("str", object_array(leaves.domain().iban(env.rng("values"), env.n, country=spec["country"])))
+    return with_invalid("iban", spec, env, leaves.domain().iban(env.rng("values"), env.n, country=spec["country"]))
 
 
 ENTRY = ColumnType(
     name="iban",
-    keys=("country",),
+    keys=("country", "invalid_ratio"),
     normalise=normalise,
     sample=sample,
     value_kind="str",

@@ -21,7 +21,7 @@ from apps.exports.writers import DIALECTS, write_directory
 from apps.generation.cli_options import parse_reference_time, parse_rows_options
 from apps.generation.engine import generate_chunk, parse_spec, plan
 from apps.generation.engine.builtin_templates import UnknownTemplate, load_template
-from apps.generation.engine.errors import SpecError
+from apps.generation.engine.errors import GenerationError, SpecError
 
 FORMATS = ("csv", "jsonl", "json", "parquet", "sql")
 
@@ -147,6 +147,8 @@ class Command(BaseCommand):
                 manifest_base=manifest_base,
                 options=writer_options(file_format, keep_formulas=options["keep_formulas"],
                                        dialect=options["dialect"]))
+        except GenerationError as exc:  # a row the document cannot make (e.g. a name no MRZ can hold)
+            raise CommandError(f"cannot generate {label}: {exc}") from exc
         finally:
             progress.close()
         for entry in manifest["files"]:
