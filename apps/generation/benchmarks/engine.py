@@ -1,4 +1,6 @@
-"""`bench engine`: rows per second of the engine on the bench-persons table, against a plain Faker loop.
+"""`bench engine`: rows per second of the engine on the bench-persons table and on the bench-coherent table
+(version 1.1: locale per row, bounds from other columns, date arithmetic, VINs of the row's make and year),
+each against a plain Faker loop making the same columns.
 
 The engine run happens in a fresh child process (multiprocessing "spawn"), pinned to one core where the
 platform allows: its peak resident memory is then the whole cost of generating, interpreter and libraries
@@ -13,11 +15,20 @@ import os
 from datetime import UTC, datetime
 
 from apps.core.benchmarking import peak_rss_mb, run_in_child, verdict
-from apps.generation.engine.bench_specs import BENCH_PERSONS, naive_faker_rows_per_second, run_engine_bench
+from apps.generation.engine.bench_specs import (
+    BENCH_COHERENT,
+    BENCH_PERSONS,
+    naive_coherent_rows_per_second,
+    naive_faker_rows_per_second,
+    run_engine_bench,
+)
 
-HELP = "engine throughput and peak memory on the bench-persons table, against a plain Faker row loop"
+HELP = ("engine throughput and peak memory on the bench-persons and bench-coherent tables, each against a plain "
+        "Faker row loop")
 
 TARGET_ROWS_PER_SECOND = 150_000
+TARGET_COHERENT_ROWS_PER_SECOND = 100_000
+DOCUMENTS = {"persons": BENCH_PERSONS, "coherent": BENCH_COHERENT}
 TARGET_FAKER_RATIO = 50.0
 TARGET_PEAK_MB = 300.0
 
@@ -37,7 +48,7 @@ def _pin_to_one_core() -> int | None:
     return core
 
 
-def _engine_child(rows: int, chunk_size: int, connection) -> None:
+def _engine_child(rows: int, chunk_size: int, document: str, connection) -> None:
     try:
         core = _pin_to_one_core()
         # What the process holds before generating (interpreter, numpy, the engine and Faker imported),
@@ -45,7 +56,7 @@ def _engine_child(rows: int, chunk_size: int, connection) -> None:
         import faker  # noqa: F401
 
         startup = peak_rss_mb()
-        result = run_engine_bench(rows, chunk_size)
+        result = run_engine_bench(rows, chunk_size, DOCUMENTS[document])
         result["core"] = core
         result["startup_rss_mb"] = startup
         # The high-water mark of a process that did nothing but import the engine and generate.
@@ -57,9 +68,9 @@ def _engine_child(rows: int, chunk_size: int, connection) -> None:
         connection.close()
 
 
-def measure_engine(rows: int, chunk_size: int) -> dict:
+def measure_engine(rows: int, chunk_size: int, document: str = "persons") -> dict:
     """run_engine_bench in a fresh spawned process; adds its peak RSS (MB) and the core it ran on."""
-    return run_in_child(_engine_child, rows, chunk_size, name="the engine benchmark process")
+    return run_in_child(_engine_child, rows, chunk_size, document, name="the engine benchmark process")
 
 
 def run(options: dict, write) -> dict:
@@ -98,4 +109,26 @@ def run(options: dict, write) -> dict:
     write(f"  {'engine >= 150,000 rows/s':<34}{rate:>16,}  {verdict(passed['rows_per_second'])}")
     write(f"  {'engine >= 50x naive Faker':<34}{ratio:>15,.1f}x  {verdict(passed['faker_ratio'])}")
     write(f"  {'peak memory < 300 MB':<34}{peak:>13,.1f} MB  {verdict(passed['peak_memory'])}")
+
+    coherent = measure_engine(rows, chunk_size, "coherent")
+    coherent_faker = naive_coherent_rows_per_second(max(1, sample // 4))
+    coherent_rate = coherent["rows_per_second"]
+    coherent_table = next(iter(BENCH_COHERENT["tables"].values()))
+    figures["coherent"] = {
+        "seconds": coherent["seconds"], "engine_rows_per_second": coherent_rate,
+        "faker_rows_per_second": round(coherent_faker), "ratio": round(coherent_rate / coherent_faker, 1),
+        "peak_rss_mb": round(coherent["peak_rss_mb"], 1), "output_bytes": coherent["output_bytes"],
+        "passed": {"rows_per_second": coherent_rate >= TARGET_COHERENT_ROWS_PER_SECOND},
+    }
+    write("")
+    write(f"Table {BENCH_COHERENT['name']} ({len(coherent_table['columns'])} columns, version 1.1), {rows:,} rows, "
+          f"chunk size {chunk_size:,}")
+    write(f"  engine (generate_chunk + json_rows)  {coherent_rate:>12,} rows/s  ({coherent['seconds']:.2f} s, "
+          f"{coherent['output_bytes'] / 2**20:,.0f} MB of JSON)")
+    write(f"  naive Faker row loop                 {coherent_faker:>12,.0f} rows/s  "
+          f"(sample of {max(1, sample // 4):,} rows)")
+    write(f"  engine / Faker                       {coherent_rate / coherent_faker:>12,.1f}x")
+    write(f"  peak memory of the engine process    {coherent['peak_rss_mb']:>12,.1f} MB RSS")
+    write(f"  {'engine >= 100,000 rows/s':<34}{coherent_rate:>16,}  "
+          f"{verdict(figures['coherent']['passed']['rows_per_second'])}")
     return figures

@@ -1,4 +1,5 @@
-"""The `bench-persons` benchmark table and pure functions measuring the engine against plain Faker."""
+"""The `bench-persons` and `bench-coherent` benchmark tables and pure functions measuring the engine against
+plain Faker loops making the same columns."""
 
 from __future__ import annotations
 
@@ -40,15 +41,60 @@ BENCH_PERSONS: dict = {
 }
 
 
-def run_engine_bench(rows: int, chunk_size: int) -> dict:
-    """Generate `rows` rows of bench-persons chunk by chunk (generate_chunk + json_rows) on this core.
+COHERENT_COUNTRIES = ["USA", "DEU", "FRA", "GBR", "ITA", "ESP", "JPN", "SWE"]
+COHERENT_MAKES = ["Toyota", "Ford", "Volkswagen", "BMW", "Honda", "Tesla", "Volvo", "Renault"]
+
+# Version 1.1 features on one table: a locale per row (names and cities of the driver's country), dates
+# bounded by other columns and date arithmetic (licensed at 16 or later, registered after the model year,
+# an odometer growing with the vehicle's age plus noise), and VINs of the row's make and model year.
+BENCH_COHERENT: dict = {
+    "version": 1.1,
+    "name": "bench-coherent",
+    "description": "Drivers and their vehicles whose dates, names and VINs agree with the row",
+    "locale": "en_US",
+    "seed": 20250101,
+    "tables": {
+        "drivers": {
+            "rows": 1_000_000,
+            "primary_key": "id",
+            "columns": {
+                "id": {"type": "sequence", "start": 1},
+                "country": {"type": "choice", "values": COHERENT_COUNTRIES},
+                "first_name": {"type": "faker", "provider": "first_name", "locale": {"column": "country"}},
+                "last_name": {"type": "faker", "provider": "last_name", "locale": {"column": "country"}},
+                "city": {"type": "faker", "provider": "city", "locale": {"column": "country"}},
+                "birth_date": {"type": "date", "start": "-80y", "end": "-18y"},
+                "licensed_on": {"type": "date", "start": "birth_date + 16y", "end": "today"},
+                "make": {"type": "choice", "values": COHERENT_MAKES},
+                "model_year": {"type": "integer", "min": 2000, "max": 2025},
+                "vin": {"type": "vin", "make": "make", "year": "model_year"},
+                # Not before the driver's licence, nor more than six months before the model year's anniversary.
+                "registered_on": {"type": "date", "end": "today",
+                                  "start": "max(licensed_on, add_months(today, 12 * (model_year - year(today)) - 6))"},
+                "odometer_km": {"type": "expression",
+                                "expr": "max(0, (today - registered_on) * 40 + normal(0, 2000))"},
+            },
+        }
+    },
+}
+
+
+def bench_document(base: dict, rows: int) -> dict:
+    """A benchmark document with its one table resized to `rows`."""
+    (name, table), = base["tables"].items()
+    return {**base, "tables": {name: {**table, "rows": rows}}}
+
+
+def run_engine_bench(rows: int, chunk_size: int, document: dict = BENCH_PERSONS) -> dict:
+    """Generate `rows` rows of a benchmark table (bench-persons unless told) chunk by chunk (generate_chunk +
+    json_rows) on this core.
 
     Returns rows, chunk_size, seconds, rows_per_second, output_bytes and peak_rss_mb: the process's peak
     resident memory so far (everything the process holds, Faker and numpy included).
     """
     from . import generate_chunk, parse_spec, plan
 
-    doc = {**BENCH_PERSONS, "tables": {"persons": {**BENCH_PERSONS["tables"]["persons"], "rows": rows}}}
+    doc = bench_document(document, rows)
     the_plan = plan(parse_spec(doc), reference_time=BENCH_REFERENCE_TIME, chunk_size=chunk_size)
     started = time.perf_counter()
     produced = 0
@@ -94,6 +140,41 @@ def naive_faker_rows_per_second(sample: int) -> float:
             "department": fake.random_element(departments),
             "external_id": str(uuid.UUID(int=fake.random.getrandbits(128), version=4)),
             "created_at": fake.date_time_between(start_date="-7y").isoformat() + "Z",
+        })
+    seconds = time.perf_counter() - started
+    return sample / seconds
+
+
+def naive_coherent_rows_per_second(sample: int) -> float:
+    """Rows per second of a plain Faker loop making bench-coherent's columns as dicts: one Faker per country,
+    the same date rules in Python, and Faker's own (make-agnostic) VIN."""
+    import random
+    from datetime import date, timedelta
+
+    from faker import Faker
+
+    from .row_locales import ALPHA3_LOCALES
+
+    fakers = {code: Faker(ALPHA3_LOCALES[code]) for code in COHERENT_COUNTRIES}
+    for fake in fakers.values():
+        fake.seed_instance(1)
+    rng = random.Random(1)
+    today = BENCH_REFERENCE_TIME.date()
+    started = time.perf_counter()
+    rows = []
+    for i in range(sample):
+        country = rng.choice(COHERENT_COUNTRIES)
+        fake = fakers[country]
+        birth = fake.date_between(today - timedelta(days=80 * 365), today - timedelta(days=18 * 365))
+        licensed = fake.date_between(date(birth.year + 16, birth.month, min(birth.day, 28)), today)
+        model_year = rng.randint(2000, 2025)
+        registered = fake.date_between(max(licensed, date(model_year, 1, 1) - timedelta(days=180)), today)
+        rows.append({
+            "id": i + 1, "country": country, "first_name": fake.first_name(), "last_name": fake.last_name(),
+            "city": fake.city(), "birth_date": birth.isoformat(), "licensed_on": licensed.isoformat(),
+            "make": rng.choice(COHERENT_MAKES), "model_year": model_year, "vin": fake.vin(),
+            "registered_on": registered.isoformat(),
+            "odometer_km": max(0.0, (today - registered).days * 40 + rng.gauss(0, 2000)),
         })
     seconds = time.perf_counter() - started
     return sample / seconds
