@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from apps.generation import services
 from apps.generation.models import GenerationJob
+from apps.observability.console import events_table
+from apps.observability.models import JobKind
 
 from .base import ConsoleModelAdmin
 from .filters import TenantFilter
@@ -34,7 +36,8 @@ class JobConsole(ConsoleModelAdmin):
     list_display = ["__str__", "dataset", "status", "rows_done", "rows_total", "created_at"]
     list_filter = ["status", TenantFilter]
     list_select_related = ["dataset", "version"]
-    fields = ["dataset", "version", "status", "parameters", "attempts", "created_at", "started_at", "finished_at"]
+    fields = ["dataset", "version", "status", "parameters", "attempts", "created_at", "started_at", "finished_at",
+              "events"]
     readonly_fields = fields
     change_form_template = "console/jobs/change_form.html"
 
@@ -81,3 +84,7 @@ class JobConsole(ConsoleModelAdmin):
 
     def retry_view(self, request, object_id):
         return self._act(request, object_id, services.job_retry, "The job's unfinished chunks are queued again.")
+
+    @admin.display(description="Events")
+    def events(self, obj):
+        return events_table(kind=JobKind.GENERATION, job_id=obj.pk)

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.generation.dispatch import dispatch_on_commit
+from apps.observability import events
+from apps.observability.models import EventType
 
 from .models import Export, Push, RunStatus
 
@@ -58,7 +60,16 @@ def run_claim(model, pk: int, *, worker: str):
         row.status, row.started_at, row.worker = RunStatus.RUNNING, now, worker
         row.lease_expires_at, row.attempts = now + lease(), row.attempts + 1
         row.save(update_fields=["status", "started_at", "worker", "lease_expires_at", "attempts", "updated_at"])
+        run_event(row, EventType.CLAIMED, f"claimed by worker {worker} (attempt {row.attempts})", worker=worker,
+                  attempt=row.attempts)
     return row
+
+
+def run_event(row, type: str, message: str, **fields) -> None:
+    """An event of an export or a push (its kind is its model's name); the caller holds the row's lock or
+    created it in this transaction."""
+    events.record(kind=row._meta.model_name, job_id=row.pk, tenant_id=row.tenant_id, type=type, message=message,
+                  **fields)
 
 
 @contextmanager
@@ -131,6 +142,8 @@ def runs_reap(*, now=None, fail) -> dict[str, int]:
                 row.enqueued_at = row.waiting_since = None
                 row.save(update_fields=["status", "lease_expires_at", "enqueued_at", "waiting_since", "worker",
                                         "updated_at"])
+                run_event(row, EventType.REQUEUED, f"queued again: its worker {worker} stopped (lease expired)",
+                          worker=worker, attempt=row.attempts)
                 audit_record(action=f"{label}.requeue", tenant=row.tenant_id, target_type=model._meta.label_lower,
                              target_id=row.pk, target_label=f"{label} {row.pk}",
                              after={"attempts": row.attempts, "reason": "its worker stopped (lease expired)",

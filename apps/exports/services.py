@@ -27,6 +27,8 @@ from apps.datasets.models import VersionStatus
 from apps.datasets.selectors import dataset_for_action, versions_of
 from apps.datasets.specs import parse_or_400
 from apps.generation.dispatch import dispatch_on_commit
+from apps.observability import events, metrics
+from apps.observability.models import EventType
 
 from . import push as push_engine
 from .encryption import encrypt_secret
@@ -37,6 +39,7 @@ from .runs import (
     lease_renewed,
     on_usable_connection,
     run_claim,
+    run_event,
     runs_reap,
     save_whole,
     still_ours,
@@ -165,9 +168,17 @@ def export_create(*, tenant, actor, dataset_id: int, version_number: int, fmt: s
     export.filename = download_filename(dataset_name=dataset.name, version_number=version.number, fmt=fmt,
                                         tables=clean_tables, export_id=export.pk, options=clean_options)
     export.save(update_fields=["filename"])
+    run_event(export, EventType.QUEUED, f"queued: {fmt} of version {version.number} ({len(clean_tables)} tables), "
+                                        f"requested by {events.actor_name(actor)}")
     audit_record(action="export.create", actor=actor, tenant=tenant, target=export, after=_export_summary(export))
     dispatch_on_commit()
     return export
+
+
+def _run_metrics(kind: str, status: str, seconds: float | None, rows: int) -> None:
+    metrics.observe_job(kind, status, seconds)
+    if rows:
+        metrics.EXPORTED_ROWS.labels(kind=kind).inc(rows)
 
 
 def _release_after(exc: BaseException) -> None:
@@ -226,6 +237,11 @@ def export_run(*, export_id: int) -> str:
             export.expires_at = now + timedelta(hours=settings.SYNTHHUB_EXPORT_TTL_HOURS)
             export.lease_expires_at = None
             export.save()
+            seconds = metrics.seconds_between(export.started_at, now)
+            rows = sum(row_counts.values())
+            run_event(export, EventType.SUCCEEDED, f"succeeded: {rows} rows, {sink.bytes_written} bytes in "
+                                                   f"{seconds or 0:.1f} s", rows=rows, seconds=seconds)
+            transaction.on_commit(lambda: _run_metrics("export", RunStatus.SUCCEEDED, seconds, rows))
             audit_record(action="export.succeed", actor=export.requested_by, tenant=export.tenant_id,
                          target=export, after=_export_summary(export))
             export_ready.send(sender=Export, export=export)
@@ -266,6 +282,9 @@ def _export_failed(export: Export, code: str, message: str, *, worker: str | Non
         export.finished_at, export.lease_expires_at = timezone.now(), None
         export.save(update_fields=["file", "status", "error_code", "error", "finished_at", "lease_expires_at",
                                    "updated_at"])
+        seconds = metrics.seconds_between(export.started_at, export.finished_at)
+        run_event(export, EventType.FAILED, f"failed ({code}): {export.error}", seconds=seconds)
+        transaction.on_commit(lambda: _run_metrics("export", RunStatus.FAILED, seconds, 0))
         audit_record(action="export.fail", actor=export.requested_by, tenant=export.tenant_id, target=export,
                      after=_export_summary(export))
 
@@ -553,6 +572,8 @@ def version_push(*, target: TargetConnection, actor, dataset_id: int, version_nu
             raise ServiceValidationError(problems)
         push = Push.objects.create(tenant=target.tenant, target=target, dataset=dataset, version=version,
                                    tables=clean_tables, requested_by=actor)
+        run_event(push, EventType.QUEUED, f"queued: version {version.number} into target {target.name} "
+                                          f"({len(clean_tables)} tables), requested by {events.actor_name(actor)}")
         audit_record(action="push.start", actor=actor, tenant=target.tenant, target=push,
                      after=_push_summary(push))
         dispatch_on_commit()
@@ -589,6 +610,11 @@ def push_run(*, push_id: int) -> str:
         push.error, push.error_code, push.lease_expires_at = "", "", None
         push.save(update_fields=["status", "row_counts", "finished_at", "error", "error_code", "lease_expires_at",
                                  "updated_at"])
+        seconds = metrics.seconds_between(push.started_at, push.finished_at)
+        rows = sum(row_counts.values())
+        run_event(push, EventType.SUCCEEDED, f"succeeded: {rows} rows written in {seconds or 0:.1f} s", rows=rows,
+                  seconds=seconds)
+        transaction.on_commit(lambda: _run_metrics("push", RunStatus.SUCCEEDED, seconds, rows))
         audit_record(action="push.succeed", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))
     return "succeeded"
@@ -601,5 +627,8 @@ def _push_failed(push: Push, code: str, message: str, *, worker: str | None = No
         push.status, push.error_code, push.error = RunStatus.FAILED, code, message[:2000]
         push.finished_at, push.lease_expires_at = timezone.now(), None
         push.save(update_fields=["status", "error_code", "error", "finished_at", "lease_expires_at", "updated_at"])
+        seconds = metrics.seconds_between(push.started_at, push.finished_at)
+        run_event(push, EventType.FAILED, f"failed ({code}): {push.error}", seconds=seconds)
+        transaction.on_commit(lambda: _run_metrics("push", RunStatus.FAILED, seconds, 0))
         audit_record(action="push.fail", actor=push.requested_by, tenant=push.tenant_id, target=push,
                      after=_push_summary(push))

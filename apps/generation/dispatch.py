@@ -29,6 +29,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
+from apps.observability import events
+from apps.observability.models import EventType, JobKind
 
 from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
 
@@ -132,7 +134,9 @@ def _dispatch_chunks() -> int:
         lost = JobChunk.objects.filter(pk__in=marked, enqueued_at__isnull=False)
         lost_per_job = dict(lost.values_list("job_id").annotate(n=Count("id")).order_by())
         JobChunk.objects.filter(pk__in=marked).update(enqueued_at=now, waiting_since=Coalesce("waiting_since", now))
-        for job in GenerationJob.objects.filter(pk__in=lost_per_job).order_by("id"):
+        for job in GenerationJob.objects.select_for_update(no_key=True).filter(pk__in=lost_per_job).order_by("id"):
+            events.record(kind=JobKind.GENERATION, job_id=job.pk, tenant_id=job.tenant_id, type=EventType.REQUEUED,
+                          message=f"{lost_per_job[job.pk]} chunks queued again: their task was lost by the queue")
             audit_record(action="job.requeue", tenant=job.tenant_id, target=job,
                          after={"chunks_requeued": lost_per_job[job.pk], "reason": "task lost by the queue"})
     return _send([(chunk_id, job_id) for chunk_id, job_id in order if chunk_id in marked])
@@ -168,6 +172,8 @@ def _dispatch_runs() -> dict[str, int]:
                 enqueued_at=now, waiting_since=Coalesce("waiting_since", now))
             for pk, tenant_id, enqueued_at in rows:
                 if enqueued_at is not None:
+                    events.record(kind=prefix, job_id=pk, tenant_id=tenant_id, type=EventType.REQUEUED,
+                                  message="queued again: its task was lost by the queue")
                     audit_record(action=f"{prefix}.requeue", tenant=tenant_id, target_type=model._meta.label_lower,
                                  target_id=pk, target_label=f"{prefix} {pk}",
                                  after={"reason": "task lost by the queue"})

@@ -21,6 +21,8 @@ from django.db import connection
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from apps.observability.metrics import WORKER_HEARTBEATS
+
 from .models import ChunkStatus, JobChunk, JobStatus, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ def beat(*, task_started: bool = False) -> None:
                   "started_at": _state["started_at"]}
     if not WorkerHeartbeat.objects.filter(host=host, pid=pid).update(**values):
         WorkerHeartbeat.objects.update_or_create(host=host, pid=pid, defaults=values)
+    WORKER_HEARTBEATS.inc()
 
 
 def _beat_while_busy() -> None:

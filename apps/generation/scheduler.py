@@ -3,9 +3,9 @@
 Every pass (SYNTHHUB_SCHEDULER_INTERVAL_SECONDS): reap chunks, exports and pushes whose worker died, then
 dispatch what is pending, fire the schedules that are due, move their runs on and queue the webhook
 deliveries that are due. Every minute: remove orphan export files, expired idempotency keys and heartbeats,
-and old webhook deliveries, and log a stalled queue. Every step is safe to run from several processes at once
-(rows are taken with SKIP LOCKED); the command's lock only keeps a second scheduler from doing the same work
-twice.
+old webhook deliveries and the events of purged jobs, and log a stalled queue. Every step is safe to run from
+several processes at once (rows are taken with SKIP LOCKED); the command's lock only keeps a second scheduler
+from doing the same work twice.
 """
 
 from __future__ import annotations
@@ -50,9 +50,11 @@ def _automation_pass() -> dict[str, int]:
 
 def housekeeping() -> dict[str, int]:
     from apps.exports.runs import export_files_clean
+    from apps.observability.events import events_prune
 
     done = {"orphan_files": export_files_clean(), "idempotency_keys": idempotency_prune(),
-            "heartbeats": heartbeats_prune(), "webhook_deliveries": _deliveries_prune()}
+            "heartbeats": heartbeats_prune(), "webhook_deliveries": _deliveries_prune(),
+            "job_events": events_prune()}
     stalled = queue_stalled()
     if stalled:
         logger.error("the task queue is stalled: a task has waited %ss and no worker was seen for %ss; restart the "

@@ -21,6 +21,8 @@ from apps.audit.services import audit_record
 from apps.core.errors import Conflict
 from apps.datasets import services as dataset_services
 from apps.datasets.models import VersionStatus
+from apps.observability import events, metrics
+from apps.observability.models import EventType, JobKind
 
 from .dispatch import dispatch_on_commit
 from .models import ChunkStatus, GenerationJob, JobChunk, JobStatus
@@ -36,6 +38,16 @@ def chunk_lease() -> timedelta:
 
 def max_chunk_attempts() -> int:
     return int(settings.Q_CLUSTER.get("max_attempts", 3))
+
+
+def _event(job_id: int, tenant_id: int, type: str, message: str, **fields) -> None:
+    """A generation job's event; the caller holds the job's row lock (apps.observability.events)."""
+    events.record(kind=JobKind.GENERATION, job_id=job_id, tenant_id=tenant_id, type=type, message=message, **fields)
+
+
+def _lock_job(job_id: int) -> None:
+    """The job's row lock, taken after its chunk's (the lock order), so its events are numbered in turn."""
+    list(GenerationJob.objects.select_for_update(no_key=True).filter(pk=job_id).values_list("pk", flat=True))
 
 
 def _job_summary(job: GenerationJob) -> dict:
@@ -67,6 +79,8 @@ def job_start(*, dataset, actor, seed: int | None = None, rows_scale: float = 1.
     chunks = JobChunk.objects.bulk_create(
         JobChunk(job=job, table_name=c.table, start=c.start, stop=c.stop) for c in engine_plan.chunks
     )
+    _event(job.pk, job.tenant_id, EventType.QUEUED,
+           f"queued: {job.chunks_total} chunks, {job.rows_total} rows, requested by {events.actor_name(actor)}")
     if not chunks:  # a spec whose tables all have 0 rows is finished at once
         _finish(job)
     audit_record(action="job.start", actor=actor, tenant=job.tenant, target=job,
@@ -83,6 +97,11 @@ def _finish(job: GenerationJob) -> None:
     version = job.version
     engine_plan = dataset_services.version_plan(version)
     dataset_services.version_mark(version=version, status=VersionStatus.READY, engine_plan=engine_plan)
+    seconds = metrics.seconds_between(job.started_at or job.created_at, now)
+    _event(job.pk, job.tenant_id, EventType.SUCCEEDED,
+           f"succeeded: {job.rows_done} rows in {job.chunks_done} chunks, {seconds or 0:.1f} s", rows=job.rows_done,
+           seconds=seconds)
+    transaction.on_commit(lambda: metrics.observe_job(JobKind.GENERATION, JobStatus.SUCCEEDED, seconds))
     audit_record(action="job.succeed", actor=job.requested_by, tenant=job.tenant, target=job,
                  after=_job_summary(job))
     job_finished.send(sender=GenerationJob, job=job)
@@ -104,6 +123,7 @@ def _claim(chunk_id: int, worker: str) -> JobChunk | None:
             chunk.save(update_fields=["status"])
             return None
         now = timezone.now()
+        attempt = chunk.attempts + 1
         chunk.status, chunk.worker, chunk.started_at = ChunkStatus.RUNNING, worker[:200], now
         chunk.lease_expires_at = now + chunk_lease()
         chunk.attempts = F("attempts") + 1
@@ -111,7 +131,16 @@ def _claim(chunk_id: int, worker: str) -> JobChunk | None:
         updates = {"last_heartbeat": now, "updated_at": now}
         if job.status == JobStatus.QUEUED:
             updates |= {"status": JobStatus.RUNNING, "started_at": job.started_at or now}
-        GenerationJob.objects.filter(pk=job.pk).update(**updates)
+        GenerationJob.objects.filter(pk=job.pk).update(**updates)  # locks the job row: events are in turn
+        # A job's first claim, and every retried attempt, are events; a chunk's ordinary claim is told by its
+        # "done" event (one event per chunk).
+        if job.status == JobStatus.QUEUED:
+            _event(job.pk, job.tenant_id, EventType.CLAIMED, f"claimed by worker {worker[:200]}",
+                   worker=worker, chunk=str(chunk), attempt=attempt)
+        elif attempt > 1:
+            _event(job.pk, job.tenant_id, EventType.CLAIMED,
+                   f"chunk {chunk} attempt {attempt} claimed by worker {worker[:200]}", worker=worker,
+                   chunk=str(chunk), attempt=attempt)
     chunk.refresh_from_db()
     return chunk
 
@@ -144,6 +173,12 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
                     job.chunks_done += 1
                     job.last_heartbeat = now
                     job.save(update_fields=["rows_done", "chunks_done", "last_heartbeat", "updated_at"])
+                    seconds = metrics.seconds_between(chunk.started_at, now)
+                    _event(job.pk, job.tenant_id, EventType.CHUNK_DONE,
+                           f"chunk {chunk} done in {seconds or 0:.2f} s with {written} rows",
+                           worker=chunk.worker, chunk=str(chunk), rows=written, seconds=seconds,
+                           attempt=chunk.attempts)
+                    transaction.on_commit(lambda: _chunk_metrics(written, seconds))
                     if job.chunks_done >= job.chunks_total:
                         _finish(job)
             except _Cancelled:
@@ -151,11 +186,19 @@ def chunk_run(*, chunk_id: int, worker: str = "") -> str:
                 locked.save(update_fields=["status"])
                 return "cancelled"
         dispatch_on_commit()  # a slot of the tenant's cap is free: the next chunk goes to the broker
+        logger.info("chunk %s done", chunk, extra={"rows": written, "seconds": seconds})
         return "done"
     except Exception as exc:
         logger.exception("chunk %s of job %s failed", chunk.pk, chunk.job_id)
         _chunk_failed(chunk.pk, exc)
         return "failed"
+
+
+def _chunk_metrics(rows: int, seconds: float | None) -> None:
+    """After the chunk's commit: rows counted once they are stored, never taken back (a purge deletes jobs)."""
+    metrics.GENERATED_ROWS.inc(rows)
+    if seconds is not None:
+        metrics.CHUNK_DURATION.labels(status=ChunkStatus.DONE).observe(seconds)
 
 
 def _write_chunk_rows(chunk: JobChunk) -> int:
@@ -173,25 +216,38 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
         chunk = JobChunk.objects.select_for_update(of=("self",), no_key=True).select_related("job").get(pk=chunk_id)
         if chunk.status == ChunkStatus.DONE:
             return
+        seconds = metrics.seconds_between(chunk.started_at, timezone.now())
+        transaction.on_commit(lambda: metrics.CHUNK_DURATION.labels(status=ChunkStatus.FAILED).observe(seconds)
+                              if seconds is not None else None)
         chunk.error = message
+        # The event names the exception's class only: its text can quote the values a database refused.
         if chunk.attempts < max_chunk_attempts():
             chunk.status, chunk.enqueued_at, chunk.waiting_since, requeue = ChunkStatus.PENDING, None, None, True
             chunk.save(update_fields=["status", "enqueued_at", "waiting_since", "error"])
+            _lock_job(chunk.job_id)
+            _event(chunk.job_id, chunk.job.tenant_id, EventType.RETRIED,
+                   f"chunk {chunk} attempt {chunk.attempts} failed with {type(exc).__name__}; retried",
+                   worker=chunk.worker, chunk=str(chunk), attempt=chunk.attempts, seconds=seconds)
         else:
             chunk.status = ChunkStatus.FAILED
             chunk.save(update_fields=["status", "error"])
-            _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: {message}")
+            _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: {message}",
+                      event=f"failed: chunk {chunk} failed after {chunk.attempts} attempts with {type(exc).__name__}")
         if requeue:
             dispatch_on_commit()
 
 
-def _fail_job(job_id: int, error: str) -> None:
+def _fail_job(job_id: int, error: str, *, event: str) -> None:
+    """`error` is the job's own (shown to its users); `event` says the same without the exception's text."""
     job = GenerationJob.objects.select_for_update(of=("self",), no_key=True).select_related("version").get(pk=job_id)
     if job.is_finished:
         return
     now = timezone.now()
     job.status, job.error, job.finished_at = JobStatus.FAILED, error, now
     job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    seconds = metrics.seconds_between(job.started_at or job.created_at, now)
+    _event(job.pk, job.tenant_id, EventType.FAILED, event, seconds=seconds)
+    transaction.on_commit(lambda: metrics.observe_job(JobKind.GENERATION, JobStatus.FAILED, seconds))
     dataset_services.version_mark(version=job.version, status=VersionStatus.FAILED)
     audit_record(action="job.fail", actor=job.requested_by, tenant=job.tenant, target=job, after=_job_summary(job))
     job_finished.send(sender=GenerationJob, job=job)
@@ -205,6 +261,7 @@ def job_cancel(*, job: GenerationJob, actor) -> GenerationJob:
     before = _job_summary(job)
     job.status, job.finished_at = JobStatus.CANCELLED, timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
+    _event(job.pk, job.tenant_id, EventType.CANCELLED, f"cancelled by {events.actor_name(actor)}")
     # A chunk being written right now is locked: it is skipped here and cancels itself when it sees the job.
     waiting = job.chunks.select_for_update(skip_locked=True, no_key=True).filter(
         status__in=[ChunkStatus.PENDING, ChunkStatus.RUNNING])
@@ -231,6 +288,8 @@ def job_retry(*, job: GenerationJob, actor) -> GenerationJob:
     job.status, job.error, job.finished_at = JobStatus.QUEUED, "", None
     job.attempts += 1
     job.save(update_fields=["status", "error", "finished_at", "attempts", "updated_at"])
+    _event(job.pk, job.tenant_id, EventType.RETRIED,
+           f"retry requested by {events.actor_name(actor)}: {len(redo)} chunks queued again", attempt=job.attempts)
     dataset_services.version_mark(version=job.version, status=VersionStatus.GENERATING)
     audit_record(action="job.retry", actor=actor, tenant=job.tenant, target=job, before=before,
                  after={**_job_summary(job), "chunks_requeued": len(redo)})
@@ -265,12 +324,18 @@ def jobs_reap(*, now=None) -> dict[str, int]:
                 chunk.error = f"its worker stopped (lease expired).{earlier}"[:2000]
                 chunk.save(update_fields=["status", "error"])
                 _fail_job(chunk.job_id, f"Chunk {chunk} failed after {chunk.attempts} attempts: its worker stopped "
-                                        f"(lease expired).{earlier}")
+                                        f"(lease expired).{earlier}",
+                          event=f"failed: chunk {chunk} failed after {chunk.attempts} attempts: its worker "
+                                f"{chunk.worker} stopped (lease expired)")
                 failed += 1
             else:
                 chunk.status, chunk.lease_expires_at = ChunkStatus.PENDING, None
                 chunk.enqueued_at = chunk.waiting_since = None
                 chunk.save(update_fields=["status", "lease_expires_at", "enqueued_at", "waiting_since"])
+                _lock_job(chunk.job_id)
+                _event(chunk.job_id, chunk.job.tenant_id, EventType.REQUEUED,
+                       f"chunk {chunk} queued again: its worker {chunk.worker} stopped (lease expired)",
+                       worker=chunk.worker, chunk=str(chunk), attempt=chunk.attempts)
                 audit_record(action="job.requeue", tenant=chunk.job.tenant_id, target=chunk.job,
                              after={"chunk": str(chunk), "attempts": chunk.attempts,
                                     "reason": "its worker stopped (lease expired)", "worker": chunk.worker})

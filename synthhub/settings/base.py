@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SYNTHHUB_VAR_DIR", BASE_DIR / "var"))
 
@@ -60,11 +62,13 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.schedules",
     "apps.console",
+    "apps.observability",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.observability.middleware.ObservabilityMiddleware",
     "apps.core.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -233,26 +237,25 @@ def q_cluster_from_env() -> dict:
 
 Q_CLUSTER = q_cluster_from_env()
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # django-q logs every enqueue and every task at INFO: too chatty for a terminal running jobs.
-        "django-q": {"level": os.environ.get("Q_LOG_LEVEL", "WARNING")},
-    },
-}
+# Logs (apps.observability.logs): LOG_FORMAT=json for one JSON object per line (production's default),
+# console for readable lines; each line carries the request id, tenant, user id and job and chunk ids it knows.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console").strip().lower()
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, q_level=os.environ.get("Q_LOG_LEVEL", "WARNING"))
 
 # Rows per generation chunk (one queue task each), and how long a claimed chunk may run before the
 # reaper gives it to another worker (a killed worker's chunk is redone after this).
 SYNTHHUB_CHUNK_ROWS = env_int("SYNTHHUB_CHUNK_ROWS", 50_000)
 SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
 
-# When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`.
+# When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`. Without it, /metrics
+# answers 404 when SYNTHHUB_METRICS_REQUIRE_TOKEN is on (production's default). Several processes:
+# PROMETHEUS_MULTIPROC_DIR (docs/operations.md, "Metrics").
 SYNTHHUB_METRICS_TOKEN = os.environ.get("SYNTHHUB_METRICS_TOKEN", "")
+SYNTHHUB_METRICS_REQUIRE_TOKEN = env_bool("SYNTHHUB_METRICS_REQUIRE_TOKEN", False)
+# Events kept per job (queued, claimed, chunk done, retried, failed, ...); past it the oldest after the first
+# 20 are dropped and the timeline counts them.
+SYNTHHUB_JOB_EVENTS_MAX = env_int("SYNTHHUB_JOB_EVENTS_MAX", 200)
 
 # Target databases and tenant creation (exports and pushes). Targets reach only hosts the operator lists:
 # comma-separated host names and CIDRs; empty allows none. A host name entry trusts what that name

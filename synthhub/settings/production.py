@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_int
+from .base import env_bool, env_int, logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -21,6 +21,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# JSON log lines unless told otherwise; /metrics only with its token.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, q_level=os.environ.get("Q_LOG_LEVEL", "WARNING"))  # noqa: F405
+SYNTHHUB_METRICS_REQUIRE_TOKEN = env_bool("SYNTHHUB_METRICS_REQUIRE_TOKEN", True)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -124,12 +124,14 @@ API_ROUTES: dict[str, Route] = {
     "job-detail": Route({"GET": MEMBERS}, objects={"pk": "job"}),
     "job-cancel": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
     "job-retry": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "job"}),
+    "job-events": Route({"GET": MEMBERS}, objects={"pk": "job"}),
     "dataset-generate": Route({"POST": roles(403, 202, 202, 202)}, bodies={"POST": lambda o: {
         "rows_scale": 0.5, "rows": {"customers": 3}, "reference_time": "2025-06-01T12:00:00Z"}}),
     # ----- exports (the dataset's `export` permission: editors and up)
     "export-list": Route({"GET": MEMBERS, "POST": roles(403, 202, 202, 202)}, bodies={"POST": export_body}, html=True),
     "export-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "export"}),
     "export-download": Route({"GET": MEMBERS}, objects={"pk": "export"}),
+    "export-events": Route({"GET": MEMBERS}, objects={"pk": "export"}),
     "export-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"pk": "trashed_export"}),
     "trash-export-list": Route({"GET": MEMBERS}, html=True),
     # ----- target databases and pushes (admins and owners)
@@ -142,6 +144,7 @@ API_ROUTES: dict[str, Route] = {
                          gate="admin"),
     "push-list": Route({"GET": ADMINS}, html=True, gate="admin"),
     "push-detail": Route({"GET": ADMINS}, objects={"pk": "push"}, gate="admin"),
+    "push-events": Route({"GET": ADMINS}, objects={"pk": "push"}, gate="admin"),
     # ----- schedules (the dataset's `generate` permission: editors and up) and webhooks (admins and owners)
     "schedule-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)}, html=True, bodies={
         "POST": lambda o: {"dataset": o["dataset"].pk, "name": "walked", "interval_seconds": 3600}}),

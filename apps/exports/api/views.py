@@ -10,6 +10,8 @@ from apps.core.api.viewsets import TenantScopedGenericViewSet
 from apps.core.errors import ServiceValidationError
 from apps.core.permissions import IsTenantAdmin, IsTenantViewer
 from apps.generation.api.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, respond_idempotently
+from apps.observability.api.views import JobEventsMixin
+from apps.observability.models import JobKind
 
 from .. import services
 from ..models import Export, Push, TargetConnection
@@ -27,9 +29,10 @@ class TenantSlugContextMixin:
         return {**super().get_serializer_context(), "tenant_slug": self.kwargs.get("tenant", "")}
 
 
-class ExportViewSet(TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
+class ExportViewSet(JobEventsMixin, TenantSlugContextMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Exports of versions of the datasets the caller may view; files are made by a queued task."""
 
+    events_kind = JobKind.EXPORT
     serializer_class = ExportSerializer
     queryset = Export.all_objects.select_related("dataset", "version", "requested_by")
     tenant_field = "tenant"
@@ -138,9 +141,10 @@ class TargetConnectionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin)
         return Response(PushSerializer(push).data, status=status.HTTP_202_ACCEPTED)
 
 
-class PushViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
+class PushViewSet(JobEventsMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Pushes into target databases (admins and owners), newest first: poll one for its status."""
 
+    events_kind = JobKind.PUSH
     serializer_class = PushSerializer
     queryset = Push.objects.select_related("target", "dataset", "version", "requested_by")
     tenant_field = "tenant"

@@ -5,6 +5,8 @@ from rest_framework.response import Response
 
 from apps.core.api.viewsets import TenantScopedAPIView, TenantScopedGenericViewSet
 from apps.core.permissions import IsTenantViewer
+from apps.observability.api.views import JobEventsMixin
+from apps.observability.models import JobKind
 
 from .. import services
 from ..models import GenerationJob
@@ -33,9 +35,10 @@ class GenerateView(TenantScopedAPIView):
         return respond_idempotently(request, tenant=dataset.tenant, route="generate", respond=respond)
 
 
-class JobViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """Generation jobs on the datasets the caller may view, with progress."""
+class JobViewSet(JobEventsMixin, TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Generation jobs on the datasets the caller may view, with progress and their timeline of events."""
 
+    events_kind = JobKind.GENERATION
     serializer_class = JobSerializer
     queryset = GenerationJob.objects.select_related("version", "dataset", "requested_by")
     tenant_field = "tenant"

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from apps.generation.models import GenerationJob
+from apps.observability.events import timeline
+from apps.observability.models import JobKind
 
 
 class Command(BaseCommand):
@@ -10,8 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--job", type=int, help="One job's id.")
         parser.add_argument("--dataset", type=int, help="Only this dataset's jobs.")
         parser.add_argument("--limit", type=int, default=20)
+        parser.add_argument("--events", action="store_true",
+                            help="Print each job's timeline (queued, claimed, chunks done, retries, failure) below it.")
 
-    def handle(self, *args, job, dataset, limit, **options):
+    def handle(self, *args, job, dataset, limit, events=False, **options):
         jobs = GenerationJob.objects.select_related("dataset", "version").order_by("-id")
         if job:
             jobs = jobs.filter(pk=job)
@@ -28,3 +32,12 @@ class Command(BaseCommand):
                 f"{item.pk:>6}  {item.dataset.name[:24]:<24} {item.version.number:>4}  {item.status:<10} "
                 f"{item.progress * 100:>7.1f}%  {item.rows_done:>10,}/{item.rows_total:<10,}  {item.error[:60]}"
             )
+            if events:
+                self._print_events(item.pk)
+
+    def _print_events(self, job_id: int) -> None:
+        story = timeline(kind=JobKind.GENERATION, job_id=job_id)
+        if story["dropped"]:
+            self.stdout.write(f"        ({story['dropped']} events dropped from the middle)")
+        for event in story["events"]:
+            self.stdout.write(f"        {event.seq:>4}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<10}  {event.message}")
