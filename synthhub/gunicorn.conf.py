@@ -37,3 +37,11 @@ max_requests = 20_000
 max_requests_jitter = 2_000
 accesslog = os.environ.get("SYNTHHUB_WEB_ACCESS_LOG") or None
 errorlog = "-"
+
+
+# Metrics of several workers (PROMETHEUS_MULTIPROC_DIR, docs/operations.md): a worker that exits is marked dead
+# so that what only a live process reports goes with it; its counters and histograms stay in the sums.
+def child_exit(server, worker):
+    from apps.observability.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

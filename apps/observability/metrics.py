@@ -22,8 +22,9 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _HOST = socket.gethostname().replace("_", "-")[:60]
 
 
-def process_identifier() -> str:
-    return f"{_HOST}_{os.getpid()}"
+def process_identifier(pid: int | None = None) -> str:
+    """What names a process's metric files: host and pid (pids repeat across containers sharing the directory)."""
+    return f"{_HOST}_{os.getpid() if pid is None else pid}"
 
 
 def multiprocess_dir() -> str:
@@ -33,7 +34,7 @@ def multiprocess_dir() -> str:
 if multiprocess_dir():
     # Before any metric exists: values live in per-process files named by host and pid (not by pid alone).
     os.makedirs(multiprocess_dir(), exist_ok=True)
-    values.ValueClass = values.MultiProcessValue(process_identifier=process_identifier)
+    values.ValueClass = values.MultiProcessValue(process_identifier=lambda: process_identifier())
 
 from prometheus_client import Counter, Histogram  # noqa: E402 - after the value class is chosen
 
@@ -58,6 +59,15 @@ GENERATED_ROWS = Counter(
     "synthhub_generated_rows", "Rows written by generation chunks (monotonic: purging jobs never lowers it).")
 EXPORTED_ROWS = Counter("synthhub_exported_rows", "Rows written to export files and pushed into targets.", ["kind"])
 WORKER_HEARTBEATS = Counter("synthhub_worker_heartbeats", "Heartbeats written by queue worker processes.")
+
+
+def mark_process_dead(pid: int) -> None:
+    """Called by gunicorn's master when a worker exits (synthhub/gunicorn.conf.py, child_exit): what only the live
+    process could report goes with it; its counters and histograms stay in the sums."""
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(process_identifier(pid), multiprocess_dir())
 
 
 def seconds_between(start, end) -> float | None:

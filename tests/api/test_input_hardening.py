@@ -77,7 +77,9 @@ def test_every_route_with_an_id_answers_404_for_a_malformed_or_huge_id(shop, own
                     url += "?table=customers"
                 for method in methods:
                     response = owner_client.generic(method, url)
-                    if response.status_code != 404 or response.json().get("error", {}).get("code") != "not_found":
+                    # HEAD has no body; DRF lists it on a route once the route has answered a GET.
+                    code = "not_found" if method == "HEAD" else response.json().get("error", {}).get("code")
+                    if response.status_code != 404 or code != "not_found":
                         failures.append(f"{method} {url}: {response.status_code} {response.content[:120]!r}")
     assert not failures, "\n".join(failures)
 

@@ -43,7 +43,7 @@ def test_metrics_in_prometheus_text_format(client, tenant_a, make_dataset, make_
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     assert "# TYPE synthhub_jobs gauge" in text
-    assert 'synthhub_versions{status="ready"} 1' in text
+    assert 'synthhub_versions{status="ready"} 1.0' in text
     assert "Alpha" not in text  # aggregates only
     settings.SYNTHHUB_METRICS_TOKEN = "scrape-secret"
     assert client.get("/metrics").status_code == 401

@@ -40,4 +40,5 @@ class Command(BaseCommand):
         if story["dropped"]:
             self.stdout.write(f"        ({story['dropped']} events dropped from the middle)")
         for event in story["events"]:
-            self.stdout.write(f"        {event.seq:>4}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<10}  {event.message}")
+            self.stdout.write(f"        {event.seq:>4}  {event.at:%Y-%m-%d %H:%M:%S}  {event.type:<10}  "
+                              f"{event.message}")
