@@ -25,16 +25,16 @@ workers = _int("SYNTHHUB_WEB_WORKERS", len(os.sched_getaffinity(0)) if hasattr(o
                else multiprocessing.cpu_count())
 threads = _int("SYNTHHUB_WEB_THREADS", 4)
 # Keep-alive lets a client reuse its connection (gthread; sync workers close after every response).
-keepalive = 5
+keepalive = _int("SYNTHHUB_WEB_KEEPALIVE", 5)
 # The app is imported once in the master and the workers fork from it: faster start, shared pages.
 # Django opens no database connection at import, so no connection is shared across the fork.
 preload_app = True
 # A request that takes longer than this is killed with its worker (exports and pushes are tasks, not requests).
 timeout = _int("SYNTHHUB_WEB_TIMEOUT", 60)
-graceful_timeout = 30
+graceful_timeout = _int("SYNTHHUB_WEB_GRACEFUL_TIMEOUT", 30)
 # Recycle workers now and then so that slow growth of a long-lived process cannot accumulate.
-max_requests = 20_000
-max_requests_jitter = 2_000
+max_requests = _int("SYNTHHUB_WEB_MAX_REQUESTS", 20_000)
+max_requests_jitter = _int("SYNTHHUB_WEB_MAX_REQUESTS_JITTER", 2_000)
 accesslog = os.environ.get("SYNTHHUB_WEB_ACCESS_LOG") or None
 errorlog = "-"
 
