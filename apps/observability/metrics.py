@@ -31,8 +31,40 @@ def multiprocess_dir() -> str:
     return os.environ.get(MULTIPROC_ENV, "").strip()
 
 
-if multiprocess_dir():
-    # Before any metric exists: values live in per-process files named by host and pid (not by pid alone).
+class _Discarded:
+    """The value of a metric that records nothing (SYNTHHUB_METRICS_ENABLED=false)."""
+
+    _multiprocess = False
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def inc(self, amount):
+        pass
+
+    def set(self, value, timestamp=None):
+        pass
+
+    def set_exemplar(self, exemplar):
+        pass
+
+    def get(self):
+        return 0.0
+
+    def get_exemplar(self):
+        return None
+
+
+def enabled() -> bool:
+    return os.environ.get("SYNTHHUB_METRICS_ENABLED", "true").strip().lower() not in ("0", "false", "no", "off")
+
+
+# Chosen before any metric exists.
+if not enabled():
+    # Recording off (`bench jobs` measures the cost of metrics with it): every value is discarded.
+    values.ValueClass = _Discarded
+elif multiprocess_dir():
+    # Values live in per-process files named by host and pid (not by pid alone).
     os.makedirs(multiprocess_dir(), exist_ok=True)
     values.ValueClass = values.MultiProcessValue(process_identifier=lambda: process_identifier())
 

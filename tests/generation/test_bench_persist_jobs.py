@@ -98,3 +98,21 @@ def test_jobs_benchmark_reports_the_fairness_line(on_postgres, monkeypatch, sett
 def test_jobs_benchmark_refuses_a_synchronous_queue(on_postgres):
     with pytest.raises(ValueError, match="sync"):
         jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 60}, lambda line: None)
+
+
+def test_jobs_benchmark_reports_the_cost_of_logging_and_metrics(on_postgres, monkeypatch, settings):
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    settings.SYNTHHUB_CHUNK_ROWS = 1000
+    lines = []
+    figures = jobs_bench.run({"rows": 4000, "small_rows": 2000, "two_clusters": False, "timeout": 180,
+                              "observability_only": True, "observability_rounds": 1}, lines.append)
+    text = "\n".join(lines)
+    observed = figures["observability"]
+    assert observed["off_rows_per_second"] > 0 and observed["on_rows_per_second"] > 0
+    assert observed["metric_files"] > 0  # the "on" workers wrote their metrics; the "off" ones wrote none
+    assert re.search(r"off \(WARNING logs, metrics discarded\)\s+[\d,]+ rows/s", text)
+    assert re.search(r"on \(JSON logs at INFO, multiprocess metrics\)\s+[\d,]+ rows/s", text)
+    assert re.search(r"throughput lost to logging and metrics <= 5%\s+-?[\d.]+%\s+(PASS|MISS)$", text, re.MULTILINE)
+    assert not Tenant.objects.filter(slug__startswith="bench-jobs-").exists()

@@ -62,6 +62,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--fairness-rows", type=int, default=1_000_000,
                         help="rows of tenant A's job in the fairness runs (default 1,000,000; 0 skips them)")
     parser.add_argument("--fairness-only", action="store_true", help="run only the fairness runs")
+    parser.add_argument("--observability-rounds", type=int, default=1,
+                        help="pairs of two-worker jobs at --rows with logging and metrics off, then on (default 1; "
+                             "0 skips them)")
+    parser.add_argument("--observability-only", action="store_true",
+                        help="run only the logging-and-metrics comparison")
 
 
 def broker_name() -> str:
@@ -141,14 +146,15 @@ def vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
-def run_job(*, client, tenant, dataset, rows: int, processes: int, workers_each: int, timeout: int) -> dict:
+def run_job(*, client, tenant, dataset, rows: int, processes: int, workers_each: int, timeout: int,
+            env: dict | None = None) -> dict:
     """One measured job on fresh clusters: wall time, rows/s and each worker's peak memory."""
     from django_q.models import Task
 
     from apps.generation.engine.bench_specs import BENCH_PERSONS
     from apps.generation.models import GenerationJob, JobStatus
 
-    clusters = Clusters(processes=processes, workers_each=workers_each)
+    clusters = Clusters(processes=processes, workers_each=workers_each, extra_env=env)
     try:
         clusters.wait_ready()
         checkpoint()
@@ -225,6 +231,11 @@ def run(options: dict, write) -> dict:
         figures = {"fairness": _fairness(fairness_rows or rows, timeout, two)}
         fairness.report(figures["fairness"], big_rows=fairness_rows or rows, write=write)
         return figures
+    rounds = options.get("observability_rounds", 1)
+    if options.get("observability_only"):
+        figures = {"observability": _observability(rows, timeout, two, max(rounds, 1))}
+        report_observability(figures["observability"], write=write)
+        return figures
     tenant, owner = bench_tenant("bench-jobs", max(rows, small))
     try:
         datasets = {size: dataset_services.dataset_create(tenant=tenant, actor=owner, name=f"bench-persons-{size}",
@@ -241,6 +252,7 @@ def run(options: dict, write) -> dict:
     finally:
         bench_cleanup(tenant, owner)
     fair = _fairness(fairness_rows, timeout, two) if fairness_rows else None
+    observed = _observability(rows, timeout, two, rounds) if rounds > 0 else None
 
     ceiling_rate = ceiling["rows_per_second"]
     ratio = both["rows_per_second"] / ceiling_rate
@@ -282,7 +294,66 @@ def run(options: dict, write) -> dict:
     if fair is not None:
         figures["fairness"] = fair
         fairness.report(fair, big_rows=fairness_rows, write=write)
+    if observed is not None:
+        figures["observability"] = observed
+        report_observability(observed, write=write)
     return figures
+
+
+TARGET_OBSERVABILITY_COST = 0.05
+
+
+def observability_env(on: bool, metrics_dir: str) -> dict:
+    """The workers' logging and metrics: on as in production (JSON lines at INFO, every chunk logged, metrics in
+    multiprocess files), or off (WARNING: nothing logged on success; metric values discarded)."""
+    if on:
+        return {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SYNTHHUB_METRICS_ENABLED": "true",
+                "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    return {"LOG_FORMAT": "console", "LOG_LEVEL": "WARNING", "SYNTHHUB_METRICS_ENABLED": "false",
+            "PROMETHEUS_MULTIPROC_DIR": ""}
+
+
+def _observability(rows: int, timeout: int, two: tuple[int, int], rounds: int) -> dict:
+    """Two-worker jobs of `rows` rows with logging and metrics off, then on, `rounds` times (alternating, so that a
+    machine getting busier or quieter does not favour one side)."""
+    import tempfile
+
+    from apps.datasets import services as dataset_services
+
+    tenant, owner = bench_tenant("bench-jobs-obs", rows)
+    runs = {"off": [], "on": []}
+    try:
+        dataset = dataset_services.dataset_create(tenant=tenant, actor=owner, name="bench-persons-obs",
+                                                  spec=bench_spec(rows))
+        client = api_client(owner)
+        with tempfile.TemporaryDirectory(prefix="synthhub-bench-metrics-") as metrics_dir:
+            for _ in range(rounds):
+                for side in ("off", "on"):
+                    runs[side].append(run_job(client=client, tenant=tenant, dataset=dataset, rows=rows,
+                                              processes=two[0], workers_each=two[1], timeout=timeout,
+                                              env=observability_env(side == "on", metrics_dir)))
+            metric_files = len(list(Path(metrics_dir).glob("*.db")))
+    finally:
+        bench_cleanup(tenant, owner)
+    rate = {side: sum(run["rows"] for run in done) / sum(run["seconds"] for run in done)
+            for side, done in runs.items()}
+    cost = 1 - rate["on"] / rate["off"]
+    return {"rows": rows, "rounds": rounds, "off_rows_per_second": round(rate["off"]),
+            "on_rows_per_second": round(rate["on"]), "cost": round(cost, 4), "metric_files": metric_files,
+            "runs": {side: [round(run["rows_per_second"]) for run in done] for side, done in runs.items()},
+            "passed": cost <= TARGET_OBSERVABILITY_COST}
+
+
+def report_observability(figures: dict, *, write) -> None:
+    write("")
+    write(f"  Logging and metrics: two workers, {figures['rows']:,} rows, {figures['rounds']} round(s) of off then on")
+    write(f"  {'off (WARNING logs, metrics discarded)':<44}{figures['off_rows_per_second']:>10,} rows/s  "
+          f"(runs: {', '.join(f'{rate:,}' for rate in figures['runs']['off'])})")
+    write(f"  {'on (JSON logs at INFO, multiprocess metrics)':<44}{figures['on_rows_per_second']:>10,} rows/s  "
+          f"(runs: {', '.join(f'{rate:,}' for rate in figures['runs']['on'])}; "
+          f"{figures['metric_files']} metric files written)")
+    write(f"  {'throughput lost to logging and metrics <= 5%':<46}{figures['cost']:>11.1%}  "
+          f"{verdict(figures['passed'])}")
 
 
 def _fairness(big_rows: int, timeout: int, two: tuple[int, int]) -> dict:
