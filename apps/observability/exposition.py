@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.utils import timezone
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -20,9 +21,19 @@ def _by_status(model) -> list[tuple[str, int]]:
 
 
 class DatabaseCollector:
-    """Gauges that are facts of the database, the same whichever process is scraped."""
+    """Gauges that are facts of the database, the same whichever process is scraped. A database that does not
+    answer is `synthhub_database_up 0`, not a failed scrape: the recorded metrics still reach Prometheus."""
 
     def collect(self):
+        try:
+            families = list(self._collect())
+        except DatabaseError:
+            families = []
+        yield GaugeMetricFamily("synthhub_database_up", "Whether the scrape could read the database (1) or not (0).",
+                                value=1 if families else 0)
+        yield from families
+
+    def _collect(self):
         from apps.datasets.models import Dataset, DatasetVersion
         from apps.exports.models import Export, Push, RunStatus
         from apps.generation.heartbeat import oldest_waiting_enqueue
@@ -92,4 +103,4 @@ def render() -> bytes:
     return generate_latest(registry())
 
 
-__all__ = ["REGISTRY", "registry", "render"]
+__all__ = ["registry", "render"]

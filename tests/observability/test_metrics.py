@@ -159,3 +159,19 @@ def test_gunicorn_marks_an_exited_worker_dead(tmp_path, monkeypatch):
     conf = runpy.run_path(str(ROOT / "synthhub" / "gunicorn.conf.py"))
     conf["child_exit"](None, SimpleNamespace(pid=4242))
     assert not live.exists() and kept.exists()  # a dead worker's counters stay in the sums
+
+
+def test_a_database_that_does_not_answer_is_a_gauge_not_a_failed_scrape(client, monkeypatch):
+    from django.db import OperationalError
+
+    from apps.observability import exposition
+
+    def down(self):
+        raise OperationalError("connection refused")
+        yield  # a generator, like the real one
+
+    assert sample(scrape(client), "synthhub_database_up", "synthhub_database_up") == 1
+    monkeypatch.setattr(exposition.DatabaseCollector, "_collect", down)
+    families = scrape(client)
+    assert sample(families, "synthhub_database_up", "synthhub_database_up") == 0
+    assert "synthhub_queue_depth" not in families and "synthhub_http_request_duration_seconds" in families
