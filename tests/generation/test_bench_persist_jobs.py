@@ -115,4 +115,6 @@ def test_jobs_benchmark_reports_the_cost_of_logging_and_metrics(on_postgres, mon
     assert re.search(r"off \(WARNING logs, metrics discarded\)\s+[\d,]+ rows/s", text)
     assert re.search(r"on \(JSON logs at INFO, multiprocess metrics\)\s+[\d,]+ rows/s", text)
     assert re.search(r"throughput lost to logging and metrics <= 5%\s+-?[\d.]+%\s+(PASS|MISS)$", text, re.MULTILINE)
+    assert 0 < observed["per_chunk_us"] < 1_000_000 and observed["chunk_seconds"] > 0
+    assert re.search(r"their work per chunk \(log line, metric updates\)\s+[\d,.]+ us", text)
     assert not Tenant.objects.filter(slug__startswith="bench-jobs-").exists()
