@@ -49,7 +49,7 @@ def test_exposition_parses_with_histogram_buckets_per_route_pattern(client, tena
     assert requests.type == "histogram"
     routes = {s.labels["route"] for s in requests.samples}
     assert not any(str(job["id"]) in route.replace("<", "").split("/") for route in routes)  # patterns, not paths
-    detail = next(route for route in routes if "jobs" in route and "pk" in route)
+    detail = next(route for route in routes if "/jobs/" in route and "<pk>" in route and route.endswith(")/$"))
     buckets = [s for s in requests.samples if s.name.endswith("_bucket") and s.labels["route"] == detail]
     assert {s.labels["le"] for s in buckets} >= {"0.005", "0.1", "1.0", "+Inf"}
     assert sample(families, "synthhub_http_request_duration_seconds",
