@@ -42,7 +42,9 @@ def generated_report(name: str, rows_scale: float) -> Report:
     the_plan = plan(spec, seed=SEED, reference_time=REFERENCE_TIME, rows_scale=rows_scale)
     tables = {table: list(generate_chunk(the_plan, table, 0, the_plan.row_counts[table]).rows())
               for table in the_plan.table_order}
-    keys = {table: spec.doc["tables"][table]["primary_key"] for table in tables}
+    # Rows are named by their primary key, or by their first column in a table that declares none.
+    keys = {table: spec.doc["tables"][table]["primary_key"] or next(iter(spec.doc["tables"][table]["columns"]))
+            for table in tables}
     return Report(name, tables, keys)
 
 
