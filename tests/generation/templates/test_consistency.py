@@ -24,11 +24,9 @@ NOT_YET_COHERENT: dict[str, str] = {
     "content-platform": "not yet reworked with 1.1 bounds",
     "tailings-monitoring": "not yet reworked with 1.1 bounds",
     "ecommerce": "not yet reworked with 1.1 bounds",
-    "hr-basic": "not yet reworked with 1.1 bounds",
 }
 NOT_YET_AT_SCALE_100: dict[str, str] = {
     "travel-documents": "lookup tables scale with rows_scale (needs scale: false)",
-    "hr-basic": "lookup tables scale with rows_scale (needs scale: false)",
 }
 
 
