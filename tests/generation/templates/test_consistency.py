@@ -21,7 +21,6 @@ SEED = 20250601
 NOT_YET_COHERENT: dict[str, str] = {
     "travel-documents": "not yet reworked with 1.1 bounds",
     "persons-vehicles": "not yet reworked with 1.1 bounds",
-    "ecommerce": "not yet reworked with 1.1 bounds",
 }
 NOT_YET_AT_SCALE_100: dict[str, str] = {
     "travel-documents": "lookup tables scale with rows_scale (needs scale: false)",
