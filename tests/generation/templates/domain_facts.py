@@ -159,11 +159,8 @@ POSTCODE_PATTERNS = {
 
 # Faker locales whose data may name a holder of each ICAO country (a country with several languages has several).
 COUNTRY_LOCALES = {
-    "AUS": {"en_AU"}, "AUT": {"de_AT"}, "BEL": {"nl_BE", "fr_BE"}, "CAN": {"en_CA", "fr_CA"},
-    "CHE": {"de_CH", "fr_CH", "it_CH"}, "DEU": {"de_DE"}, "DNK": {"da_DK"}, "ESP": {"es_ES"}, "FIN": {"fi_FI"},
-    "FRA": {"fr_FR"}, "GBR": {"en_GB"}, "IRL": {"en_IE", "ga_IE"}, "ITA": {"it_IT"}, "JPN": {"ja_JP"},
-    "NLD": {"nl_NL"}, "NOR": {"no_NO", "nb_NO"}, "NZL": {"en_NZ"}, "PRT": {"pt_PT"}, "SWE": {"sv_SE"},
-    "USA": {"en_US"},
+    "AUS": {"en_AU"}, "CAN": {"en_CA", "fr_CA"}, "DEU": {"de_DE"}, "ESP": {"es_ES"}, "FRA": {"fr_FR"},
+    "GBR": {"en_GB"}, "ITA": {"it_IT"}, "JPN": {"ja_JP"}, "NLD": {"nl_NL"}, "USA": {"en_US"},
 }
 
 
@@ -205,7 +202,7 @@ def place_follows_locale(place: str, locales: set[str]) -> bool:
         if place in pools["cities"]:
             return True
         if not pools["cities"]:
-            words = set(re.split(r"[\s\-]+", place))
+            words = set(re.split(r"[\s\-]+", place)) | {place}
             parts = pools["first"] | pools["last"] | pools["city_parts"]
             if any(word in parts for word in words) or any(place.endswith(s) for s in pools["city_parts"] if s):
                 return True
@@ -229,7 +226,7 @@ def mrz_name_pattern(name: str) -> re.Pattern:
             pieces.append("(?:" + "|".join(_MRZ_TRANSLITERATIONS[char]) + ")")
         elif char.isspace() or char in "-":
             pieces.append("<?")
-        elif char in "'’.":
+        elif char in "'’.,":
             pieces.append("")
         else:
             plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
