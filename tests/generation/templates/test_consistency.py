@@ -16,19 +16,6 @@ from .template_rules import CHECKERS
 REFERENCE_TIME = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SEED = 20250601
 
-# Templates not yet reworked with schema language 1.1: their rules are known to break. The reason names what
-# the rework waits for; strict, so a template that starts passing must be taken off this list.
-NOT_YET_COHERENT: dict[str, str] = {
-}
-NOT_YET_AT_SCALE_100: dict[str, str] = {
-}
-
-
-def _marked(name: str, known: dict[str, str]):
-    marks = [pytest.mark.xfail(strict=True, reason=known[name])] if name in known else []
-    return pytest.param(name, marks=marks, id=name)
-
-
 def generated_report(name: str, rows_scale: float) -> Report:
     spec = load_template(name)
     the_plan = plan(spec, seed=SEED, reference_time=REFERENCE_TIME, rows_scale=rows_scale)
@@ -64,19 +51,19 @@ def test_every_template_has_a_checker():
     assert set(CHECKERS) == set(template_names())
 
 
-@pytest.mark.parametrize("name", [_marked(name, NOT_YET_COHERENT) for name in sorted(CHECKERS)])
+@pytest.mark.parametrize("name", sorted(CHECKERS))
 def test_template_is_consistent_at_rows_scale_1(name):
     assert_consistent(name, 1)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [_marked(name, NOT_YET_COHERENT) for name in sorted(CHECKERS)])
+@pytest.mark.parametrize("name", sorted(CHECKERS))
 def test_template_is_consistent_at_rows_scale_10(name):
     assert_consistent(name, 10)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [_marked(name, NOT_YET_AT_SCALE_100) for name in sorted(CHECKERS)])
+@pytest.mark.parametrize("name", sorted(CHECKERS))
 def test_template_generates_at_rows_scale_100(name):
     """Plans at rows_scale 100 and generates the first and last 20,000 rows of every table."""
     the_plan = plan(load_template(name), seed=SEED, reference_time=REFERENCE_TIME, rows_scale=100)
