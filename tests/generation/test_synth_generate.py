@@ -105,8 +105,8 @@ def test_csv_writes_arrays_and_objects_as_compact_json(tmp_path):
     assert len(records) == len(expected) == manifest["tables"]["mdl_credentials"]["rows"]
     for row, record in zip(expected, records, strict=True):
         assert json.loads(record["categories"]) == row["categories"]
-        assert json.loads(record["driving_privileges"]) == row["driving_privileges"]
-        assert ", " not in record["categories"] and ": " not in record["driving_privileges"]
+        assert json.loads(record["wallet"]) == row["wallet"]
+        assert ", " not in record["categories"] and ": " not in record["wallet"]
     # The MRZ holds a line break: CSV quotes the field and it reads back whole.
     passports = engine_rows("travel-documents", 3, "passports", rows_scale=0.1)
     with (tmp_path / "passports.csv").open(newline="", encoding="utf-8") as handle:

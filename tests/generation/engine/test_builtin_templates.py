@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ from apps.generation.engine.builtin_templates import (
     template_names,
     template_source,
 )
+from tests.generation.templates.domain_facts import is_latin, mrz_name_pattern
 
 EXPECTED_TEMPLATES = {
     "content-platform", "ecommerce", "hr-basic", "persons-vehicles", "tailings-monitoring", "travel-documents",
@@ -104,8 +104,9 @@ def test_template_generates_every_table_with_its_columns_and_keys(name):
         table = doc["tables"][table_name]
         assert len(rows) == the_plan.row_counts[table_name] > 0, table_name
         assert all(list(row) == list(table["columns"]) for row in rows), table_name
-        keys = [row[table["primary_key"]] for row in rows]
-        assert None not in keys and len(set(keys)) == len(keys), table_name
+        if table["primary_key"] is not None:
+            keys = [row[table["primary_key"]] for row in rows]
+            assert None not in keys and len(set(keys)) == len(keys), table_name
         for column, spec in table["columns"].items():
             if spec["unique"]:
                 values = [row[column] for row in rows if row[column] is not None]
@@ -156,6 +157,8 @@ def test_every_lookup_copies_the_referenced_rows_value(name):
             for row in tables[table_name]:
                 parent = row[spec["reference"]]
                 expected = None if parent is None else parents[parent][spec["column"]]
+                if row[column] is None and spec["when"]:
+                    continue  # a when clause may null the copy (a second driver drawn as the owner)
                 assert row[column] == expected, (table_name, column, row)
 
 
@@ -258,13 +261,6 @@ def mrz_check_digit(field: str) -> int:
     return sum(_MRZ_VALUES[char] * (7, 3, 1)[i % 3] for i, char in enumerate(field)) % 10
 
 
-def mrz_name(text: str) -> str:
-    spelt = text.replace("ß", "SS").replace("Æ", "AE").replace("æ", "AE").replace("Ø", "OE").replace("ø", "OE")
-    plain = "".join(c for c in unicodedata.normalize("NFKD", spelt) if not unicodedata.combining(c)).upper()
-    words = re.split(r"[\s\-]+", plain)
-    return "<".join(w for w in (re.sub(r"[^A-Z]", "", word) for word in words) if w)
-
-
 def test_mrz_check_digit_function_matches_the_icao_specimen():
     # ICAO 9303 part 4 specimen (Utopia): L898902C3 6, 740812 2, 120415 9, composite 0.
     line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
@@ -283,7 +279,10 @@ def test_passport_mrz_has_valid_check_digits_and_names_the_holder():
         assert re.fullmatch(r"[A-Z0-9<]{44}", line1) and re.fullmatch(r"[A-Z0-9<]{44}", line2)
         state = "D<<" if row["issuing_state"] == "DEU" else row["issuing_state"]
         assert line1.startswith("P<" + state)
-        assert line1[5:].startswith(mrz_name(row["surname"])[:39] + "<"), (line1, row["surname"])
+        # Latin names in their ICAO forms (Ö as O or OE, ...); romanised ones are checked in
+        # tests/generation/templates.
+        if is_latin(row["surname"]):
+            assert mrz_name_pattern(row["surname"] + "<").match(line1[5:]), (line1, row["surname"])
         assert line2[0:9] == row["document_number"]
         assert int(line2[9]) == mrz_check_digit(line2[0:9])
         nationality = "D<<" if row["nationality"] == "DEU" else row["nationality"]
@@ -325,20 +324,22 @@ def test_travel_documents_certificate_chain_stays_within_one_country():
         assert entry["csca_id"] == signer["csca_id"] and entry["country_code"] == signer["country_code"]
 
 
-def test_mdl_credentials_carry_privileges_and_categories():
+def test_mdl_credentials_carry_a_licence_with_its_categories():
     _, tables = generated("travel-documents")
     countries = index_by(tables["countries"], "country_id")
     all_categories = {"AM", "A1", "A2", "A", "B1", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"}
+    licences = Counter()
     for row in tables["mdl_credentials"]:
         assert row["issuing_country"] == countries[row["country_id"]]["icao_code"]
         assert row["family_name"] and row["given_name"]
         assert row["issue_date"] < row["expiry_date"]
-        privileges = row["driving_privileges"]
-        assert set(privileges) == {"primary_category", "issue_date", "expiry_date", "restrictions"}
-        assert len(set(privileges["restrictions"])) == len(privileges["restrictions"]) <= 2
         categories = row["categories"]
-        assert 1 <= len(categories) <= 5 and len(set(categories)) == len(categories)
-        assert set(categories) <= all_categories
+        # The licence names exactly its categories, in any order; the vehicle category is one of them.
+        assert sorted(categories) == sorted(row["licence"].split("+")), row
+        assert set(categories) <= all_categories and row["vehicle_category"] in categories
+        assert len(set(row["restrictions"])) == len(row["restrictions"]) <= 2
+        licences[row["licence"]] += 1
+    assert len(licences) == 8 and licences.most_common(1)[0][0] == "B"
 
 
 # ------------------------------------------------------------------------------------------ tailings
@@ -348,29 +349,29 @@ def test_tailings_readings_are_hourly_series_per_sensor():
     for row in tables["readings"]:
         series.setdefault(row["sensor_id"], []).append(row)
     assert set(series) == {row["sensor_id"] for row in tables["sensors"]}
-    start = datetime(2025, 3, 3, tzinfo=UTC)
+    start = REFERENCE_TIME - timedelta(days=7)
     for rows in series.values():
         assert len(rows) == 168
         times = [datetime.fromisoformat(row["measured_at"].replace("Z", "+00:00")) for row in rows]
         assert times == [start + timedelta(hours=i) for i in range(168)]
     values = [row["pore_pressure_kpa"] for row in tables["readings"]]
-    assert 150 < sum(values) / len(values) < 230
+    assert 140 < sum(values) / len(values) < 260
 
 
-def test_tailings_reading_status_follows_the_sensor_thresholds():
+def test_tailings_reading_status_follows_the_published_levels():
     _, tables = generated("tailings-monitoring")
     sensors = index_by(tables["sensors"], "sensor_id")
     statuses = Counter()
     for sensor in sensors.values():
-        # 85% of the alarm level to one decimal (a half may round either way in binary floating point).
-        assert abs(sensor["warning_kpa"] - sensor["alarm_kpa"] * 0.85) <= 0.05 + 1e-9
+        # The warning and alarm levels are 2 m and 4 m of water above the station's normal head.
+        assert sensor["warning_kpa"] == round(9.81 * (sensor["head_m"] + 2), 1)
+        assert sensor["alarm_kpa"] == round(9.81 * (sensor["head_m"] + 4), 1)
     for row in tables["readings"]:
-        alarm = sensors[row["sensor_id"]]["alarm_kpa"]
-        ratio = row["pore_pressure_kpa"] / alarm
-        if abs(ratio - 1.0) < 1e-9 or abs(ratio - 0.85) < 1e-9:
-            continue  # exactly on a threshold: float rounding decides, either answer is right
-        expected = "alarm" if ratio >= 1.0 else "warning" if ratio >= 0.85 else "ok"
-        assert row["status"] == expected, (row, alarm)
+        sensor = sensors[row["sensor_id"]]
+        pressure = row["pore_pressure_kpa"]
+        expected = "alarm" if pressure >= sensor["alarm_kpa"] else \
+            "warning" if pressure >= sensor["warning_kpa"] else "ok"
+        assert row["status"] == expected, (row, sensor)
         statuses[row["status"]] += 1
     assert statuses["ok"] > statuses["warning"] > 0
 
@@ -421,7 +422,8 @@ def test_content_user_handles_are_unique():
 def test_content_prompts_are_built_from_their_parts():
     _, tables = generated("content-platform")
     for row in tables["prompts"]:
-        assert row["text"] == f"Write a {row['tone']} {row['format']} about {row['subject']} for {row['audience']}."
+        assert row["text"] == (f"Write a {row['tone']} {row['format']} about {row['subject']} for {row['audience']}"
+                               f"{row['angle']}.")
 
 
 # ------------------------------------------------------------------------------------------ ecommerce
