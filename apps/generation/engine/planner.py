@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,12 +41,16 @@ class Plan:
     chunks: list[Chunk] = field(default_factory=list)
     # Absolute row counts asked for by table; they win over rows_scale (and `scale: false`) for those tables.
     rows: dict[str, int] = field(default_factory=dict)
+    # Keys of document columns (x509_certificate, sod, ...) derive from it: the service passes a per-tenant
+    # secret so tenants with the same seed never share keys (docs/documents.md "Keys"). Never in the manifest.
+    document_secret: bytes = field(default=b"", repr=False)
 
     @property
     def key(self) -> tuple:
         """Identifies the rows this plan makes (chunking aside)."""
         return (self.spec.hash, self.seed, self.reference_time.isoformat(), self.rows_scale,
-                tuple(sorted(self.row_counts.items())), tuple(sorted(self.rows.items())))
+                tuple(sorted(self.row_counts.items())), tuple(sorted(self.rows.items())),
+                hashlib.blake2b(self.document_secret).hexdigest())
 
     @property
     def total_rows(self) -> int:
@@ -69,7 +74,8 @@ class Plan:
 
 
 def plan(spec: Spec, *, seed: int | None = None, reference_time: datetime | None = None, rows_scale: float = 1.0,
-         tables: list[str] | None = None, chunk_size: int = 50_000, rows: Mapping[str, int] | None = None) -> Plan:
+         tables: list[str] | None = None, chunk_size: int = 50_000, rows: Mapping[str, int] | None = None,
+         document_secret: bytes = b"") -> Plan:
     """Everything needed to generate `spec`'s rows: SpecError when the plan breaks the document's limits.
 
     A table's row count is, in order of precedence: `rows[table]` when given; its own `rows` when it says
@@ -113,7 +119,8 @@ def plan(spec: Spec, *, seed: int | None = None, reference_time: datetime | None
     chosen = [name for name in order if tables is None or name in tables]
     chunks = [Chunk(name, start, min(start + chunk_size, counts[name]))
               for name in chosen for start in range(0, counts[name], chunk_size)]
-    return Plan(spec, seed, reference_time, float(rows_scale), order, counts, chunk_size, chunks, rows)
+    return Plan(spec, seed, reference_time, float(rows_scale), order, counts, chunk_size, chunks, rows,
+                document_secret=bytes(document_secret))
 
 
 def rows_problems(spec: Spec, rows: object) -> list[Problem]:

@@ -123,6 +123,13 @@ class BlockContext:
         self.get(column)
         return self.indices[column]
 
+    def reference_indices_of(self, column: str) -> np.ndarray:
+        """Parent row indices (-1: null) of this block's `column` (a reference column, or the `per`
+        column of a child table, whose indices are the parent of each row's run)."""
+        if column == self.per_column:
+            return self.parent_indices()
+        return self.reference_indices(column)
+
     def referenced(self, reference: str, column: str) -> Col:
         """`column` of the parent rows that this block's `reference` column points at."""
         indices = self.reference_indices(reference)
@@ -143,8 +150,10 @@ class BlockContext:
 
 
 class PlanRuntime:
-    def __init__(self, doc: dict, seed: int, reference_time: datetime, row_counts: dict[str, int]):
+    def __init__(self, doc: dict, seed: int, reference_time: datetime, row_counts: dict[str, int],
+                 document_secret: bytes = b""):
         self.doc = doc
+        self.document_secret = document_secret
         self.seed = seed
         self.reference_time = reference_time
         self.row_counts = row_counts
@@ -205,6 +214,21 @@ class PlanRuntime:
         kind = parts[0][1].kind if parts else self.kind(table, column)
         timezone = parts[0][1].timezone if parts else spec.get("timezone", "UTC")
         return gather(kind, len(indices), parts, timezone)
+
+    def reference_indices_at(self, table: str, column: str, rows: np.ndarray) -> np.ndarray:
+        """Parent row indices that `column` (a reference) of `table` holds at `rows`."""
+        out = np.full(len(rows), -1, dtype=np.int64)
+        blocks = rows // BLOCK_ROWS
+        for block in np.unique(blocks).tolist():
+            here = blocks == block
+            ctx = self.block(table, block, referenced=True)
+            out[here] = ctx.reference_indices_of(column)[rows[here] - block * BLOCK_ROWS]
+        return out
+
+    def children(self, table: str, parent: int) -> tuple[int, int]:
+        """[first, end) rows of `table` (declared `rows: {per: ...}`) that belong to parent row `parent`."""
+        starts, ends = self.tables[table].run_bounds(self)
+        return int(starts[parent]), int(ends[parent])
 
     # -- facts about the plan, computed once
     def cached(self, key, make: Callable):
@@ -267,7 +291,8 @@ def runtime_for(plan: Plan) -> PlanRuntime:
     key = plan.key
     runtime = _RUNTIMES.get(key)
     if runtime is None:
-        runtime = PlanRuntime(plan.spec.doc, plan.seed, plan.reference_time, dict(plan.row_counts))
+        runtime = PlanRuntime(plan.spec.doc, plan.seed, plan.reference_time, dict(plan.row_counts),
+                              plan.document_secret)
         _RUNTIMES[key] = runtime
         while len(_RUNTIMES) > _MAX_RUNTIMES:
             _RUNTIMES.popitem(last=False)

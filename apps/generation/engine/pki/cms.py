@@ -1,0 +1,64 @@
+"""CMS SignedData (RFC 5652) with any eContent type, signed by a document key.
+
+`cryptography`'s PKCS7 builder signs only id-data; ICAO objects carry their own types (LDS security object,
+CSCA master list), so the structure is encoded here and the signature comes from `cryptography` with
+deterministic ECDSA (RFC 6979): the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import der
+from .curves import ECDSA_OIDS
+
+ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
+ID_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+ID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+ID_SIGNING_TIME = "1.2.840.113549.1.9.5"
+_DIGEST_OIDS = {hashes.SHA256: "2.16.840.1.101.3.4.2.1", hashes.SHA384: "2.16.840.1.101.3.4.2.2",
+                hashes.SHA512: "2.16.840.1.101.3.4.2.3"}
+_HASHLIB = {hashes.SHA256: hashlib.sha256, hashes.SHA384: hashlib.sha384, hashes.SHA512: hashlib.sha512}
+
+
+def certificate_der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
+                hash_type: type[hashes.HashAlgorithm], *, signing_time: datetime | None = None,
+                certificates: tuple[x509.Certificate, ...] | None = None) -> bytes:
+    """ContentInfo{signedData} over `content`, signer identified by issuer and serial.
+
+    `certificates` defaults to the signer's certificate (an ICAO SOD carries its document signer).
+    """
+    digest_alg = der.algorithm(_DIGEST_OIDS[hash_type])
+    attributes = [
+        der.sequence(der.oid(ID_CONTENT_TYPE), der.set_of(der.oid(content_type))),
+        der.sequence(der.oid(ID_MESSAGE_DIGEST), der.set_of(der.octets(_HASHLIB[hash_type](content).digest()))),
+    ]
+    if signing_time is not None:
+        attributes.append(der.sequence(der.oid(ID_SIGNING_TIME), der.set_of(der.utc_time(signing_time))))
+    signed_attrs = der.set_of(*attributes)
+    signature = key.sign(signed_attrs, ec.ECDSA(hash_type(), deterministic_signing=True))
+    sid = der.sequence(signer.issuer.public_bytes(), der.integer(signer.serial_number))
+    signer_info = der.sequence(
+        der.integer(1), sid, digest_alg,
+        der.implicit_constructed(0, der.contents(signed_attrs)),
+        der.algorithm(ECDSA_OIDS[hash_type]),
+        der.octets(signature),
+    )
+    carried = (signer,) if certificates is None else certificates
+    body = der.sequence(
+        der.integer(3),
+        der.set_of(digest_alg),
+        der.sequence(der.oid(content_type), der.explicit(0, der.octets(content))),
+        der.implicit_constructed(0, b"".join(sorted(certificate_der(c) for c in carried))),
+        der.set_of(signer_info),
+    )
+    return der.sequence(der.oid(ID_SIGNED_DATA), der.explicit(0, body))

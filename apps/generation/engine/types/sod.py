@@ -1,0 +1,131 @@
+"""Column type `sod`: the document security object of a passport (base64 DER CMS SignedData).
+
+It hashes DG1 (the MRZ of the `dg1` column) and DG2 (deterministic synthetic portrait bytes) and is signed by
+the passport's document signer (`signer`). A `scenario` column may label rows with a negative scenario; the
+SOD then breaks what the label says (see pki/scenarios.py and docs/documents.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..column_types import join
+from ..pki import certificates as profiles
+from ..pki import keys, lds
+from ..pki import scenarios as sc
+from ..randomness import derive_key
+from . import _documents as docs
+from .base import ColumnType
+
+
+def normalise(raw, path, ctx, nested):
+    return {
+        "signer": docs.read_signer(raw, "signer", path, ctx, required=True),
+        "dg1": docs.read_column(raw, "dg1", path, ctx, required=True),
+        "signed_at": docs.read_column(raw, "signed_at", path, ctx, required=True),
+        "scenario": docs.read_column(raw, "scenario", path, ctx, required=False),
+    }
+
+
+def reads(spec, columns=None, name=None, *, paths=False):
+    pairs = [(key, spec[key]) for key in ("dg1", "signed_at", "scenario") if spec.get(key)]
+    pairs += docs.signer_reads(spec.get("signer"), "signer")
+    return pairs if paths else [name for _, name in pairs]
+
+
+def check_links(doc, table_name, table, name, spec, path, ctx):
+    docs.check_reads(reads(spec, paths=True), table, name, "sod", path, ctx)
+    docs.check_signer(doc, table_name, spec.get("signer"), join(path, "signer"), ctx, roles=("ds",))
+
+
+def _tampered(mrz: str) -> str:
+    # One character of the holder's name changes: the DG1 the SOD vouches for is not the document's.
+    index = 10 if len(mrz) > 10 else 0
+    return mrz[:index] + ("Y" if mrz[index:index + 1] != "Y" else "Z") + mrz[index + 1:]
+
+
+class _Variants:
+    """Document-signer certificates the scenarios sign with instead of the row's DS certificate."""
+
+    def __init__(self, env, signers: docs.Signers):
+        self.env = env
+        self.signers = signers
+        runtime = env.runtime
+        ds_spec = signers.spec
+        issuer = ds_spec["issuer"]
+        self.csca_table = runtime.tables[signers.table].columns[issuer["reference"]]["table"]
+        self.csca_column = issuer["certificate"]
+        self.csca_curve = runtime.doc["tables"][self.csca_table]["columns"][self.csca_column]["curve"]
+        self.csca_rows = runtime.reference_indices_at(signers.table, issuer["reference"], signers.indices)
+
+    def _serial(self, i: int, purpose: str) -> int:
+        rt = self.env.runtime
+        return 1 + derive_key(rt.seed, self.env.table.name, self.env.path, purpose, int(self.env.rows[i])) % (2**62)
+
+    def reissued(self, i: int, ds, not_before, not_after, purpose: str):
+        """The DS key certified again by its real CSCA, with other dates and serial."""
+        rt = self.env.runtime
+        csca_key = keys.private_key(self.csca_curve, rt.document_secret, rt.seed, self.csca_table, self.csca_column,
+                                    int(self.csca_rows[i]))
+        return profiles.build("ds", ds.subject, ds.public_key(), self._serial(i, purpose), not_before, not_after,
+                              ds.issuer, csca_key)
+
+    def unknown_issuer(self, i: int, ds):
+        """The DS key certified by a CSCA of the same country that no trust list holds."""
+        rt = self.env.runtime
+        unknown_key = keys.private_key(self.csca_curve, rt.document_secret, rt.seed, self.csca_table,
+                                       self.csca_column, int(self.csca_rows[i]), "unknown-csca")
+        country = ds.subject.get_attributes_for_oid(profiles.NameOID.COUNTRY_NAME)[0].value
+        issuer = profiles.Subject(country, "Unknown CSCA").name()
+        return profiles.build("ds", ds.subject, ds.public_key(), ds.serial_number, ds.not_valid_before_utc,
+                              ds.not_valid_after_utc, issuer, unknown_key)
+
+
+def sample(spec, env):
+    get = env.ctx.get
+    mrz = docs.texts(get(spec["dg1"]))
+    signed_at = docs.moments(get(spec["signed_at"]))
+    labels = docs.texts(get(spec["scenario"])) if spec["scenario"] else [None] * env.n
+    signers = docs.Signers(env, spec["signer"])
+    variants = None
+    out = []
+    rt = env.runtime
+    for i, row in enumerate(env.rows.tolist()):
+        ds = signers.certificate(i)
+        if ds is None or mrz[i] is None or signed_at[i] is None:
+            out.append(None)
+            continue
+        label, when = labels[i], signed_at[i]
+        signer, key, dg1_text = ds, signers.key(i), mrz[i]
+        if label in (sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN):
+            variants = variants or _Variants(env, signers)
+            if label == sc.EXPIRED_DS:
+                signer = variants.reissued(i, ds, when - timedelta(days=3 * 365), when - timedelta(days=1), label)
+            elif label == sc.NOT_YET_VALID_DS:
+                signer = variants.reissued(i, ds, when + timedelta(days=1), when + timedelta(days=3 * 365), label)
+            else:
+                signer = variants.unknown_issuer(i, ds)
+        elif label == sc.WRONG_SIGNER:
+            key = signers.key(i, "wrong-signer")
+        elif label == sc.TAMPERED_DG1:
+            dg1_text = _tampered(dg1_text)
+        data = lds.sod(lds.dg1(dg1_text), lds.portrait(rt.seed, env.table.name, row), signer, key, when)
+        out.append(docs.encode(data))
+    return docs.text_column(out)
+
+
+ENTRY = ColumnType(
+    name="sod",
+    keys=("signer", "dg1", "signed_at", "scenario"),
+    normalise=normalise,
+    sample=sample,
+    value_kind="str",
+    text_chars=4096,  # base64 of the SignedData with its P-521 DS certificate: about 2,600
+    quoted=True,
+    row_bound=True,
+    structural_keys=("signer",),
+    export_kind="string",
+    no_unique="sod values are derived from other columns and cannot be made unique",
+    reads=reads,
+    check_links=check_links,
+)
