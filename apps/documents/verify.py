@@ -1,0 +1,261 @@
+"""Verification of travel-document objects with `cryptography` and this package's own DER reader.
+
+Nothing here imports the engine: a bug in how objects are generated cannot hide itself in how they are
+checked. Each check returns the reason an object is refused (None when it is accepted); the reasons are the
+ones negative scenarios are labelled for (docs/documents.md "Scenarios").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import asn1
+
+SIGNED_DATA = "1.2.840.113549.1.7.2"
+LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
+CSCA_MASTER_LIST = "2.23.136.1.1.2"
+_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+_DIGESTS = {"2.16.840.1.101.3.4.2.1": hashes.SHA256, "2.16.840.1.101.3.4.2.2": hashes.SHA384,
+            "2.16.840.1.101.3.4.2.3": hashes.SHA512}
+_ECDSA = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
+          "1.2.840.10045.4.3.4": hashes.SHA512}
+
+# The reason each scenario label must be refused for (None: the document must be accepted).
+EXPECTED_REASONS = {
+    "valid": None, "expired_ds": "ds_expired", "not_yet_valid_ds": "ds_not_yet_valid", "revoked_ds": "ds_revoked",
+    "wrong_signer": "bad_signature", "broken_chain": "unknown_csca", "tampered_dg1": "dg1_hash_mismatch",
+    "bad_mrz_check_digit": "mrz_check_digit",
+}
+
+
+def _hash(hash_type, data: bytes) -> bytes:
+    digest = hashes.Hash(hash_type())
+    digest.update(data)
+    return digest.finalize()
+
+
+@dataclass
+class SignedData:
+    content_type: str
+    content: bytes
+    certificates: list[x509.Certificate]
+    issuer: bytes
+    serial: int
+    digest: type
+    signed_attrs: bytes
+    signature_hash: type | None
+    signature: bytes
+    attributes: dict[str, bytes]
+
+    def signer_certificate(self) -> x509.Certificate | None:
+        for cert in self.certificates:
+            if cert.serial_number == self.serial and cert.issuer.public_bytes() == self.issuer:
+                return cert
+        return None
+
+    def signature_valid(self, cert: x509.Certificate) -> bool:
+        """The messageDigest and content-type attributes match the content and `cert`'s key signed them."""
+        if self.signature_hash is None or self.attributes.get(_MESSAGE_DIGEST) != _hash(self.digest, self.content):
+            return False
+        if self.attributes.get(_CONTENT_TYPE) != self.content_type:
+            return False
+        key = cert.public_key()
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return False
+        try:
+            key.verify(self.signature, self.signed_attrs, ec.ECDSA(self.signature_hash()))
+        except InvalidSignature:
+            return False
+        return True
+
+
+def open_signed_data(data: bytes) -> SignedData:
+    """The parts of a ContentInfo{signedData} with one signer; ASN1Error when it is not one."""
+    info = asn1.parse(data).children()
+    if len(info) != 2 or asn1.oid(info[0]) != SIGNED_DATA or info[1].tag != 0xA0:
+        raise asn1.ASN1Error("not a CMS SignedData")
+    body = asn1.parse(info[1].contents).children()
+    version, _algorithms, encap, *rest = body
+    asn1.integer(version)
+    encap_parts = encap.children()
+    content_type = asn1.oid(encap_parts[0])
+    content = asn1.parse(encap_parts[1].contents).contents
+    certificates = []
+    if rest and rest[0].tag == 0xA0:
+        certificates = [x509.load_der_x509_certificate(n.data) for n in rest[0].children()]
+        rest = rest[1:]
+    signer_infos = rest[-1].children()
+    if len(signer_infos) != 1:
+        raise asn1.ASN1Error("expected exactly one signer")
+    parts = signer_infos[0].children()
+    sid = parts[1].children()
+    digest = _DIGESTS.get(asn1.oid(parts[2].children()[0]))
+    attrs_node = parts[3]
+    if attrs_node.tag != 0xA0 or digest is None:
+        raise asn1.ASN1Error("signed attributes and a known digest are required")
+    attributes = {}
+    for attribute in attrs_node.children():
+        kind, values = attribute.children()
+        value = values.children()[0]
+        attributes[asn1.oid(kind)] = asn1.oid(value) if value.tag == 0x06 else value.contents
+    signed_attrs = b"\x31" + attrs_node.data[1:]  # signed as a SET, carried as [0] IMPLICIT
+    return SignedData(content_type, content, certificates, sid[0].data, asn1.integer(sid[1]), digest, signed_attrs,
+                      _ECDSA.get(asn1.oid(parts[4].children()[0])), parts[5].contents, attributes)
+
+
+def issued_by(cert: x509.Certificate, anchors: list[x509.Certificate]) -> x509.Certificate | None:
+    """The anchor whose key signed `cert` (names match and the signature verifies), None if there is none."""
+    for anchor in anchors:
+        if anchor.subject != cert.issuer:
+            continue
+        try:
+            cert.verify_directly_issued_by(anchor)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return anchor
+    return None
+
+
+def within(cert: x509.Certificate, moment: datetime) -> str | None:
+    if moment < cert.not_valid_before_utc:
+        return "not_yet_valid"
+    if moment > cert.not_valid_after_utc:
+        return "expired"
+    return None
+
+
+def _check_digit(text: str) -> str:
+    weights = (7, 3, 1)
+    total = 0
+    for i, char in enumerate(text):
+        value = int(char) if char.isdigit() else (ord(char) - 55 if "A" <= char <= "Z" else 0)
+        total += value * weights[i % 3]
+    return str(total % 10)
+
+
+def mrz_check_digits_ok(mrz: str) -> bool:
+    """The five check digits of a TD3 MRZ (ICAO 9303-4 4.2.2)."""
+    lines = mrz.split("\n")
+    if len(lines) != 2 or len(lines[1]) != 44:
+        return False
+    line = lines[1]
+    fields = ((line[0:9], line[9]), (line[13:19], line[19]), (line[21:27], line[27]))
+    if any(_check_digit(value) != digit for value, digit in fields):
+        return False
+    optional_ok = line[42] in ("<", "0") and not line[28:42].strip("<") or _check_digit(line[28:42]) == line[42]
+    return optional_ok and _check_digit(line[0:10] + line[13:20] + line[21:43]) == line[43]
+
+
+def dg1_of(mrz: str) -> bytes:
+    text = mrz.replace("\n", "").encode("ascii")
+    inner = b"\x5f\x1f" + _length(len(text)) + text
+    return b"\x61" + _length(len(inner)) + inner
+
+
+def _length(n: int) -> bytes:
+    return bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82]) + n.to_bytes(2, "big")
+
+
+def data_group_hashes(content: bytes) -> tuple[type, dict[int, bytes]]:
+    version, algorithm, groups = asn1.parse(content).children()
+    hash_type = _DIGESTS.get(asn1.oid(algorithm.children()[0]))
+    if hash_type is None:
+        raise asn1.ASN1Error("unknown data-group hash algorithm")
+    out = {}
+    for group in groups.children():
+        number, value = group.children()
+        out[asn1.integer(number)] = value.contents
+    return hash_type, out
+
+
+def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Certificate],
+               revoked: dict[bytes, set[int]]) -> str | None:
+    """Why a passport's SOD and MRZ are refused, or None.
+
+    `revoked` maps a CSCA's subject (DER) to the serials its verified CRLs revoke.
+    """
+    try:
+        sd = open_signed_data(data)
+    except (asn1.ASN1Error, ValueError):
+        return "malformed"
+    if sd.content_type != LDS_SECURITY_OBJECT:
+        return "malformed"
+    ds = sd.signer_certificate()
+    if ds is None:
+        return "no_signer_certificate"
+    csca = issued_by(ds, anchors)
+    if csca is None:
+        return "unknown_csca"
+    if not sd.signature_valid(ds):
+        return "bad_signature"
+    validity = within(ds, signed_at)
+    if validity is not None:
+        return f"ds_{validity}"
+    if within(csca, signed_at) is not None:
+        return "csca_not_valid"
+    if ds.serial_number in revoked.get(csca.subject.public_bytes(), ()):
+        return "ds_revoked"
+    try:
+        hash_type, groups = data_group_hashes(sd.content)
+    except (asn1.ASN1Error, ValueError):
+        return "malformed"
+    if groups.get(1) != _hash(hash_type, dg1_of(mrz)):
+        return "dg1_hash_mismatch"
+    if 2 not in groups:
+        return "dg2_missing"
+    if not mrz_check_digits_ok(mrz):
+        return "mrz_check_digit"
+    return None
+
+
+def verify_crl(data: bytes, anchors: list[x509.Certificate]) -> tuple[str | None, x509.CertificateRevocationList | None,
+                                                                      x509.Certificate | None]:
+    """(reason or None, the CRL, its CSCA)."""
+    try:
+        crl = x509.load_der_x509_crl(data)
+    except ValueError:
+        return "malformed", None, None
+    for anchor in anchors:
+        if anchor.subject == crl.issuer and crl.is_signature_valid(anchor.public_key()):
+            if crl.next_update_utc is None or crl.next_update_utc <= crl.last_update_utc:
+                return "bad_update_times", crl, anchor
+            return None, crl, anchor
+    return "unknown_issuer", crl, None
+
+
+def verify_master_list(data: bytes, anchors: list[x509.Certificate]) -> tuple[str | None, int]:
+    """(reason or None, number of CSCA certificates listed)."""
+    try:
+        sd = open_signed_data(data)
+    except (asn1.ASN1Error, ValueError):
+        return "malformed", 0
+    if sd.content_type != CSCA_MASTER_LIST:
+        return "malformed", 0
+    signer = sd.signer_certificate()
+    if signer is None:
+        return "no_signer_certificate", 0
+    if issued_by(signer, anchors) is None:
+        return "unknown_csca", 0
+    if not sd.signature_valid(signer):
+        return "bad_signature", 0
+    try:
+        _version, cert_set = asn1.parse(sd.content).children()
+        listed = [x509.load_der_x509_certificate(n.data) for n in cert_set.children()]
+    except (asn1.ASN1Error, ValueError):
+        return "malformed", 0
+    for cert in listed:
+        if issued_by(cert, listed) is None:
+            return "unverifiable_listed_certificate", len(listed)
+    return None, len(listed)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
