@@ -114,7 +114,7 @@ def build_report(doc: dict, rows: RowReader) -> dict:
             revoked.setdefault(key, set()).update(r.serial_number for r in crl)
             number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
             numbers.setdefault(key, []).append(number)
-        for key, seen in numbers.items():
+        for seen in numbers.values():
             if seen != sorted(seen) or len(set(seen)) != len(seen):
                 _fail(crls, {"table": table, "column": column, "reason": "crl_numbers_not_increasing"})
     master_lists = _section()

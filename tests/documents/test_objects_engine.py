@@ -1,0 +1,130 @@
+"""Document column types in the engine: spec problems with paths, same inputs same bytes, chunk invariance,
+keys that depend on the tenant secret."""
+
+import base64
+import copy
+
+import pytest
+from cryptography import x509
+
+from apps.generation.engine import generate_chunk, validate_spec
+from apps.generation.engine.pki import keys
+from apps.generation.engine.runtime import _RUNTIMES
+
+from .example import example, make_plan, table_rows
+
+
+def _problems(doc) -> list[str]:
+    return [str(p) for p in validate_spec(doc)]
+
+
+def _column(doc, table, column, edit):
+    doc = copy.deepcopy(doc)
+    edit(doc["tables"][table]["columns"][column])
+    return doc
+
+
+def test_the_example_spec_is_valid():
+    assert _problems(example()) == []
+
+
+@pytest.mark.parametrize(("table", "column", "edit", "expected"), [
+    ("cscas", "certificate", lambda c: c.update(curve="P-192"),
+     "tables.cscas.columns.certificate.curve: must be one of P-256, P-384, P-521, brainpoolP256r1"),
+    ("cscas", "certificate", lambda c: c.update(role="root"), "tables.cscas.columns.certificate.role: must be one of"),
+    ("cscas", "certificate", lambda c: c.update(issuer={"reference": "country", "certificate": "code"}),
+     "tables.cscas.columns.certificate.issuer: a csca certificate is self-signed and takes no issuer"),
+    ("signers", "certificate", lambda c: c.pop("issuer"), "tables.signers.columns.certificate.issuer: is required"),
+    ("signers", "certificate", lambda c: c.update(serial="nope"),
+     "tables.signers.columns.certificate.serial: names unknown column 'nope'"),
+    ("signers", "certificate", lambda c: c.update(issuer={"reference": "code", "certificate": "certificate"}),
+     "tables.signers.columns.certificate.issuer.reference: column 'code' must be a reference column"),
+    ("signers", "certificate", lambda c: c.update(issuer={"reference": "csca", "certificate": "serial"}),
+     "tables.signers.columns.certificate.issuer.certificate: table 'cscas' has no x509_certificate column 'serial'"),
+    ("passports", "sod", lambda c: c.update(signer={"reference": "ds", "certificate": 5}),
+     "tables.passports.columns.sod.signer.certificate: must be a column name, got an integer"),
+    ("passports", "sod", lambda c: c.pop("signed_at"), "tables.passports.columns.sod.signed_at: is required"),
+    ("passports", "sod", lambda c: c.update(dg1="sod"), "tables.passports.columns.sod.dg1: cannot name the sod column"),
+    ("passports", "mrz", lambda c: c.pop("scenario"), "tables.passports.columns.mrz.scenario: is required"),
+    ("crls", "crl", lambda c: c["revocations"].update(table="passports"),
+     "tables.crls.columns.crl.revocations.table: table 'passports' must be declared rows: {per: <reference to"),
+    ("crls", "crl", lambda c: c["revocations"].update(serial="nope"),
+     "tables.crls.columns.crl.revocations.serial: table 'signers' has no column 'nope'"),
+    ("crls", "crl", lambda c: c.update(revocations=[1]),
+     "tables.crls.columns.crl.revocations: must be a mapping {table, serial, revoked_at}, got a list"),
+    ("master_lists", "master_list", lambda c: c.update(per_list=21),
+     "tables.master_lists.columns.master_list.per_list"),
+    ("master_lists", "master_list", lambda c: c["certificates"].update(column="serial"),
+     "tables.master_lists.columns.master_list.certificates.column: table 'cscas' has no csca x509_certificate"),
+])
+def test_bad_document_specs_are_problems_at_their_paths(table, column, edit, expected):
+    problems = _problems(_column(example(), table, column, edit))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_sod_signer_must_be_a_document_signer():
+    doc = _column(example(), "passports", "sod",
+                  lambda c: c.update(signer={"reference": "ds", "certificate": "certificate"}))
+    doc["tables"]["passports"]["columns"]["ds"]["table"] = "cscas"
+    problems = _problems(doc)
+    assert any("holds csca certificates; a signer here must be ds" in p for p in problems), problems
+
+
+def _fresh():
+    _RUNTIMES.clear()
+    keys.private_key.cache_clear()
+
+
+def test_same_seed_and_secret_give_the_same_bytes():
+    doc = example(passports=60)
+    first = {t: table_rows(make_plan(doc), t) for t in ("cscas", "signers", "crls", "master_lists", "passports")}
+    _fresh()
+    again = {t: table_rows(make_plan(doc), t) for t in first}
+    assert first == again
+    other_secret = table_rows(make_plan(doc, secret=b"another tenant"), "cscas")
+    assert [r["certificate"] for r in other_secret] != [r["certificate"] for r in first["cscas"]]
+    # Same subject and serial, another key: the tenant secret is what tells them apart.
+    assert [r["serial"] for r in other_secret] == [r["serial"] for r in first["cscas"]]
+
+
+def test_certificates_follow_their_columns():
+    the_plan = make_plan(example(passports=10))
+    csca = table_rows(the_plan, "cscas")[0]
+    cert = x509.load_der_x509_certificate(base64.b64decode(csca["certificate"]))
+    assert cert.serial_number == csca["serial"]
+    assert cert.not_valid_before_utc.date().isoformat() == csca["valid_from"]
+    assert cert.not_valid_after_utc.date().isoformat() == csca["valid_to"]
+    assert cert.subject == cert.issuer
+    assert cert.subject.rfc4514_string() == f"CN=CSCA {csca['code']},O=CSCA {csca['code']},C={csca['code']}"
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
+
+
+@pytest.mark.parametrize("size", [1, 7, 1000, None])
+def test_documents_do_not_depend_on_chunking(size):
+    doc = example(passports=120)
+    whole = table_rows(make_plan(doc), "passports")
+    _fresh()
+    the_plan = make_plan(doc)
+    count = the_plan.row_counts["passports"]
+    step = size or count
+    rows = []
+    for start in range(0, count, step):
+        rows.extend(generate_chunk(the_plan, "passports", start, min(start + step, count)).rows())
+    assert rows == whole
+    crls = table_rows(the_plan, "crls")
+    _fresh()
+    the_plan = make_plan(doc)
+    parts = [r for start in range(0, the_plan.row_counts["crls"], 5)
+             for r in generate_chunk(the_plan, "crls", start, min(start + 5, the_plan.row_counts["crls"])).rows()]
+    assert parts == crls
+
+
+def test_a_null_subject_column_gives_a_null_certificate():
+    doc = example(passports=5)
+    doc["tables"]["cscas"]["columns"]["serial"]["null_ratio"] = 1.0
+    rows = table_rows(make_plan(doc), "cscas")
+    assert all(r["certificate"] is None for r in rows)
+    # Their signers have no issuer certificate: no certificate either, and no SOD for their passports.
+    the_plan = make_plan(doc)
+    assert all(r["certificate"] is None for r in table_rows(the_plan, "signers"))
+    assert all(r["sod"] is None for r in table_rows(the_plan, "passports"))
