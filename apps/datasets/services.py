@@ -203,9 +203,12 @@ def dataset_permissions_set(*, dataset: Dataset, actor, roles: dict, members: li
 
 def version_plan(version: DatasetVersion, *, chunk_size: int = DEFAULT_CHUNK_SIZE):
     """Rebuild the engine plan of a version: a pure function of what the version stores."""
+    from apps.documents.keys import document_secret
+
     spec = parse_or_400(version.spec_snapshot)
     return plan(spec, seed=version.seed, reference_time=version.reference_time, rows_scale=version.rows_scale,
-                tables=version.tables or None, chunk_size=chunk_size, rows=version.rows or None)
+                tables=version.tables or None, chunk_size=chunk_size, rows=version.rows or None,
+                document_secret=document_secret(version.tenant_id))
 
 
 def _check_generate_params(*, seed, rows_scale, tables, rows, reference_time, spec) -> None:

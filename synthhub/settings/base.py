@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.exports",
     "apps.webhooks",
     "apps.schedules",
+    "apps.documents",
     "apps.console",
     "apps.observability",
 ]
@@ -207,6 +208,9 @@ SYNTHHUB_DEFAULT_MAX_ROWS_PER_VERSION = env_int("SYNTHHUB_DEFAULT_MAX_ROWS_PER_V
 SYNTHHUB_EXPORT_TTL_HOURS = env_int("SYNTHHUB_EXPORT_TTL_HOURS", 168)
 # Fernet key(s) for secrets at rest (target database passwords); empty derives one from SECRET_KEY.
 SYNTHHUB_ENCRYPTION_KEY = os.environ.get("SYNTHHUB_ENCRYPTION_KEY", "").strip()
+# Keys of generated travel-document certificates derive from this and the tenant id (docs/documents.md "Keys");
+# empty derives it from SECRET_KEY. Changing it changes every certificate and signature of regenerated versions.
+SYNTHHUB_DOCUMENT_KEY_SECRET = os.environ.get("SYNTHHUB_DOCUMENT_KEY_SECRET", "").strip()
 
 
 def q_cluster_from_env() -> dict:

@@ -113,6 +113,8 @@ API_ROUTES: dict[str, Route] = {
     "version-list": Route({"GET": MEMBERS}, html=True),
     "version-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 403, 204, 204)}),
     "version-restore": Route({"POST": ADMINS}, objects={"number": "trashed_version"}),
+    # The walked version's spec has no document columns: no report to read, and validating it is refused.
+    "version-documents-report-list": Route({"GET": roles(404, 404, 404, 404), "POST": roles(403, 400, 400, 400)}),
     "record-list": Route({"GET": MEMBERS}, query={"table": "customers"}, html=True),
     "record-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, query={"table": "customers"}),
     "record-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"row_index": "trashed_record"},

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.core.api.routers import Router, id_segment
+from apps.documents.api import DocumentReportViewSet
 
 from .views import (
     DatasetViewSet,
@@ -18,6 +19,10 @@ scoped_router.register("trash/datasets", TrashDatasetViewSet, basename="trash-da
 scoped_router.register(f"datasets/{id_segment('dataset_pk')}/versions", VersionViewSet, basename="version")
 scoped_router.register(
     f"datasets/{id_segment('dataset_pk')}/versions/{id_segment('number')}/records", RecordViewSet, basename="record"
+)
+scoped_router.register(
+    f"datasets/{id_segment('dataset_pk')}/versions/{id_segment('number')}/documents-report", DocumentReportViewSet,
+    basename="version-documents-report",
 )
 
 scoped_urls = [
