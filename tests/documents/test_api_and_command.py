@@ -78,3 +78,18 @@ def test_the_api_refuses_a_version_without_documents(tenant_a, make_dataset, mak
     response = api_client_for(users["editor"]).post(_url(tenant, plain))
     assert_error_shape(response, 400, paths={"version"})
     assert not DocumentReport.objects.exists()
+
+
+def test_the_console_shows_the_report_to_members_only(pki_version, tenant_a, tenant_b, client):
+    call_command("validate_documents", "--version", str(pki_version.pk))
+    stored = DocumentReport.objects.get(version=pki_version)
+    url = f"/console/documents/documentreport/{stored.pk}/change/"
+    client.force_login(tenant_a[1]["viewer"])
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<code>revoked_ds</code>" in text and "ds_revoked" in text and "61 of 61 verified" in text
+    listing = client.get("/console/documents/documentreport/")
+    assert listing.status_code == 200 and str(pki_version) in listing.content.decode()
+    client.force_login(tenant_b[1]["owner"])
+    assert client.get(url).status_code == 404

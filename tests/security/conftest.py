@@ -135,6 +135,11 @@ def _tenant(slug: str, marker: str) -> TenantData:
     record = Record.objects.filter(version=version, table_name="customers").order_by("row_index").first()
     trashed_record = Record.objects.filter(version=version, table_name="orders").order_by("row_index").first()
     datasets.record_delete(record=trashed_record, actor=owner)
+    from apps.documents.models import DocumentReport
+
+    # A report as validate_documents stores it (the walked spec has no documents to validate).
+    document_report = DocumentReport.objects.create(tenant=tenant, dataset=dataset, version=version, ok=True,
+                                                    report={"ok": True, "documents": {"checked": 0, "scenarios": {}}})
     audit_record(action="walker.note", actor=owner, tenant=tenant, target=dataset, after={"note": f"seen{suffix}"})
     from django.contrib.contenttypes.models import ContentType
 
@@ -145,6 +150,7 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "tenant": tenant,
         "dataset": dataset,
         "version": version,
+        "document_report": document_report,
         "trashed_version": trashed_version,
         "record": record,
         "trashed_record": trashed_record,

@@ -113,8 +113,8 @@ API_ROUTES: dict[str, Route] = {
     "version-list": Route({"GET": MEMBERS}, html=True),
     "version-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 403, 204, 204)}),
     "version-restore": Route({"POST": ADMINS}, objects={"number": "trashed_version"}),
-    # The walked version's spec has no document columns: no report to read, and validating it is refused.
-    "version-documents-report-list": Route({"GET": roles(404, 404, 404, 404), "POST": roles(403, 400, 400, 400)}),
+    # The walked version has a stored report; its spec has no document columns, so validating again is refused.
+    "version-documents-report-list": Route({"GET": MEMBERS, "POST": roles(403, 400, 400, 400)}),
     "record-list": Route({"GET": MEMBERS}, query={"table": "customers"}, html=True),
     "record-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, query={"table": "customers"}),
     "record-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"row_index": "trashed_record"},
@@ -385,6 +385,8 @@ CONSOLE_ROUTES: dict[str, Route] = {
     **console_model("schedules.schedule", "gen_schedule", changelist=ANY_MEMBER,
                     add=console_roles(403, 200, 200, 200, outsider=200), change=OWN_ROWS,
                     change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
+    **console_model("documents.documentreport", "document_report", changelist=ANY_MEMBER, add=NOBODY,
+                    change=OWN_ROWS, change_post=NOBODY),
     # Members and audit are for admins and owners: others are refused, and find no row's history.
     **console_model("tenants.membership", "membership", changelist=console_roles(403, 403, 200, 200, outsider=200),
                     add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
