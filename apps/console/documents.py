@@ -45,7 +45,7 @@ class DocumentReportConsole(ConsoleModelAdmin):
     @admin.display(description="Objects")
     def objects(self, obj):
         rows = ((name, obj.report.get(name, {}).get("valid", 0), obj.report.get(name, {}).get("checked", 0))
-                for name in ("certificates", "crls", "master_lists"))
+                for name in ("certificates", "crls", "master_lists", "mdocs"))
         body = format_html_join("", "<tr><td>{}</td><td class=\"num\">{} of {} verified</td></tr>", rows)
         return format_html("<table>{}</table>", body)
 
@@ -61,7 +61,7 @@ class DocumentReportConsole(ConsoleModelAdmin):
 
     @admin.display(description="First failures")
     def failures(self, obj):
-        listed = [(name, str(item)) for name in ("certificates", "crls", "master_lists")
+        listed = [(name, str(item)) for name in ("certificates", "crls", "master_lists", "mdocs")
                   for item in obj.report.get(name, {}).get("failures", [])]
         listed += [("documents", str(item)) for item in obj.report.get("documents", {}).get("mismatches", [])]
         if not listed:

@@ -1,6 +1,6 @@
 """The validation report of a version's travel-document objects, from its spec and its rows.
 
-The spec says which columns hold what (column types x509_certificate, crl, master_list, sod and the columns a
+The spec says which columns hold what (column types x509_certificate, crl, master_list, mdoc, sod and the columns a
 sod reads); the rows are read as stored. Work is bounded: at most MAX_DOCUMENTS signed documents are checked
 (the report says when it stopped early), and failures are listed up to MAX_LISTED.
 """
@@ -131,11 +131,24 @@ def build_report(doc: dict, rows: RowReader) -> dict:
                 master_lists["certificates"] += count
             else:
                 _fail(master_lists, {"table": table, "column": column, "row": index, "reason": reason})
+    mdocs = _section()
+    for table, column, spec in _columns(doc, "mdoc"):
+        for index, row in enumerate(rows(table, (column, spec["signed_at"]))):
+            data = _der(row.get(column))
+            if data is None or mdocs["checked"] >= MAX_DOCUMENTS:
+                continue
+            mdocs["checked"] += 1
+            reason = verify.verify_mdoc(data, anchors, _moment(row.get(spec["signed_at"])))
+            if reason is None:
+                mdocs["valid"] += 1
+            else:
+                _fail(mdocs, {"table": table, "column": column, "row": index, "reason": reason})
     documents = _documents(doc, rows, anchors, revoked)
     ok = (not certificates["failures"] and not crls["failures"] and not master_lists["failures"]
+          and not mdocs["failures"]
           and not documents["mismatches"] and all(s["rate_ok"] is not False for s in documents["scenarios"].values()))
     return {"ok": ok, "trust_anchors": len(anchors), "certificates": certificates, "crls": crls,
-            "master_lists": master_lists, "documents": documents}
+            "master_lists": master_lists, "mdocs": mdocs, "documents": documents}
 
 
 def _expected_shares(spec: dict | None) -> dict[str, float]:

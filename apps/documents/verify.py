@@ -259,3 +259,90 @@ def verify_master_list(data: bytes, anchors: list[x509.Certificate]) -> tuple[st
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_COSE_HASHES = {-7: hashes.SHA256, -35: hashes.SHA384, -36: hashes.SHA512}
+
+
+def verify_mdoc(data: bytes, anchors: list[x509.Certificate], at: datetime | None = None) -> str | None:
+    """Why an ISO 18013-5 issuer-signed mdoc is refused, or None: the issuer certificate chains to an anchor,
+    the COSE_Sign1 signature verifies, every item's digest is in the MSO, and `at` is inside its validity."""
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from . import cbor
+
+    try:
+        document = cbor.loads(data)
+        signed = document["issuerSigned"]
+        protected, unprotected, payload, signature = signed["issuerAuth"]
+        header = cbor.loads(protected)
+        issuer = x509.load_der_x509_certificate(unprotected[33])
+        mso_tag = cbor.loads(payload)
+        mso = cbor.loads(mso_tag.value)
+        hash_type = _COSE_HASHES[header[1]]
+        name_spaces = signed["nameSpaces"]
+    except (cbor.CBORError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return "malformed"
+    if not isinstance(mso_tag, cbor.Tagged) or mso_tag.number != 24 or mso.get("docType") != document.get("docType"):
+        return "malformed"
+    if issued_by(issuer, anchors) is None:
+        return "unknown_issuer"
+    half = len(signature) // 2
+    to_sign = _cbor_signature1(protected, payload)
+    try:
+        issuer.public_key().verify(
+            encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")),
+            to_sign, ec.ECDSA(hash_type()))
+    except (InvalidSignature, TypeError, ValueError):
+        return "bad_signature"
+    digests = mso.get("valueDigests", {})
+    for namespace, items in name_spaces.items():
+        expected = digests.get(namespace, {})
+        for item in items:
+            if not isinstance(item, cbor.Tagged) or item.number != 24:
+                return "malformed"
+            encoded = _cbor_tag24(item.value)
+            digest_id = cbor.loads(item.value).get("digestID")
+            if expected.get(digest_id) != hashlib.sha256(encoded).digest():
+                return "item_digest_mismatch"
+    if at is not None:
+        validity = mso.get("validityInfo", {})
+        starts, ends = (_tdate(validity.get(k)) for k in ("validFrom", "validUntil"))
+        if starts is None or ends is None or not starts <= at <= ends:
+            return "outside_validity"
+    if within(issuer, _tdate(mso.get("validityInfo", {}).get("signed")) or issuer.not_valid_before_utc) is not None:
+        return "issuer_not_valid_when_signed"
+    return None
+
+
+def _cbor_head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+    raise ValueError("too large")
+
+
+def _cbor_bytes(data: bytes) -> bytes:
+    return _cbor_head(2, len(data)) + data
+
+
+def _cbor_tag24(data: bytes) -> bytes:
+    return b"\xd8\x18" + _cbor_bytes(data)
+
+
+def _cbor_signature1(protected: bytes, payload: bytes) -> bytes:
+    # Sig_structure = ["Signature1", body_protected, external_aad (empty), payload] (RFC 9052 4.4).
+    return b"\x84" + b"\x6aSignature1" + _cbor_bytes(protected) + _cbor_bytes(b"") + _cbor_bytes(payload)
+
+
+def _tdate(value) -> datetime | None:
+    from . import cbor
+
+    if isinstance(value, cbor.Tagged) and value.number == 0 and isinstance(value.value, str):
+        try:
+            return datetime.fromisoformat(value.value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None

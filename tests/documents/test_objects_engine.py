@@ -128,3 +128,19 @@ def test_a_null_subject_column_gives_a_null_certificate():
     the_plan = make_plan(doc)
     assert all(r["certificate"] is None for r in table_rows(the_plan, "signers"))
     assert all(r["sod"] is None for r in table_rows(the_plan, "passports"))
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda c: c.pop("items"), "tables.driving_licences.columns.mdl.items: is required"),
+    (lambda c: c.update(items={"Family Name": "family_name"}),
+     "tables.driving_licences.columns.mdl.items: element identifier 'Family Name' must be 1-64 characters"),
+    (lambda c: c.update(items={"family_name": "nope"}),
+     "tables.driving_licences.columns.mdl.items.family_name: names unknown column 'nope'"),
+    (lambda c: c.update(items={f"e{i}": "family_name" for i in range(51)}),
+     "tables.driving_licences.columns.mdl.items: has 51 elements, more than 50"),
+    (lambda c: c.update(signer={"reference": "issuer", "certificate": "serial"}),
+     "tables.driving_licences.columns.mdl.signer.certificate: table 'signers' has no x509_certificate column"),
+])
+def test_bad_mdoc_specs_are_problems_at_their_paths(edit, expected):
+    problems = _problems(_column(example(), "driving_licences", "mdl", edit))
+    assert any(p.startswith(expected) for p in problems), problems

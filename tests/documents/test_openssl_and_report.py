@@ -131,6 +131,7 @@ def test_the_report_accepts_every_positive_object_and_each_scenario_for_its_reas
         sum(len(tables[t]) for t in ("cscas", "signers", "list_signers"))
     assert report["crls"]["valid"] == len(tables["crls"])
     assert report["master_lists"]["certificates"] == len(tables["cscas"])
+    assert report["mdocs"]["valid"] == report["mdocs"]["checked"] == the_plan.row_counts["driving_licences"]
     documents = report["documents"]
     assert documents["checked"] == len(tables["passports"]) and documents["mismatch_count"] == 0
     labels = Counter(r["scenario"] for r in tables["passports"])
@@ -172,3 +173,31 @@ def test_garbage_objects_are_refused_not_crashing(generated):
     documents = build_report(the_plan.spec.doc, rows)["documents"]
     assert documents["checked"] == 2  # the text that is not base64 holds no document
     assert {m["reason"] for m in documents["mismatches"]} <= {"malformed"}
+
+
+def test_mdocs_verify_and_a_changed_element_or_signature_is_refused(generated):
+    from apps.documents.verify import verify_mdoc
+
+    the_plan, _, _, _ = generated
+    anchors = [x509.load_der_x509_certificate(base64.b64decode(r["certificate"]))
+               for r in table_rows(the_plan, "cscas")]
+    licences = table_rows(the_plan, "driving_licences")
+    for row in licences:
+        at = datetime.fromisoformat(row["issue_date"]).replace(hour=12, tzinfo=UTC)
+        assert verify_mdoc(base64.b64decode(row["mdl"]), anchors, at) is None
+    row = licences[0]
+    data = bytearray(base64.b64decode(row["mdl"]))
+    name = data.find(row["family_name"].encode())
+    data[name] ^= 0x01
+    assert verify_mdoc(bytes(data), anchors) == "item_digest_mismatch"
+    from apps.documents import cbor
+
+    data = bytearray(base64.b64decode(row["mdl"]))
+    signature = cbor.loads(bytes(data))["issuerSigned"]["issuerAuth"][3]
+    data[data.find(signature) + len(signature) - 1] ^= 0x01  # the last byte of the COSE signature
+    assert verify_mdoc(bytes(data), anchors) == "bad_signature"
+    assert verify_mdoc(base64.b64decode(row["mdl"]), anchors[:0]) == "unknown_issuer"
+    expiry = datetime.fromisoformat(row["expiry_date"]).replace(tzinfo=UTC)
+    assert verify_mdoc(base64.b64decode(row["mdl"]), anchors, expiry.replace(year=expiry.year + 1)) == \
+        "outside_validity"
+    assert verify_mdoc(b"\xa1\x01\x02", anchors) == "malformed"

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         else:
             documents = report["documents"]
             self.stdout.write(f"trust anchors: {report['trust_anchors']}")
-            for name in ("certificates", "crls", "master_lists"):
+            for name in ("certificates", "crls", "master_lists", "mdocs"):
                 section = report[name]
                 self.stdout.write(f"{name}: {section['valid']}/{section['checked']} verified")
             self.stdout.write(f"documents: {documents['checked']} checked, {documents['accepted']} accepted, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,6 +31,13 @@ def certificate_der(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.DER)
 
 
+@lru_cache(maxsize=4096)
+def _signer_parts(signer: x509.Certificate) -> tuple[bytes, bytes]:
+    """(SignerIdentifier, the certificates field carrying the signer): the same for every document a DS signs."""
+    sid = der.sequence(signer.issuer.public_bytes(), der.integer(signer.serial_number))
+    return sid, der.implicit_constructed(0, certificate_der(signer))
+
+
 def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
                 hash_type: type[hashes.HashAlgorithm], *, signing_time: datetime | None = None,
                 certificates: tuple[x509.Certificate, ...] | None = None) -> bytes:
@@ -46,19 +54,20 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
         attributes.append(der.sequence(der.oid(ID_SIGNING_TIME), der.set_of(der.utc_time(signing_time))))
     signed_attrs = der.set_of(*attributes)
     signature = key.sign(signed_attrs, ec.ECDSA(hash_type(), deterministic_signing=True))
-    sid = der.sequence(signer.issuer.public_bytes(), der.integer(signer.serial_number))
+    sid, carried_signer = _signer_parts(signer)
     signer_info = der.sequence(
         der.integer(1), sid, digest_alg,
         der.implicit_constructed(0, der.contents(signed_attrs)),
         der.algorithm(ECDSA_OIDS[hash_type]),
         der.octets(signature),
     )
-    carried = (signer,) if certificates is None else certificates
+    carried = carried_signer if certificates is None else der.implicit_constructed(
+        0, b"".join(sorted(certificate_der(c) for c in certificates)))
     body = der.sequence(
         der.integer(3),
         der.set_of(digest_alg),
         der.sequence(der.oid(content_type), der.explicit(0, der.octets(content))),
-        der.implicit_constructed(0, b"".join(sorted(certificate_der(c) for c in carried))),
+        carried,
         der.set_of(signer_info),
     )
     return der.sequence(der.oid(ID_SIGNED_DATA), der.explicit(0, body))

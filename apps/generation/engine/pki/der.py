@@ -7,6 +7,7 @@ OCTET STRING, SEQUENCE, SET (sorted as DER requires), UTCTime and tagged wrapper
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
 
 def length(n: int) -> bytes:
@@ -25,6 +26,7 @@ def integer(value: int) -> bytes:
     return tlv(0x02, value.to_bytes(size, "big", signed=True))
 
 
+@cache
 def oid(dotted: str) -> bytes:
     parts = [int(p) for p in dotted.split(".")]
     body = bytearray([40 * parts[0] + parts[1]])
@@ -81,5 +83,6 @@ def utc_time(moment: datetime) -> bytes:
     return tlv(0x18, moment.strftime("%Y%m%d%H%M%SZ").encode())
 
 
+@cache
 def algorithm(dotted: str, *, with_null: bool = False) -> bytes:
     return sequence(oid(dotted), null()) if with_null else sequence(oid(dotted))

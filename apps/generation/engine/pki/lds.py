@@ -28,13 +28,8 @@ def dg1(mrz: str) -> bytes:
 
 def portrait(seed: int, table: str, row: int) -> bytes:
     """Deterministic synthetic portrait bytes of a document (a placeholder, not an image): DG2's content."""
-    out = b""
-    counter = 0
-    while len(out) < PORTRAIT_BYTES:
-        out += hashlib.blake2b(f"synthhub-portrait\x1f{seed}\x1f{table}\x1f{row}\x1f{counter}".encode(),
-                               digest_size=64).digest()
-        counter += 1
-    return _tag(b"\x75", out[:PORTRAIT_BYTES])
+    body = hashlib.shake_256(f"synthhub-portrait\x1f{seed}\x1f{table}\x1f{row}".encode()).digest(PORTRAIT_BYTES)
+    return _tag(b"\x75", body)
 
 
 def security_object(hashes_by_group: dict[int, bytes]) -> bytes:

@@ -8,6 +8,9 @@ SOD then breaks what the label says (see pki/scenarios.py and docs/documents.md)
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
+
+from cryptography.x509.oid import NameOID
 
 from ..column_types import join
 from ..pki import certificates as profiles
@@ -16,6 +19,8 @@ from ..pki import scenarios as sc
 from ..randomness import derive_key
 from . import _documents as docs
 from .base import ColumnType
+
+VARIANT_CACHE_SIZE = 4096
 
 
 def normalise(raw, path, ctx, nested):
@@ -45,40 +50,48 @@ def _tampered(mrz: str) -> str:
 
 
 class _Variants:
-    """Document-signer certificates the scenarios sign with instead of the row's DS certificate."""
+    """Document-signer certificates the scenarios sign with instead of the row's DS certificate.
+
+    A variant depends only on its DS and the scenario (an expired twin ends the day before the DS's validity
+    starts, a not-yet-valid one starts the day after it ends; documents are signed inside the DS's validity),
+    so a DS's variants are made once per process (bounded LRU) however many documents use them.
+    """
 
     def __init__(self, env, signers: docs.Signers):
         self.env = env
         self.signers = signers
         runtime = env.runtime
-        ds_spec = signers.spec
-        issuer = ds_spec["issuer"]
+        issuer = signers.spec["issuer"]
         self.csca_table = runtime.tables[signers.table].columns[issuer["reference"]]["table"]
         self.csca_column = issuer["certificate"]
         self.csca_curve = runtime.doc["tables"][self.csca_table]["columns"][self.csca_column]["curve"]
         self.csca_rows = runtime.reference_indices_at(signers.table, issuer["reference"], signers.indices)
 
-    def _serial(self, i: int, purpose: str) -> int:
+    def certificate(self, i: int, ds, label: str):
         rt = self.env.runtime
-        return 1 + derive_key(rt.seed, self.env.table.name, self.env.path, purpose, int(self.env.rows[i])) % (2**62)
+        return _variant(label, ds, self.csca_curve, rt.document_secret, rt.seed, self.csca_table, self.csca_column,
+                        int(self.csca_rows[i]))
 
-    def reissued(self, i: int, ds, not_before, not_after, purpose: str):
-        """The DS key certified again by its real CSCA, with other dates and serial."""
-        rt = self.env.runtime
-        csca_key = keys.private_key(self.csca_curve, rt.document_secret, rt.seed, self.csca_table, self.csca_column,
-                                    int(self.csca_rows[i]))
-        return profiles.build("ds", ds.subject, ds.public_key(), self._serial(i, purpose), not_before, not_after,
-                              ds.issuer, csca_key)
 
-    def unknown_issuer(self, i: int, ds):
-        """The DS key certified by a CSCA of the same country that no trust list holds."""
-        rt = self.env.runtime
-        unknown_key = keys.private_key(self.csca_curve, rt.document_secret, rt.seed, self.csca_table,
-                                       self.csca_column, int(self.csca_rows[i]), "unknown-csca")
-        country = ds.subject.get_attributes_for_oid(profiles.NameOID.COUNTRY_NAME)[0].value
+@lru_cache(maxsize=VARIANT_CACHE_SIZE)
+def _variant(label: str, ds, curve: str, secret: bytes, seed: int, csca_table: str, csca_column: str, csca_row: int):
+    serial = 1 + derive_key(seed, "sod-variant", label, ds.serial_number) % (2**62)
+    if label == sc.BROKEN_CHAIN:
+        # The DS key certified by a CSCA of the same country that no trust list holds.
+        unknown_key = keys.private_key(curve, secret, seed, csca_table, csca_column, csca_row, "unknown-csca")
+        country = ds.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
         issuer = profiles.Subject(country, "Unknown CSCA").name()
         return profiles.build("ds", ds.subject, ds.public_key(), ds.serial_number, ds.not_valid_before_utc,
                               ds.not_valid_after_utc, issuer, unknown_key)
+    # The DS key certified again by its real CSCA, outside the DS's own validity.
+    if label == sc.EXPIRED_DS:
+        not_after = ds.not_valid_before_utc - timedelta(days=1)
+        not_before = not_after - timedelta(days=3 * 365)
+    else:
+        not_before = ds.not_valid_after_utc + timedelta(days=1)
+        not_after = not_before + timedelta(days=3 * 365)
+    csca_key = keys.private_key(curve, secret, seed, csca_table, csca_column, csca_row)
+    return profiles.build("ds", ds.subject, ds.public_key(), serial, not_before, not_after, ds.issuer, csca_key)
 
 
 def sample(spec, env):
@@ -99,12 +112,7 @@ def sample(spec, env):
         signer, key, dg1_text = ds, signers.key(i), mrz[i]
         if label in (sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN):
             variants = variants or _Variants(env, signers)
-            if label == sc.EXPIRED_DS:
-                signer = variants.reissued(i, ds, when - timedelta(days=3 * 365), when - timedelta(days=1), label)
-            elif label == sc.NOT_YET_VALID_DS:
-                signer = variants.reissued(i, ds, when + timedelta(days=1), when + timedelta(days=3 * 365), label)
-            else:
-                signer = variants.unknown_issuer(i, ds)
+            signer = variants.certificate(i, ds, label)
         elif label == sc.WRONG_SIGNER:
             key = signers.key(i, "wrong-signer")
         elif label == sc.TAMPERED_DG1:

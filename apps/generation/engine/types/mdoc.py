@@ -1,0 +1,109 @@
+"""Column type `mdoc`: an ISO/IEC 18013-5 mobile document (mDL by default) as base64 CBOR, issuer-signed.
+
+`items` maps element identifiers (family_name, birth_date, ...) to columns of the row; a null column leaves its
+element out. The mobile security object is signed (COSE_Sign1) by the issuer certificate named by `signer`,
+valid from `signed_at` to `valid_until`. Device keys come from a deterministic pool of DEVICE_KEYS keys per
+issuer (a device key's private half never leaves the holder's device, so only its public key matters here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from ..column_types import check_keys, describe, join, read_str
+from ..pki import keys, mdoc
+from ..values import to_pylist
+from . import _documents as docs
+from .base import ColumnType
+
+DEVICE_KEYS = 256
+MAX_ITEMS = 50
+_ELEMENT = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def normalise(raw, path, ctx, nested):
+    out = {"signer": docs.read_signer(raw, "signer", path, ctx, required=True),
+           "signed_at": docs.read_column(raw, "signed_at", path, ctx, required=True),
+           "valid_until": docs.read_column(raw, "valid_until", path, ctx, required=True),
+           "doc_type": read_str(raw, "doc_type", path, ctx, mdoc.MDL_DOCTYPE),
+           "namespace": read_str(raw, "namespace", path, ctx, mdoc.MDL_NAMESPACE)}
+    items = raw.get("items")
+    ipath = join(path, "items")
+    out["items"] = {}
+    if not isinstance(items, Mapping) or not items:
+        ctx.add(ipath, "is required: a mapping of element identifiers to column names" if items is None
+                else f"must be a non-empty mapping of element identifiers to column names, got {describe(items)}")
+        return out
+    if len(items) > MAX_ITEMS:
+        ctx.add(ipath, f"has {len(items)} elements, more than {MAX_ITEMS}")
+        return out
+    check_keys(items, items.keys(), ipath, ctx, "items")
+    for name, column in items.items():
+        if not isinstance(name, str) or not name or any(c not in _ELEMENT for c in name) or len(name) > 64:
+            ctx.add(ipath, f"element identifier {name!r} must be 1-64 characters of a-z, 0-9 and _")
+        elif not isinstance(column, str) or not column:
+            ctx.add(join(ipath, name), f"must be a column name, got {describe(column)}")
+        else:
+            out["items"][name] = column
+    return out
+
+
+def reads(spec, paths=False):
+    pairs = [(key, spec[key]) for key in ("signed_at", "valid_until") if spec.get(key)]
+    pairs += [(f"items.{name}", column) for name, column in spec.get("items", {}).items()]
+    pairs += docs.signer_reads(spec.get("signer"), "signer")
+    return pairs if paths else [name for _, name in pairs]
+
+
+def check_links(doc, table_name, name, spec, path, ctx):
+    docs.check_signer(doc, table_name, spec.get("signer"), join(path, "signer"), ctx, roles=("ds",))
+
+
+def _values(col):
+    if col.kind in ("date", "datetime"):
+        moments = docs.moments(col)
+        return [m if m is None or col.kind == "datetime" else m.date() for m in moments]
+    return to_pylist(col)
+
+
+def sample(spec, env):
+    get = env.ctx.get
+    rt = env.runtime
+    signed = docs.moments(get(spec["signed_at"]))
+    until = docs.moments(get(spec["valid_until"]))
+    columns = {name: _values(get(column)) for name, column in spec["items"].items()}
+    signers = docs.Signers(env, spec["signer"])
+    curve = signers.spec["curve"]
+    out = []
+    for i, row in enumerate(env.rows.tolist()):
+        signer = signers.certificate(i)
+        if signer is None or signed[i] is None or until[i] is None:
+            out.append(None)
+            continue
+        items = [(name, values[i]) for name, values in columns.items() if values[i] is not None]
+        salts = [hashlib.blake2b(f"mdoc-salt\x1f{rt.seed}\x1f{env.table.name}\x1f{row}\x1f{n}".encode(),
+                                 key=rt.document_secret[:64], digest_size=16).digest() for n in range(len(items))]
+        device = keys.private_key(curve, rt.document_secret, rt.seed, signers.table, signers.column,
+                                  int(signers.indices[i]), f"device-{row % DEVICE_KEYS}")
+        data = mdoc.issuer_signed(items, salts, signer, signers.key(i), device.public_key(), signed[i], signed[i],
+                                  until[i], spec["doc_type"], spec["namespace"])
+        out.append(docs.encode(data))
+    return docs.text_column(out)
+
+
+ENTRY = ColumnType(
+    name="mdoc",
+    keys=("signer", "items", "signed_at", "valid_until", "doc_type", "namespace"),
+    normalise=normalise,
+    sample=sample,
+    value_kind="str",
+    text_chars=16_000,  # base64 of MAX_ITEMS short elements, the MSO and the issuer certificate
+    quoted=True,
+    row_bound=True,
+    structural_keys=("signer", "items", "doc_type", "namespace"),
+    export_kind="string",
+    no_unique="mdoc values are derived from other columns and cannot be made unique",
+    reads=reads,
+    check_links=check_links,
+)
