@@ -14,7 +14,7 @@ from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
 
-from . import engine, jobs
+from . import documents, engine, jobs
 
 
 @dataclass(frozen=True)
@@ -30,4 +30,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "persist": Benchmark(help=persist.HELP, add_arguments=persist.add_arguments, run=persist.run),
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
+    "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
 }

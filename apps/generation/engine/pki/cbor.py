@@ -16,6 +16,13 @@ class Tag:
     value: object
 
 
+@dataclass(frozen=True)
+class Raw:
+    """Bytes that already are one CBOR item (parts that repeat across documents are encoded once)."""
+
+    data: bytes
+
+
 def _head(major: int, n: int) -> bytes:
     if n < 24:
         return bytes([major << 5 | n])
@@ -25,28 +32,41 @@ def _head(major: int, n: int) -> bytes:
     raise ValueError("integer too large for CBOR")
 
 
+def _int(value: int) -> bytes:
+    return _head(0, value) if value >= 0 else _head(1, -1 - value)
+
+
+def _bytes(value: bytes) -> bytes:
+    return _head(2, len(value)) + bytes(value)
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _head(3, len(data)) + data
+
+
+def _array(value) -> bytes:
+    return _head(4, len(value)) + b"".join([dumps(v) for v in value])
+
+
+def _map(value: dict) -> bytes:
+    items = sorted([(dumps(k), dumps(v)) for k, v in value.items()])
+    return _head(5, len(items)) + b"".join([k + v for k, v in items])
+
+
+# Dispatch on the exact type (bool before int matters: True is an int too).
+_ENCODERS = {
+    type(None): lambda v: b"\xf6", bool: lambda v: b"\xf5" if v else b"\xf4", int: _int, bytes: _bytes,
+    bytearray: _bytes, str: _text, list: _array, tuple: _array, dict: _map,
+    Tag: lambda v: _head(6, v.number) + dumps(v.value), Raw: lambda v: v.data,
+}
+
+
 def dumps(value) -> bytes:
-    if value is None:
-        return b"\xf6"
-    if value is True:
-        return b"\xf5"
-    if value is False:
-        return b"\xf4"
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes | bytearray):
-        return _head(2, len(value)) + bytes(value)
-    if isinstance(value, str):
-        data = value.encode("utf-8")
-        return _head(3, len(data)) + data
-    if isinstance(value, list | tuple):
-        return _head(4, len(value)) + b"".join(dumps(v) for v in value)
-    if isinstance(value, dict):
-        items = sorted((dumps(k), dumps(v)) for k, v in value.items())
-        return _head(5, len(items)) + b"".join(k + v for k, v in items)
-    if isinstance(value, Tag):
-        return _head(6, value.number) + dumps(value.value)
-    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
+    encoder = _ENCODERS.get(type(value))
+    if encoder is None:
+        raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
+    return encoder(value)
 
 
 def embedded(value) -> Tag:

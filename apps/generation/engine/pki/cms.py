@@ -38,6 +38,20 @@ def _signer_parts(signer: x509.Certificate) -> tuple[bytes, bytes]:
     return sid, der.implicit_constructed(0, certificate_der(signer))
 
 
+@lru_cache(maxsize=64)
+def _constants(content_type: str, hash_type: type[hashes.HashAlgorithm]) -> tuple[bytes, bytes, bytes, bytes]:
+    """Encodings every SignedData of one content type and hash shares: (digest algorithm, its SET, the
+    content-type attribute, the signature algorithm)."""
+    digest_alg = der.algorithm(_DIGEST_OIDS[hash_type])
+    content_type_attr = der.sequence(der.oid(ID_CONTENT_TYPE), der.set_of(der.oid(content_type)))
+    return digest_alg, der.set_of(digest_alg), content_type_attr, der.algorithm(ECDSA_OIDS[hash_type])
+
+
+_MESSAGE_DIGEST_OID = der.oid(ID_MESSAGE_DIGEST)
+_SIGNING_TIME_OID = der.oid(ID_SIGNING_TIME)
+_VERSION_1, _VERSION_3 = der.integer(1), der.integer(3)
+
+
 def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
                 hash_type: type[hashes.HashAlgorithm], *, signing_time: datetime | None = None,
                 certificates: tuple[x509.Certificate, ...] | None = None) -> bytes:
@@ -45,29 +59,27 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
 
     `certificates` defaults to the signer's certificate (an ICAO SOD carries its document signer).
     """
-    digest_alg = der.algorithm(_DIGEST_OIDS[hash_type])
+    digest_alg, digest_algs, content_type_attr, signature_alg = _constants(content_type, hash_type)
     attributes = [
-        der.sequence(der.oid(ID_CONTENT_TYPE), der.set_of(der.oid(content_type))),
-        der.sequence(der.oid(ID_MESSAGE_DIGEST), der.set_of(der.octets(_HASHLIB[hash_type](content).digest()))),
+        content_type_attr,
+        der.sequence(_MESSAGE_DIGEST_OID, der.set_of(der.octets(_HASHLIB[hash_type](content).digest()))),
     ]
     if signing_time is not None:
-        attributes.append(der.sequence(der.oid(ID_SIGNING_TIME), der.set_of(der.utc_time(signing_time))))
-    signed_attrs = der.set_of(*attributes)
-    signature = key.sign(signed_attrs, ec.ECDSA(hash_type(), deterministic_signing=True))
+        attributes.append(der.sequence(_SIGNING_TIME_OID, der.set_of(der.utc_time(signing_time))))
+    attributes.sort()  # DER orders a SET OF by encodings
+    attrs_content = b"".join(attributes)
+    signature = key.sign(b"\x31" + der.length(len(attrs_content)) + attrs_content,
+                         ec.ECDSA(hash_type(), deterministic_signing=True))
     sid, carried_signer = _signer_parts(signer)
-    signer_info = der.sequence(
-        der.integer(1), sid, digest_alg,
-        der.implicit_constructed(0, der.contents(signed_attrs)),
-        der.algorithm(ECDSA_OIDS[hash_type]),
-        der.octets(signature),
-    )
+    signer_info = der.sequence(_VERSION_1, sid, digest_alg, der.tlv(0xA0, attrs_content), signature_alg,
+                               der.octets(signature))
     carried = carried_signer if certificates is None else der.implicit_constructed(
         0, b"".join(sorted(certificate_der(c) for c in certificates)))
     body = der.sequence(
-        der.integer(3),
-        der.set_of(digest_alg),
+        _VERSION_3,
+        digest_algs,
         der.sequence(der.oid(content_type), der.explicit(0, der.octets(content))),
         carried,
-        der.set_of(signer_info),
+        der.tlv(0x31, signer_info),
     )
     return der.sequence(der.oid(ID_SIGNED_DATA), der.explicit(0, body))

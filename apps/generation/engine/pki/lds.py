@@ -32,10 +32,13 @@ def portrait(seed: int, table: str, row: int) -> bytes:
     return _tag(b"\x75", body)
 
 
+_HEAD = der.integer(0) + der.algorithm(ID_SHA256)
+
+
 def security_object(hashes_by_group: dict[int, bytes]) -> bytes:
     """LDSSecurityObject v0 with SHA-256 data-group hashes."""
     groups = [der.sequence(der.integer(n), der.octets(h)) for n, h in sorted(hashes_by_group.items())]
-    return der.sequence(der.integer(0), der.algorithm(ID_SHA256), der.sequence(*groups))
+    return der.sequence(_HEAD, der.sequence(*groups))
 
 
 def sod(dg1_bytes: bytes, dg2_bytes: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,

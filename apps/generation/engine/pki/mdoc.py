@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from .cbor import Tag, dumps, embedded
+from .cbor import Raw, Tag, dumps, embedded
 from .curves import curve_of_key
 
 # COSE algorithm of each signing hash (ES256/384/512) and COSE EC2 curve ids.
@@ -38,6 +39,27 @@ def element_value(value):
     return value
 
 
+# An IssuerSignedItem's keys in deterministic order (by encoded length, then bytes).
+_RANDOM, _DIGEST_ID, _VALUE, _IDENTIFIER = (dumps(k) for k in ("random", "digestID", "elementValue",
+                                                               "elementIdentifier"))
+
+
+def _item(digest_id: int, salt: bytes, name: str, value) -> bytes:
+    """dumps({"digestID", "random", "elementIdentifier", "elementValue"}) without sorting keys each time."""
+    return b"\xa4" + _RANDOM + dumps(salt) + _DIGEST_ID + dumps(digest_id) + _VALUE + dumps(element_value(value)) \
+        + _IDENTIFIER + dumps(name)
+
+
+def device_key_info(public: ec.EllipticCurvePublicKey) -> Raw:
+    """The MSO's deviceKeyInfo, encoded once for a key that signs many documents."""
+    return Raw(dumps({"deviceKey": cose_key(public)}))
+
+
+@lru_cache(maxsize=4096)
+def _x5chain(signer: x509.Certificate) -> Raw:
+    return Raw(dumps({33: signer.public_bytes(serialization.Encoding.DER)}))
+
+
 def cose_key(public: ec.EllipticCurvePublicKey) -> dict:
     numbers = public.public_numbers()
     size = (public.curve.key_size + 7) // 8
@@ -46,18 +68,17 @@ def cose_key(public: ec.EllipticCurvePublicKey) -> dict:
 
 
 def issuer_signed(items: list[tuple[str, object]], salts: list[bytes], signer: x509.Certificate,
-                  key: ec.EllipticCurvePrivateKey, device_key: ec.EllipticCurvePublicKey, signed: datetime,
+                  key: ec.EllipticCurvePrivateKey, device_key: Raw, signed: datetime,
                   valid_from: datetime, valid_until: datetime, doc_type: str = MDL_DOCTYPE,
                   namespace: str = MDL_NAMESPACE) -> bytes:
     tagged = []
     digests = {}
     for digest_id, ((name, value), salt) in enumerate(zip(items, salts, strict=True)):
-        item = embedded({"digestID": digest_id, "random": salt, "elementIdentifier": name,
-                         "elementValue": element_value(value)})
+        item = Raw(b"\xd8\x18" + dumps(_item(digest_id, salt, name, value)))  # #6.24(bstr .cbor item)
         tagged.append(item)
-        digests[digest_id] = hashlib.sha256(dumps(item)).digest()
+        digests[digest_id] = hashlib.sha256(item.data).digest()
     mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": {namespace: digests},
-           "deviceKeyInfo": {"deviceKey": cose_key(device_key)}, "docType": doc_type,
+           "deviceKeyInfo": device_key, "docType": doc_type,
            "validityInfo": {"signed": tdate(signed), "validFrom": tdate(valid_from), "validUntil": tdate(valid_until)}}
     payload = dumps(embedded(mso))
     hash_type = curve_of_key(key).hash
@@ -65,6 +86,6 @@ def issuer_signed(items: list[tuple[str, object]], salts: list[bytes], signer: x
     to_sign = dumps(["Signature1", protected, b"", payload])
     r, s = decode_dss_signature(key.sign(to_sign, ec.ECDSA(hash_type(), deterministic_signing=True)))
     size = (key.curve.key_size + 7) // 8
-    cose = [protected, {33: signer.public_bytes(serialization.Encoding.DER)}, payload,
+    cose = [protected, _x5chain(signer), payload,
             r.to_bytes(size, "big") + s.to_bytes(size, "big")]
     return dumps({"docType": doc_type, "issuerSigned": {"nameSpaces": {namespace: tagged}, "issuerAuth": cose}})

@@ -3,13 +3,15 @@
 `items` maps element identifiers (family_name, birth_date, ...) to columns of the row; a null column leaves its
 element out. The mobile security object is signed (COSE_Sign1) by the issuer certificate named by `signer`,
 valid from `signed_at` to `valid_until`. Device keys come from a deterministic pool of DEVICE_KEYS keys per
-issuer (a device key's private half never leaves the holder's device, so only its public key matters here).
+mdoc column (a device key's private half never leaves the holder's device, so only its public key matters
+here, and a pool keeps key derivation off the per-document cost).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from functools import lru_cache
 
 from ..column_types import check_keys, describe, join, read_str
 from ..pki import keys, mdoc
@@ -67,6 +69,11 @@ def _values(col):
     return to_pylist(col)
 
 
+@lru_cache(maxsize=keys.KEY_CACHE_SIZE)
+def _device_key(curve: str, secret: bytes, seed: int, table: str, column: str, slot: int):
+    return mdoc.device_key_info(keys.private_key(curve, secret, seed, table, column, slot, "device").public_key())
+
+
 def sample(spec, env):
     get = env.ctx.get
     rt = env.runtime
@@ -84,9 +91,8 @@ def sample(spec, env):
         items = [(name, values[i]) for name, values in columns.items() if values[i] is not None]
         salts = [hashlib.blake2b(f"mdoc-salt\x1f{rt.seed}\x1f{env.table.name}\x1f{row}\x1f{n}".encode(),
                                  key=rt.document_secret[:64], digest_size=16).digest() for n in range(len(items))]
-        device = keys.private_key(curve, rt.document_secret, rt.seed, signers.table, signers.column,
-                                  int(signers.indices[i]), f"device-{row % DEVICE_KEYS}")
-        data = mdoc.issuer_signed(items, salts, signer, signers.key(i), device.public_key(), signed[i], signed[i],
+        device = _device_key(curve, rt.document_secret, rt.seed, env.table.name, env.path, row % DEVICE_KEYS)
+        data = mdoc.issuer_signed(items, salts, signer, signers.key(i), device, signed[i], signed[i],
                                   until[i], spec["doc_type"], spec["namespace"])
         out.append(docs.encode(data))
     return docs.text_column(out)
