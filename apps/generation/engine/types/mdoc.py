@@ -51,14 +51,15 @@ def normalise(raw, path, ctx, nested):
     return out
 
 
-def reads(spec, paths=False):
+def reads(spec, columns=None, name=None, *, paths=False):
     pairs = [(key, spec[key]) for key in ("signed_at", "valid_until") if spec.get(key)]
     pairs += [(f"items.{name}", column) for name, column in spec.get("items", {}).items()]
     pairs += docs.signer_reads(spec.get("signer"), "signer")
     return pairs if paths else [name for _, name in pairs]
 
 
-def check_links(doc, table_name, name, spec, path, ctx):
+def check_links(doc, table_name, table, name, spec, path, ctx):
+    docs.check_reads(reads(spec, paths=True), table, name, "mdoc", path, ctx)
     docs.check_signer(doc, table_name, spec.get("signer"), join(path, "signer"), ctx, roles=("ds",))
 
 
