@@ -120,6 +120,8 @@ class Push(TenantOwnedModel):
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="pushes")
     version = models.ForeignKey("datasets.DatasetVersion", on_delete=models.CASCADE, related_name="pushes")
     tables = models.JSONField(default=list)
+    trust_service = models.JSONField(default=dict, blank=True, help_text=(
+        "A trust-service mapping (docs/documents.md): when set, the push writes the mapped trust tables only."))
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
     row_counts = models.JSONField(default=dict, blank=True, help_text="Rows written (inserted or updated) per table.")
     error_code = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)

@@ -39,6 +39,18 @@ def push_version(*, target, version, doc: Mapping, tables: list[str]) -> dict[st
                          rows_of=lambda table: _platform_rows(record_rows(version_id=version.pk, table=table)))
 
 
+def push_trust_service(*, target, version, mapping: Mapping) -> dict[str, int]:
+    """The trust-service mapping's tables (apps/documents/trust_push.py), rows upserted per table."""
+    from apps.documents.trust_push import push_trust_service as push_mapped
+
+    def values(table: str, column: str) -> Iterator:
+        for row in iter_dicts(_platform_rows(record_rows(version_id=version.pk, table=table))):
+            yield row.get(column) if isinstance(row, Mapping) else None
+
+    with connect(target) as connection:
+        return push_mapped(connection, mapping, values)
+
+
 def _platform_rows(rows: Iterable) -> Iterator:
     """The platform's rows, with a failure to read them told apart from the target's errors; closing this
     closes the reader (and its COPY) too."""

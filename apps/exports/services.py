@@ -552,7 +552,7 @@ def _name_rule_message(dbname: str) -> str:
 
 
 def version_push(*, target: TargetConnection, actor, dataset_id: int, version_number: int,
-                 tables: list | None = None) -> Push:
+                 tables: list | None = None, trust_service: dict | None = None) -> Push:
     """Queue a push of a ready version into the target; a production-looking database is refused (audited)."""
     if not db_name_allowed(target.dbname):
         with transaction.atomic():
@@ -563,17 +563,25 @@ def version_push(*, target: TargetConnection, actor, dataset_id: int, version_nu
         problems: list[tuple[str, str]] = []
         dataset, version = _dataset_and_version(actor=actor, tenant=target.tenant, dataset_id=dataset_id,
                                                 version_number=version_number, problems=problems)
-        clean_tables = []
-        if version is not None:
+        clean_tables, mapping = [], {}
+        if version is not None and trust_service is not None:
+            from apps.documents.trust_push import normalise_mapping
+
+            mapping, mapping_problems = normalise_mapping(trust_service, version_doc(version))
+            problems.extend(mapping_problems)
+            if tables is not None:
+                problems.append(("tables", "a trust-service push writes the mapped tables only; leave tables out"))
+        elif version is not None:
             clean_tables, table_problems = export_tables_clean(version=version, doc=version_doc(version),
                                                                tables=tables)
             problems.extend(table_problems)
         if problems:
             raise ServiceValidationError(problems)
         push = Push.objects.create(tenant=target.tenant, target=target, dataset=dataset, version=version,
-                                   tables=clean_tables, requested_by=actor)
+                                   tables=clean_tables, trust_service=mapping, requested_by=actor)
+        what = f"trust-service mapping of {len(mapping)} kinds" if mapping else f"{len(clean_tables)} tables"
         run_event(push, EventType.QUEUED, f"queued: version {version.number} into target {target.name} "
-                                          f"({len(clean_tables)} tables), requested by {events.actor_name(actor)}")
+                                          f"({what}), requested by {events.actor_name(actor)}")
         audit_record(action="push.start", actor=actor, tenant=target.tenant, target=push,
                      after=_push_summary(push))
         dispatch_on_commit()
@@ -595,8 +603,12 @@ def push_run(*, push_id: int) -> str:
         if not db_name_allowed(target.dbname):
             raise TargetNotAllowed(_name_rule_message(target.dbname), path="dbname")
         with lease_renewed(Push, push.pk, worker=worker):
-            row_counts = push_engine.push_version(target=target, version=version, doc=version_doc(version),
-                                                  tables=push.tables)
+            if push.trust_service:
+                row_counts = push_engine.push_trust_service(target=target, version=version,
+                                                            mapping=push.trust_service)
+            else:
+                row_counts = push_engine.push_version(target=target, version=version, doc=version_doc(version),
+                                                      tables=push.tables)
     except Exception as exc:
         code, message = classify_push(exc)
         log_failure(logger, what="push", pk=push.pk, code=code, exc=exc)

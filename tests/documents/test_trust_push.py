@@ -112,3 +112,38 @@ def test_a_table_the_trust_service_owns_is_refused_and_nothing_is_written(genera
     target.rollback()
     assert target.execute("SELECT to_regclass('trust_anchors')").fetchone()[0] is None
     assert target.execute("SELECT count(*) FROM dsc_certificates").fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_a_push_request_with_the_mapping_upserts_twice_and_bad_mappings_are_400(
+        tenant_a, tenant_b, make_dataset, make_version, api_client_for, target, django_capture_on_commit_callbacks):
+    from apps.exports import services
+    from tests.conftest import assert_error_shape
+
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"], name="pki", spec=example(passports=5))
+    version = make_version(dataset, users["owner"])
+    info = target.info
+    sink = services.target_create(tenant=tenant, actor=users["owner"], name="trust", host=info.host or "127.0.0.1",
+                                  port=int(info.port), dbname=TARGET_DB, user=info.user)
+    client = api_client_for(users["admin"])
+    url = f"/api/v1/tenants/{tenant.slug}/targets/{sink.pk}/push/"
+    body = {"dataset": dataset.pk, "version": version.number, "trust_service": MAPPING}
+    for attempt in (1, 2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, body, format="json")
+        assert response.status_code == 202, response.content
+        push = client.get(f"/api/v1/tenants/{tenant.slug}/pushes/{response.json()['id']}/").json()
+        assert push["status"] == "succeeded", (attempt, push["error"])
+        assert push["trust_service"] == MAPPING
+        assert push["row_counts"] == {"trust_anchors": version.row_counts["cscas"],
+                                      "dsc_certificates": version.row_counts["signers"],
+                                      "crl_cache": version.row_counts["crls"], "master_lists": 1}
+    assert target.execute("SELECT count(*) FROM dsc_certificates").fetchone()[0] == version.row_counts["signers"]
+    bad = {**body, "trust_service": {"crl_cache": {"table": "crl cache", "source": {"table": "crls",
+                                                                                    "column": "crl"}}}}
+    assert_error_shape(client.post(url, bad, format="json"), 400, paths={"trust_service.crl_cache.table"})
+    both = {**body, "tables": ["cscas"]}
+    assert_error_shape(client.post(url, both, format="json"), 400, paths={"tables"})
+    outsider = api_client_for(tenant_b[1]["owner"])
+    assert_error_shape(outsider.post(url, body, format="json"), 404)

@@ -94,6 +94,9 @@ class PushCreateSerializer(Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The version's number.")
     tables = serializers.ListField(child=serializers.CharField(), required=False, allow_empty=False,
                                    help_text="Tables to push (default: every table of the version).")
+    trust_service = serializers.JSONField(required=False, help_text=(
+        "Push the version's trust data into a trust service's tables instead: {kind: {table, source: {table, "
+        "column}}} for trust_anchors, dsc_certificates, crl_cache, master_lists (docs/documents.md)."))
 
 
 class PushSerializer(ModelSerializer):
@@ -107,6 +110,6 @@ class PushSerializer(ModelSerializer):
 
     class Meta:
         model = Push
-        fields = ["id", "target", "target_name", "dataset", "version", "tables", "status", "row_counts", "error_code",
-                  "error", "requested_by", "created_at", "started_at", "finished_at"]
+        fields = ["id", "target", "target_name", "dataset", "version", "tables", "trust_service", "status",
+                  "row_counts", "error_code", "error", "requested_by", "created_at", "started_at", "finished_at"]
         read_only_fields = fields

@@ -137,7 +137,8 @@ class TargetConnectionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         push = services.version_push(target=target, actor=request.user, dataset_id=data["dataset"],
-                                     version_number=data["version"], tables=data.get("tables"))
+                                     version_number=data["version"], tables=data.get("tables"),
+                                     trust_service=data.get("trust_service"))
         return Response(PushSerializer(push).data, status=status.HTTP_202_ACCEPTED)
 
 
