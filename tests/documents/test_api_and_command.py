@@ -88,7 +88,7 @@ def test_the_console_shows_the_report_to_members_only(pki_version, tenant_a, ten
     page = client.get(url)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "<code>revoked_ds</code>" in text and "ds_revoked" in text and "61 of 61 verified" in text
+    assert "<code>revoked_ds</code>" in text and "ds_revoked" in text and "85 of 85 verified" in text
     listing = client.get("/console/documents/documentreport/")
     assert listing.status_code == 200 and str(pki_version) in listing.content.decode()
     client.force_login(tenant_b[1]["owner"])

@@ -77,7 +77,8 @@ def _fresh():
 
 def test_same_seed_and_secret_give_the_same_bytes():
     doc = example(passports=60)
-    first = {t: table_rows(make_plan(doc), t) for t in ("cscas", "signers", "crls", "master_lists", "passports")}
+    first = {t: table_rows(make_plan(doc), t) for t in ("old_cscas", "cscas", "signers", "crls", "master_lists",
+                                                        "passports", "driving_licences")}
     _fresh()
     again = {t: table_rows(make_plan(doc), t) for t in first}
     assert first == again
@@ -95,7 +96,7 @@ def test_certificates_follow_their_columns():
     assert cert.not_valid_before_utc.date().isoformat() == csca["valid_from"]
     assert cert.not_valid_after_utc.date().isoformat() == csca["valid_to"]
     assert cert.subject == cert.issuer
-    assert cert.subject.rfc4514_string() == f"CN=CSCA {csca['code']},O=CSCA {csca['code']},C={csca['code']}"
+    assert cert.subject.rfc4514_string() == f"CN=CSCA {csca['code']} 2,O=CSCA {csca['code']} 2,C={csca['code']}"
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
 
 
@@ -122,8 +123,9 @@ def test_documents_do_not_depend_on_chunking(size):
 def test_a_null_subject_column_gives_a_null_certificate():
     doc = example(passports=5)
     doc["tables"]["cscas"]["columns"]["serial"]["null_ratio"] = 1.0
+    doc["tables"]["cscas"]["columns"]["link_serial"]["null_ratio"] = 1.0
     rows = table_rows(make_plan(doc), "cscas")
-    assert all(r["certificate"] is None for r in rows)
+    assert all(r["certificate"] is None and r["link"] is None for r in rows)
     # Their signers have no issuer certificate: no certificate either, and no SOD for their passports.
     the_plan = make_plan(doc)
     assert all(r["certificate"] is None for r in table_rows(the_plan, "signers"))

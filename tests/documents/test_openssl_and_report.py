@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="the ope
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     the_plan = make_plan(example(passports=240))
-    tables = {t: table_rows(the_plan, t) for t in ("cscas", "signers", "crls", "list_signers", "master_lists",
-                                                   "passports")}
+    tables = {t: table_rows(the_plan, t) for t in ("old_cscas", "cscas", "signers", "crls", "list_signers",
+                                                   "master_lists", "passports")}
     folder = tmp_path_factory.mktemp("pki")
     anchors = folder / "cscas.pem"
     anchors.write_bytes(b"".join(_pem(r["certificate"]) for r in tables["cscas"]))
@@ -54,6 +54,27 @@ def test_openssl_verifies_every_certificate_chain(generated):
         path.write_bytes(_pem(row["certificate"]))
         assert _openssl("verify", "-CAfile", str(anchors), "-attime", _epoch(row["valid_from"], 1),
                         str(path)).returncode == 0
+
+
+def test_openssl_verifies_each_link_certificate_with_the_previous_csca(generated):
+    _, tables, folder, _ = generated
+    old = {r["id"]: r for r in tables["old_cscas"]}
+    for csca in tables["cscas"]:
+        previous = folder / f"old-{csca['id']}.pem"
+        previous.write_bytes(_pem(old[csca["previous"]]["certificate"]))
+        link = folder / f"link-{csca['id']}.pem"
+        link.write_bytes(_pem(csca["link"]))
+        # ICAO rollover: the previous CSCA vouches for the new CSCA's key, which then becomes a trust anchor
+        # (CSCA path length 0: a link is not an intermediate of document-signer chains).
+        done = _openssl("verify", "-CAfile", str(previous), "-attime", _epoch(csca["valid_from"], 1), str(link))
+        assert done.returncode == 0 and f"{link}: OK" in done.stdout, done.stderr
+        new = x509.load_der_x509_certificate(base64.b64decode(csca["certificate"]))
+        linked = x509.load_der_x509_certificate(base64.b64decode(csca["link"]))
+        assert linked.public_key() == new.public_key() and linked.subject == new.subject
+        other = folder / "other-old.pem"
+        other.write_bytes(_pem(next(r for r in tables["old_cscas"] if r["id"] != csca["previous"])["certificate"]))
+        refused = _openssl("verify", "-CAfile", str(other), "-attime", _epoch(csca["valid_from"], 1), str(link))
+        assert refused.returncode != 0
 
 
 def test_openssl_verifies_every_crl_and_master_list(generated):
@@ -128,9 +149,9 @@ def test_the_report_accepts_every_positive_object_and_each_scenario_for_its_reas
     report = build_report(the_plan.spec.doc, reader(the_plan))
     assert report["ok"], report
     assert report["certificates"]["valid"] == report["certificates"]["checked"] == \
-        sum(len(tables[t]) for t in ("cscas", "signers", "list_signers"))
+        sum(len(tables[t]) for t in ("old_cscas", "cscas", "signers", "list_signers")) + len(tables["cscas"])
     assert report["crls"]["valid"] == len(tables["crls"])
-    assert report["master_lists"]["certificates"] == len(tables["cscas"])
+    assert report["master_lists"]["certificates"] == 2 * len(tables["cscas"])  # each CSCA with its link
     assert report["mdocs"]["valid"] == report["mdocs"]["checked"] == the_plan.row_counts["driving_licences"]
     documents = report["documents"]
     assert documents["checked"] == len(tables["passports"]) and documents["mismatch_count"] == 0
