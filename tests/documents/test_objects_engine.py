@@ -146,3 +146,24 @@ def test_a_null_subject_column_gives_a_null_certificate():
 def test_bad_mdoc_specs_are_problems_at_their_paths(edit, expected):
     problems = _problems(_column(example(), "driving_licences", "mdl", edit))
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_private_keys_appear_only_where_asked_and_marked_as_test_keys():
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from apps.generation.engine.types.test_private_key import TEST_KEY_MARK
+
+    plain = example(passports=3)
+    for table in ("cscas", "signers"):
+        assert not any("PRIVATE KEY" in str(v) for row in table_rows(make_plan(plain), table) for v in row.values())
+    doc = example(passports=3)
+    doc["tables"]["cscas"]["columns"]["csca_key"] = {"type": "test_private_key", "certificate": "certificate"}
+    doc["tables"]["cscas"]["columns"]["link_key"] = {"type": "test_private_key", "certificate": "link"}
+    for row in table_rows(make_plan(doc), "cscas"):
+        assert row["csca_key"].startswith(TEST_KEY_MARK) and row["link_key"] == row["csca_key"]
+        key = load_pem_private_key(row["csca_key"][len(TEST_KEY_MARK):].encode(), None)
+        cert = x509.load_der_x509_certificate(base64.b64decode(row["certificate"]))
+        assert key.public_key() == cert.public_key()
+    doc["tables"]["cscas"]["columns"]["csca_key"]["certificate"] = "serial"
+    assert "tables.cscas.columns.csca_key.certificate: column 'serial' must be an x509_certificate column" in \
+        _problems(doc)
