@@ -229,6 +229,8 @@ class _Resolver:
         entry = registry.get(kind)
         if entry is not None and entry.export_kind is not None:
             return LogicalType(entry.export_kind)
+        if entry is not None and entry.spec_kind is not None:
+            return LogicalType(_RESULT_KINDS.get(entry.spec_kind(spec), STRING))
         if kind == "choice":
             values = list(spec["values"])
             for clause in spec.get("when") or ():

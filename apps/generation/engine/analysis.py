@@ -179,6 +179,8 @@ def kind_of(doc: dict, spec: dict | None, depth: int = 0) -> str:
     entry = registry.get(kind)
     if entry is not None and entry.value_kind is not None:
         return entry.value_kind
+    if entry is not None and entry.spec_kind is not None:
+        return entry.spec_kind(spec)
     if kind == "expression":
         return spec.get("result") or "number"  # a version 1.1 expression's kind is found by validation
     if kind == "choice":

@@ -90,6 +90,9 @@ class Sizer:
         entry = registry.get(kind)
         if entry.text_chars is not None:  # values that are not free text (numbers, ISO dates, ...)
             return Size(entry.text_chars, 1, entry.quoted)
+        if entry.spec_size is not None:
+            chars, quoted = entry.spec_size(spec)
+            return Size(chars, 6 if quoted else 1, quoted)
         if kind == "expression":
             result = spec.get("result")
             if result in ("date", "datetime"):

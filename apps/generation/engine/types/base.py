@@ -35,6 +35,10 @@ class ColumnType:
         values read, so they are generated first (analysis.column_dependencies); None when it reads none this way.
     check_links: (doc, table name, table, column name, spec, path, Context) -> None: checks that need the
         whole document (the columns a spec names exist and hold the right kind); None when there are none.
+    spec_kind: for a type whose value kind depends on its spec (value_kind None) and that the engine does not
+        special-case: (normalised spec) -> kind. Writers derive the logical type from it.
+    spec_size: likewise for the row-size bound: (normalised spec) -> (most characters of a value's text,
+        whether its JSON is quoted).
     """
 
     name: str
@@ -51,3 +55,5 @@ class ColumnType:
     always_valued: bool = False
     reads: Callable | None = None
     check_links: Callable | None = None
+    spec_kind: Callable | None = None
+    spec_size: Callable | None = None
