@@ -86,8 +86,9 @@ class Profile(TenantOwnedModel, SoftDeleteModel):
     approved_categories = models.JSONField(default=list, blank=True,
                                            help_text="'table.column' whose category values the user approved.")
     error = models.TextField(blank=True, help_text="Why it failed, in the platform's own words.")
-    dataset = models.ForeignKey("datasets.Dataset", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", help_text="The dataset created from the reviewed spec.")
+    # The dataset made from the reviewed spec, by id: the dataset has its own permissions and lifetime, and a
+    # profile is scoped by its samples' permissions, not by a dataset's.
+    created_dataset_id = models.BigIntegerField(null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
