@@ -60,10 +60,7 @@ def _categories(info: dict, approved: bool, label: str) -> tuple[list, list[floa
             other += item["share"]
         else:
             kept.append(item)
-    if approved:
-        values = [item["value"] for item in kept]
-    else:
-        values = [f"{label}_{i}" for i in range(1, len(kept) + 1)]
+    values = [item["value"] for item in kept] if approved else [f"{label}_{i}" for i in range(1, len(kept) + 1)]
     weights = [round(item["share"], 6) for item in kept]
     if other > 0:
         fold = OTHER if OTHER not in values else f"{OTHER}_{label}"

@@ -158,7 +158,7 @@ class TableProfiler:
         if acc.kind == "string":
             info["length"] = {"min": acc.length_min, "max": acc.length_max,
                               "mean": round(acc.length_sum / non_null, 3) if non_null else None}
-            texts = [v for v in column.drop_null().to_pylist()] if len(column) else []
+            texts = list(column.drop_null().to_pylist()) if len(column) else []
             info["patterns"] = patterns_of(texts)
         info["category"] = self._is_category(acc, non_null)
         if info["category"]:
@@ -166,7 +166,7 @@ class TableProfiler:
             total = sum(counts.values()) or 1
             ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             info["categories"] = [{"value": _json_value(v), "share": round(c / total, 6)} for v, c in ordered]
-        sampled = [v for v in column.drop_null().to_pylist()] if acc.kind == "string" and len(column) else []
+        sampled = list(column.drop_null().to_pylist()) if acc.kind == "string" and len(column) else []
         info["pii"] = [f.as_dict() for f in pii.findings_for(acc.name, acc.kind, sampled)]
         return info
 
