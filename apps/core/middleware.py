@@ -9,6 +9,19 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from .request_context import RequestContext, reset_request_context, set_request_context
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAMPLE_UPLOAD = re.compile(r"^/api/v1/tenants/[-a-zA-Z0-9_]{1,100}/samples/$")
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def sample_max_bytes() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SYNTHHUB_SAMPLE_MAX_BYTES", 200 * 1024 * 1024))
+
+
+def _is_sample_upload(request) -> bool:
+    return (request.method == "POST" and request.content_type.startswith("multipart/")
+            and bool(_SAMPLE_UPLOAD.match(request.path)))
 
 
 def client_ip(request) -> str | None:
@@ -40,7 +53,9 @@ class RequestLimitsMiddleware:
     - a query string with a NUL character (PostgreSQL cannot compare or store text holding one: a DataError,
       which was a 500 from any filter, search or lookup that reached the database): 400;
     - an API request whose declared body is over SYNTHHUB_MAX_REQUEST_BYTES: 413 (the JSON parser also stops
-      reading at the limit, for bodies that understate their length).
+      reading at the limit, for bodies that understate their length). A multipart sample upload
+      (POST .../samples/) may be as large as SYNTHHUB_SAMPLE_MAX_BYTES plus 64 KiB of form overhead; over that
+      it is a 400 naming `file`, the answer the upload service gives a file over the limit.
     """
 
     def __init__(self, get_response):
@@ -70,6 +85,14 @@ class RequestLimitsMiddleware:
                 declared = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 declared = 0
+            if _is_sample_upload(request):
+                sample_limit = sample_max_bytes()
+                if declared > sample_limit + MULTIPART_OVERHEAD:
+                    message = (f"is larger than {sample_limit} bytes, the most a sample file may have "
+                               "(SYNTHHUB_SAMPLE_MAX_BYTES)")
+                    return JsonResponse(error_body("validation_error", f"The file {message}.",
+                                                   [{"path": "file", "message": message}]), status=400)
+                return self.get_response(request)
             if declared > limit:
                 exc = too_large(limit)
                 return JsonResponse(error_body(exc.default_code, str(exc.detail)), status=exc.status_code)

@@ -92,13 +92,17 @@ def _check_columns(names: list[str]) -> list[str]:
     return names
 
 
-def check_utf8(handle: BinaryIO) -> None:
+def check_utf8(handle: BinaryIO, *, quotes: bool = False) -> None:
     """Decode the whole file as UTF-8 in blocks (an incremental decoder: a character split between blocks is
-    fine); NUL characters are refused too (PostgreSQL stores no NUL in text)."""
+    fine); NUL characters are refused too (PostgreSQL stores no NUL in text). With `quotes` (CSV), the double
+    quotes must pair up: an odd count is a quoted field never closed, which Arrow would read to the end of
+    the file as one value."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
+    quote_count = 0
     handle.seek(0)
     while block := handle.read(CSV_BLOCK_BYTES):
+        quote_count += block.count(b'"')
         try:
             text = decoder.decode(block)
         except UnicodeDecodeError as exc:
@@ -110,6 +114,8 @@ def check_utf8(handle: BinaryIO) -> None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise SampleRejected("is not UTF-8 text (it ends inside a character)") from None
+    if quotes and quote_count % 2:
+        raise SampleRejected("is a broken CSV file: a quoted field is never closed")
     handle.seek(0)
 
 
@@ -137,8 +143,8 @@ def _csv_batches(handle: BinaryIO) -> tuple[list[str], Iterator[pa.RecordBatch]]
             convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=True,
                                                  quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowException, OSError):
-        raise SampleRejected("is not a readable CSV file") from None
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        _broken_csv(0, exc)
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0
@@ -292,7 +298,7 @@ def convert_to_parquet(handle: BinaryIO, fmt: str, out_path: str, *, max_bytes: 
         raise SampleRejected(f"is {size} bytes; a sample file may have at most {max_bytes} bytes "
                              "(SYNTHHUB_SAMPLE_MAX_BYTES)")
     if fmt in ("csv", "jsonl"):
-        check_utf8(handle)
+        check_utf8(handle, quotes=fmt == "csv")
     if fmt == "csv":
         names, batches = _csv_batches(handle)
     elif fmt == "jsonl":

@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
         "DeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",
         "ScheduleRunStatusEnum": "apps.schedules.models.RunStatus",
+        "SampleFormatEnum": "apps.profiling.models.SampleFormat",
+        "SampleSourceEnum": "apps.profiling.models.SampleSource",
     },
 }
 
@@ -323,6 +325,8 @@ SYNTHHUB_AUDIT_CHECKPOINT_EVERY = env_int("SYNTHHUB_AUDIT_CHECKPOINT_EVERY", 100
 # HTTP input limits (API input hardening). A request body over SYNTHHUB_MAX_REQUEST_BYTES is refused with 413
 # before it is parsed; JSON nested deeper than SYNTHHUB_MAX_JSON_DEPTH is refused with 400.
 SYNTHHUB_MAX_REQUEST_BYTES = env_int("SYNTHHUB_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+# Sample uploads (POST .../samples/, multipart) take files up to SYNTHHUB_SAMPLE_MAX_BYTES instead.
+SYNTHHUB_SAMPLE_MAX_BYTES = env_int("SYNTHHUB_SAMPLE_MAX_BYTES", 200 * 1024 * 1024)
 SYNTHHUB_MAX_JSON_DEPTH = env_int("SYNTHHUB_MAX_JSON_DEPTH", 64)
 
 # Reliability of the queue (docs/jobs.md): the outbox dispatcher, fairness, heartbeats, the stall probe.
