@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ServiceValidationError
-from apps.tenants.models import Role, TenantGroup
+from apps.tenants.models import TenantGroup
 
 from .infer import infer_spec, spec_names
 from .models import (
