@@ -161,6 +161,7 @@ def _shape(text: str) -> str:
 
 
 _TOKEN = {"A": "[A-Z]", "a": "[a-z]", "9": r"\d", "L": r"\w"}
+_META = frozenset(".^$*+?{}[]\\|()")
 
 
 def shape_to_regex(shape: str) -> str:
@@ -168,7 +169,7 @@ def shape_to_regex(shape: str) -> str:
     parts = []
     for match in re.finditer(r"(.)\1*", shape):
         char, run = match.group(1), len(match.group(0))
-        token = _TOKEN.get(char, re.escape(char))
+        token = _TOKEN.get(char, "\\" + char if char in _META else char)
         parts.append(token if run == 1 else f"{token}{{{run}}}")
     return "".join(parts)
 
