@@ -140,6 +140,16 @@ def _tenant(slug: str, marker: str) -> TenantData:
     # A report as validate_documents stores it (the walked spec has no documents to validate).
     document_report = DocumentReport.objects.create(tenant=tenant, dataset=dataset, version=version, ok=True,
                                                     report={"ok": True, "documents": {"checked": 0, "scenarios": {}}})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.profiling import services as profiling
+
+    label = marker or "plain"
+    sample = profiling.sample_upload(tenant=tenant, actor=owner, table_name="people", uploaded=SimpleUploadedFile(
+        "people.csv", f"id,label,age\n1,{label},30\n2,{label},41\n3,other,52\n".encode()))
+    profile = _run_on_commit(profiling.profile_create, tenant=tenant, actor=owner, samples=[sample])
+    profile.refresh_from_db()
+    assert profile.status == "succeeded", profile.error
     audit_record(action="walker.note", actor=owner, tenant=tenant, target=dataset, after={"note": f"seen{suffix}"})
     from django.contrib.contenttypes.models import ContentType
 
@@ -162,6 +172,8 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "push": push,
         "gen_schedule": gen_schedule,
         "webhook": webhook,
+        "sample": sample,
+        "profile": profile,
         "membership": Membership.objects.get(tenant=tenant, user=users["viewer"]),
         "audit_event": AuditEvent.objects.filter(tenant=tenant).order_by("-id").first(),
         "group": tenant.role_groups.get(role="viewer").group,
@@ -229,6 +241,10 @@ def world(django_db_setup, django_db_blocker):
         # Files are not rolled back with the rows: remove the exports' files, or the next tests find them.
         for export in Export.all_objects.exclude(file=""):
             export.file.delete(save=False)
+        from apps.profiling.models import Sample
+
+        for sample in Sample.all_objects.exclude(file=""):
+            sample.file.delete(save=False)
         transaction.set_rollback(True)
 
 

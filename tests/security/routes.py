@@ -136,6 +136,19 @@ API_ROUTES: dict[str, Route] = {
     "export-events": Route({"GET": MEMBERS}, objects={"pk": "export"}),
     "export-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"pk": "trashed_export"}),
     "trash-export-list": Route({"GET": MEMBERS}, html=True),
+    # ----- samples (real data: viewers see none; editors view, admins and owners also delete; reading a target's
+    # table is for admins: the body names a malformed table, refused before any connection) and their profiles
+    "sample-list": Route({"GET": MEMBERS, "POST": roles(403, 403, 400, 400)}, bodies={
+        "POST": lambda o: {"target": o["target"].pk, "source_table": "a.b.c", "table_name": "walked"}}),
+    "sample-detail": Route({"GET": roles(404, 200, 200, 200), "DELETE": roles(404, 403, 204, 204)},
+                           objects={"pk": "sample"}),
+    "profile-list": Route({"GET": MEMBERS, "POST": roles(403, 202, 202, 202)},
+                          bodies={"POST": lambda o: {"samples": [o["sample"].pk]}}),
+    "profile-detail": Route({"GET": roles(404, 200, 200, 200), "PATCH": roles(403, 200, 200, 200),
+                             "DELETE": roles(404, 403, 204, 204)}, objects={"pk": "profile"},
+                            bodies={"PATCH": lambda o: {"approved_categories": []}}),
+    "profile-dataset": Route({"POST": roles(403, 201, 201, 201)}, objects={"pk": "profile"},
+                             bodies={"POST": lambda o: {"name": "from a profile"}}),
     # ----- target databases and pushes (admins and owners)
     "target-list": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, html=True, bodies={
         "POST": lambda o: {"name": "walked", "host": "127.0.0.1", "dbname": "walked_test", "user": "walker"}},
