@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from .pii import generator_for
 from .profiler import RARE_SHARE
 
@@ -185,3 +187,25 @@ def _per_parent(column: str, fk: dict) -> dict:
     if high > low:
         rows["distribution"] = {"poisson": {"lam": max(0.01, float(counts["mean"]))}}
     return rows
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """No anchors (the schema language refuses them; shared matrices are written out in full), and lists of
+    scalars on one line (matrices and quantiles stay readable)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _represent_list(dumper, data):
+    flow = all(not isinstance(item, dict | list) for item in data) or all(
+        isinstance(item, list) and all(not isinstance(v, dict | list) for v in item) for item in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow and len(data) > 0)
+
+
+_SpecDumper.add_representer(list, _represent_list)
+
+
+def spec_yaml(spec: dict) -> str:
+    """The spec as YAML text the schema language reads back to the same document."""
+    return yaml.dump(spec, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, width=120)

@@ -61,7 +61,7 @@ def _from_number(number: float, kind: str):
         return str(np.datetime64(int(np.floor(number)), "us").astype("datetime64[s]")) + "Z"
     if kind == "int":
         return int(round(number))
-    return float(number)
+    return float(f"{number:.12g}")
 
 
 def _decimals(values: list[float]) -> int:

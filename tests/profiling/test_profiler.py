@@ -1,0 +1,142 @@
+"""The profiler on small known data, the command without a database, and the reader's limits."""
+
+import io
+import json
+
+import pyarrow as pa
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.generation.engine import generate_chunk, parse_spec, plan
+from apps.profiling.infer import infer_spec
+from apps.profiling.pii import findings_for, iban_ok, luhn_ok
+from apps.profiling.profiler import TableSource, profile_tables
+from apps.profiling.stats import DISTINCT_CAP, ColumnAccumulator, shape_to_regex
+
+from .conftest import SECRET_NAME, SECRET_SEGMENT, customers_csv, orders_csv
+
+
+def _source(name, columns: dict, batch_rows=3):
+    table = pa.table(columns)
+
+    def batches():
+        yield from table.to_batches(max_chunksize=batch_rows)
+
+    return TableSource(name, batches, table.num_rows)
+
+
+def test_statistics_of_a_known_table_whatever_the_chunking():
+    columns = {
+        "id": ["1", "2", "3", "4", "5", "6", "7", "8"],
+        "score": ["1.5", "2.5", None, "4.0", "10", "2.5", "3", "7.25"],
+        "kind": ["a", "b", "a", "a", None, "b", "a", "a"],
+        "day": ["2020-01-01", "2020-01-03", "2020-02-01", None, "2021-01-01", "2020-01-01", "2020-01-01", "2020-06-30"],
+        "code": ["AB-12345", "CD-00001", "EF-99999", "GH-12000", "IJ-11111", "KL-22222", "MN-33333", "OP-44444"],
+    }
+    profiles = [profile_tables([_source("t", columns, batch_rows=n)]) for n in (1, 3, 8)]
+    assert profiles[0] == profiles[1] == profiles[2]
+    table = profiles[0]["tables"]["t"]
+    assert table["rows"] == 8 and table["primary_key"] == "id" and set(table["key_candidates"]) == {"id", "code"}
+    score = table["columns"]["score"]
+    assert score["kind"] == "float" and score["min"] == 1.5 and score["max"] == 10.0
+    assert score["null_share"] == 0.125 and score["distinct"] == 6 and score["decimals"] == 2
+    assert score["quantiles"][0] == 1.5 and score["quantiles"][-1] == 10.0 and score["quantiles"][50] == 3.0
+    kind = table["columns"]["kind"]
+    assert kind["category"] and kind["categories"][0] == {"value": "a", "share": 0.714286}
+    assert kind["top_values"][0] == {"value": "a", "count": 5}
+    day = table["columns"]["day"]
+    assert day["kind"] == "date" and day["min"] == "2020-01-01" and day["max"] == "2021-01-01"
+    assert table["columns"]["code"]["patterns"] == [{"regex": "[A-Z]{2}-\\d{5}", "share": 1.0}]
+    assert table["columns"]["code"]["length"] == {"min": 8, "max": 8, "mean": 8.0}
+
+
+def test_distinct_counts_are_exact_to_the_cap_then_estimated():
+    accumulator = ColumnAccumulator("n", "int")
+    values = pa.array(range(DISTINCT_CAP + 50_000), pa.int64())
+    for start in range(0, len(values), 40_000):
+        accumulator.add(values.slice(start, 40_000))
+    assert accumulator.exact is None
+    assert abs(accumulator.distinct - len(values)) / len(values) < 0.1
+
+
+def test_foreign_keys_child_counts_and_the_spec_of_two_tables():
+    customers = _source("customers", {"id": [str(i) for i in range(1, 7)], "name": list("abcdef")})
+    orders = _source("orders", {"order_id": [str(i) for i in range(1, 10)],
+                                "customer_id": ["1", "1", "1", "2", "2", "3", "4", "5", "6"]})
+    profile = profile_tables([customers, orders])
+    [fk] = profile["foreign_keys"]
+    assert (fk["table"], fk["column"]) == ("orders", "customer_id") and (fk["parent"], fk["parent_column"]) == (
+        "customers", "id")
+    assert fk["child_counts"]["min"] == 1 and fk["child_counts"]["max"] == 3 and fk["child_counts"]["mean"] == 1.5
+    assert fk["child_counts"]["histogram"] == [0, 4, 1, 1]
+    spec = infer_spec(profile)
+    assert spec["tables"]["orders"]["rows"] == {"per": "customer_id", "min": 1, "max": 3,
+                                                "distribution": {"poisson": {"lam": 1.5}}}
+    parse_spec(spec)
+
+
+def test_integer_ranges_that_overlap_by_accident_are_no_foreign_key():
+    a = _source("a", {"id": [str(i) for i in range(1, 5)], "x": list("abcd")})
+    b = _source("b", {"id": [str(i) for i in range(1, 9)], "size": ["1", "2", "3", "4", "1", "2", "3", "4"]})
+    assert profile_tables([a, b])["foreign_keys"] == []
+
+
+@pytest.mark.parametrize(("column", "values", "kind"), [
+    ("contact", ["ann@example.org", "bo.b@mail.example.com", "c@d.io"], "email"),
+    ("account", ["DE89370400440532013000", "GB82WEST12345698765432", "NL91ABNA0417164300"], "iban"),
+    ("pan", ["4111 1111 1111 1111", "5500005555555559", "378282246310005"], "card"),
+    ("tel", ["+1 415 555 2671", "(030) 1234567", "+44 20 7946 0958"], "phone"),
+    ("who", ["Mary Smith", "James Brown", "Linda Jones"], "name"),
+    ("ssn", ["123-45-6789", "234-56-7890", "345-67-8901"], "national_id"),
+    ("notes", ["please call me at +1 415 555 2671 tomorrow morning about the order",
+               "write to ann@example.org if the parcel does not arrive by friday please"], "free_text"),
+    ("street", ["12 Main Street", "400 Oak Ave", "9 Elm Road"], "address"),
+])
+def test_pii_found_from_values(column, values, kind):
+    [finding] = findings_for(column, "string", values)
+    assert finding.kind == kind and finding.confidence >= 0.5
+
+
+def test_check_digits_decide_ibans_and_cards():
+    assert iban_ok("DE89370400440532013000") and not iban_ok("DE89370400440532013001")
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    wrong_digits = findings_for("order_no", "string", ["4111111111111112", "4111111111111113"])
+    assert all(finding.kind != "card" for finding in wrong_digits)
+
+
+def test_shape_regexes():
+    assert shape_to_regex("AA-99999") == "[A-Z]{2}-\\d{5}"
+    assert shape_to_regex("a.9") == "[a-z]\\.\\d"
+
+
+def test_profile_sample_command_needs_no_database(tmp_path, settings):
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "none", "HOST": "127.0.0.1",
+                                      "PORT": "1"}}
+    (tmp_path / "customers.csv").write_bytes(customers_csv(200))
+    (tmp_path / "orders.csv").write_bytes(orders_csv(200))
+    out, profile_out = tmp_path / "spec.yaml", tmp_path / "profile.json"
+    call_command("profile_sample", str(tmp_path / "customers.csv"), str(tmp_path / "orders.csv"), "--out", str(out),
+                 "--profile", str(profile_out), stderr=io.StringIO())
+    text = out.read_text()
+    assert SECRET_NAME not in text and SECRET_SEGMENT not in text and "&id" not in text
+    spec = yaml.safe_load(text)
+    the_plan = plan(parse_spec(spec), seed=1)
+    rows = generate_chunk(the_plan, "customers", 0, 50).json_rows()
+    assert len(rows) == 50 and json.loads(rows[0])["email"].count("@") == 1
+    assert json.loads(profile_out.read_text())["foreign_keys"][0]["parent"] == "customers"
+    call_command("profile_sample", str(tmp_path / "customers.csv"), "--out", str(out), "--approve",
+                 "customers.segment", stderr=io.StringIO())
+    assert SECRET_SEGMENT in out.read_text()  # approved: the category list keeps its values
+
+
+def test_profile_sample_command_refuses_bad_files(tmp_path):
+    bad = tmp_path / "one.csv"
+    bad.write_bytes(b"id\n1\n")
+    with pytest.raises(CommandError, match="at least 2"):
+        call_command("profile_sample", str(bad), "--out", str(tmp_path / "s.yaml"), stderr=io.StringIO())
+    with pytest.raises(CommandError, match="not a category column"):
+        (tmp_path / "c.csv").write_bytes(customers_csv(20))
+        call_command("profile_sample", str(tmp_path / "c.csv"), "--out", str(tmp_path / "s.yaml"), "--approve",
+                     "c.age", stderr=io.StringIO())
