@@ -375,6 +375,15 @@ CONSOLE_ROUTES: dict[str, Route] = {
     "console:generation_generationjob_retry": page(console_roles(405, 405, 405, 405, outsider=405),
                                                    post=console_roles(403, 302, 302, 302),
                                                    objects={"object_id": "job"}),
+    # A profile's progress is its viewers'; review and dataset take a POST and the editor role (an empty review
+    # changes nothing, an empty dataset form takes the spec's name); purging takes `delete` on its samples.
+    "console:profiling_profile_progress": page(console_roles(404, 200, 200, 200), objects={"object_id": "profile"}),
+    "console:profiling_profile_review": page(console_roles(405, 405, 405, 405, outsider=405),
+                                             post=console_roles(404, 302, 302, 302), objects={"object_id": "profile"}),
+    "console:profiling_profile_dataset": page(console_roles(405, 405, 405, 405, outsider=405),
+                                              post=console_roles(404, 302, 302, 302), objects={"object_id": "profile"}),
+    "console:profiling_profile_purge": page(console_roles(405, 405, 405, 405, outsider=405),
+                                            post=console_roles(404, 403, 302, 302), objects={"object_id": "profile"}),
     # A version's records and statistics are its viewers'; exporting takes the `export` permission (an empty POST
     # shows the form again), pushing also the admin role.
     "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
@@ -406,6 +415,15 @@ CONSOLE_ROUTES: dict[str, Route] = {
                     history=console_roles(404, 404, 200, 200), delete=CONSOLE_ADMINS),
     **console_model("audit.auditevent", "audit_event", changelist=console_roles(403, 403, 200, 200, outsider=200),
                     add=NOBODY, change=CONSOLE_ADMINS, change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
+    # Samples are real data: only members holding `view` on one see it (editors and up; the viewer finds none);
+    # editors and up upload (an empty upload shows the form again). A profile is seen by the viewers of every
+    # one of its samples; its page is not a model form (a POST is refused).
+    **console_model("profiling.sample", "sample", changelist=ANY_MEMBER,
+                    add=console_roles(403, 200, 200, 200, outsider=200), change=console_roles(404, 200, 200, 200),
+                    change_post=NOBODY),
+    **console_model("profiling.profile", "profile", changelist=ANY_MEMBER,
+                    add=console_roles(403, 200, 200, 200, outsider=200), change=console_roles(404, 200, 200, 200),
+                    change_post=NOBODY),
     # Each member's own tokens: the owner's token is a missing row to everyone else.
     **console_model("tenants.apitoken", "token:owner", changelist=ANY_MEMBER, add=ANY_MEMBER,
                     change=console_roles(404, 404, 404, 200), change_post=NOBODY,
