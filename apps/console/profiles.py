@@ -185,7 +185,8 @@ class ProfileConsole(ConsoleModelAdmin):
         if not form.is_valid():
             return self._render(request, profile, review_form=form)
         approved = form.cleaned_data["approved"]
-        text = form.cleaned_data["spec"].strip()
+        # Browsers send a textarea with CRLF line ends: compare the text, not its line ends.
+        text = form.cleaned_data["spec"].replace("\r\n", "\n").strip()
         spec = None
         if text and text != spec_yaml(profile.spec).strip():
             try:
