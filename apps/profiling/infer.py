@@ -105,6 +105,12 @@ def _text_spec(info: dict, unique: bool) -> dict:
     return {"type": "string", "length": {"min": low, "max": high}, **({"unique": True} if unique else {})}
 
 
+def _is_code(info: dict) -> bool:
+    patterns = info.get("patterns") or []
+    return info["kind"] == "string" and bool(patterns) and patterns[0]["share"] >= 0.9 and (
+        (info.get("length") or {}).get("max") or 0) <= 60 and " " not in patterns[0]["regex"]
+
+
 def _with_nulls(spec: dict, info: dict) -> dict:
     share = info.get("null_share") or 0.0
     if share > 0:
@@ -144,6 +150,8 @@ def infer_spec(profile: dict, *, approved: set[str] | frozenset[str] = frozenset
                 continue
             pii_generator = None
             for finding in cinfo.get("pii") or []:
+                if finding["evidence"] == "name" and _is_code(cinfo):
+                    continue  # named like PII, written like a code: its pattern generates it (format-preserving)
                 pii_generator = generator_for(finding["kind"])
                 if pii_generator is not None:
                     break

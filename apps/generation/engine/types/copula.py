@@ -27,6 +27,7 @@ CDF to a value:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -197,20 +198,32 @@ def normalise(raw, path, ctx, nested):
 
 # ----------------------------------------------------------------------------- sampling
 
+# Latent blocks are kept per plan runtime, up to this many bytes: the engine computes a chunk column by column,
+# so each block's latent matrix is asked for once per column of the group, and the runtime's own block cache
+# may have dropped the block in between.
+LATENT_CACHE_BYTES = 64 << 20
+
+
 def _latent(spec, env) -> np.ndarray:
     """The group's correlated normals for the whole block this env's rows belong to (rows x size)."""
     matrix_key = orjson.dumps(spec["correlation"])
     block_lo = env.block * BLOCK_ROWS
     block_len = max(0, min(BLOCK_ROWS, env.table.row_count - block_lo))
-    key = ("copula-latent", env.table.name, spec["group"], matrix_key, env.block)
-    holder = env.ctx.__dict__.setdefault("_copula", {}) if env.ctx is not None else {}
-    latent = holder.get(key)
-    if latent is None:
-        factor = env.runtime.cached(("copula-factor", matrix_key),
-                                    lambda: correlation_factor(np.asarray(spec["correlation"], dtype=np.float64)))
-        rng = derive_rng(env.runtime.seed, env.table.name, "copula", spec["group"], matrix_key.decode(), env.block)
-        latent = rng.standard_normal((block_len, len(factor))) @ factor.T
-        holder[key] = latent
+    key = (env.table.name, spec["group"], matrix_key, env.block)
+    cache: OrderedDict = env.runtime.__dict__.setdefault("_copula_latent", OrderedDict())
+    latent = cache.get(key)
+    if latent is not None:
+        cache.move_to_end(key)
+        return latent
+    factor = env.runtime.cached(("copula-factor", matrix_key),
+                                lambda: correlation_factor(np.asarray(spec["correlation"], dtype=np.float64)))
+    rng = derive_rng(env.runtime.seed, env.table.name, "copula", spec["group"], matrix_key.decode(), env.block)
+    latent = rng.standard_normal((block_len, len(factor))) @ factor.T
+    cache[key] = latent
+    total = sum(value.nbytes for value in cache.values())
+    while total > LATENT_CACHE_BYTES and len(cache) > 1:
+        _, dropped = cache.popitem(last=False)
+        total -= dropped.nbytes
     return latent
 
 
