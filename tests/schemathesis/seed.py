@@ -90,6 +90,17 @@ def seed_world() -> World:
             getattr(world, key)["webhook"] = webhook_create(tenant=tenant, actor=owner,
                                                             url=f"http://127.0.0.1:1/{key}",
                                                             events=["job.succeeded"])[0].pk
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.profiling import services as profiling
+
+    for key in ("keep", "spare"):
+        sample = profiling.sample_upload(tenant=tenant, actor=owner, table_name="people", uploaded=SimpleUploadedFile(
+            "people.csv", b"id,segment,age\n1,a,30\n2,b,41\n3,a,52\n4,c,23\n"))
+        with transaction.atomic():
+            profile = profiling.profile_create(tenant=tenant, actor=owner, samples=[sample])
+        getattr(world, key)["sample"] = sample.pk
+        getattr(world, key)["profile"] = profile.pk
     world.keep["audit_event"] = AuditEvent.objects.filter(tenant=tenant).order_by("id").values_list(
         "id", flat=True).first()
     return world
