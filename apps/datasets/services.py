@@ -443,6 +443,9 @@ def trash_purge(*, now: datetime | None = None, retention_days: int | None = Non
         for dataset in datasets:
             audit_record(action="trash.purge", tenant=dataset.tenant_id, target=dataset)
         purged["datasets"] = datasets.delete()[1].get("datasets.Dataset", 0) if datasets.exists() else 0
+    from apps.profiling.services import samples_trash_purge
+
+    purged["samples"] = samples_trash_purge(cutoff=cutoff)
     version_records_maintain()
     return purged
 

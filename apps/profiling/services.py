@@ -168,6 +168,25 @@ def sample_purge(*, sample: Sample, actor) -> None:
     transaction.on_commit(lambda: _purge_sample_file(name))
 
 
+def samples_trash_purge(*, cutoff) -> int:
+    """Samples in the trash since before `cutoff`, for good (rows and files), with the profiles that read them
+    (a profile without its samples' rows could no longer be reviewed; its statistics go with the data)."""
+    doomed = list(Sample.all_objects.filter(deleted_at__lt=cutoff))
+    if not doomed:
+        return 0
+    names = [sample.file.name for sample in doomed]
+    with transaction.atomic():
+        profiles = Profile.all_objects.filter(samples__in=doomed).distinct()
+        for profile in profiles:
+            audit_record(action="profile.purge", tenant=profile.tenant_id, target=profile)
+        Profile.all_objects.filter(pk__in=[p.pk for p in profiles]).delete()
+        for sample in doomed:
+            audit_record(action="trash.purge", tenant=sample.tenant_id, target=sample)
+        Sample.all_objects.filter(pk__in=[s.pk for s in doomed]).delete()
+    transaction.on_commit(lambda: [_purge_sample_file(name) for name in names])
+    return len(doomed)
+
+
 # ----------------------------------------------------------------------------- target tables
 
 MAX_TARGET_ROWS = 1_000_000

@@ -126,3 +126,22 @@ def test_delete_needs_the_delete_permission(tenant_a, upload, api_client_for):
     assert api_client_for(users["editor"]).delete(f"/api/v1/tenants/alpha/samples/{sample_id}/").status_code == 403
     assert api_client_for(users["admin"]).delete(f"/api/v1/tenants/alpha/samples/{sample_id}/").status_code == 204
     assert Sample.all_objects.get(pk=sample_id).is_deleted
+
+
+def test_trashed_samples_are_purged_after_the_retention_with_their_files(tenant_a, upload, api_client_for,
+                                                                         django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.datasets.services import trash_purge
+
+    _, users = tenant_a
+    sample_id = upload(users["admin"], customers_csv(10)).json()["id"]
+    name = Sample.objects.get(pk=sample_id).file.name
+    api_client_for(users["admin"]).delete(f"/api/v1/tenants/alpha/samples/{sample_id}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trash_purge(now=timezone.now() + timedelta(days=1))["samples"] == 0  # within the retention
+        assert trash_purge(now=timezone.now() + timedelta(days=400))["samples"] == 1
+    assert not Sample.all_objects.filter(pk=sample_id).exists()
+    assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, name))
