@@ -151,3 +151,19 @@ def test_bad_profile_requests(tenant_a, upload, api_client_for):
                        paths={"samples"})
     assert api_client_for(users["viewer"]).post(f"{BASE}/profiles/", {"samples": [first]},
                                                 format="json").status_code == 403
+
+
+def test_a_profile_that_cannot_read_its_sample_fails_with_the_platforms_words(tenant_a, upload, api_client_for,
+                                                                            django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    _, users = tenant_a
+    sample_id = upload(users["editor"], customers_csv(20)).json()["id"]
+    default_storage.delete(Sample.objects.get(pk=sample_id).file.name)
+    client = api_client_for(users["editor"])
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(f"{BASE}/profiles/", {"samples": [sample_id]}, format="json").json()
+    profile = client.get(f"{BASE}/profiles/{created['id']}/").json()
+    assert profile["status"] == "failed" and profile["error"] == "Reading or profiling the samples failed."
+    assert profile["spec"] == {} and profile["result"] == {}
+    assert_error_shape(client.post(f"{BASE}/profiles/{created['id']}/dataset/", {}, format="json"), 409)
