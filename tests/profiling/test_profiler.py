@@ -140,3 +140,13 @@ def test_profile_sample_command_refuses_bad_files(tmp_path):
         (tmp_path / "c.csv").write_bytes(customers_csv(20))
         call_command("profile_sample", str(tmp_path / "c.csv"), "--out", str(tmp_path / "s.yaml"), "--approve",
                      "c.age", stderr=io.StringIO())
+
+
+def test_every_pii_generator_is_a_valid_column():
+    from apps.profiling.pii import GENERATORS
+
+    columns = {"id": {"type": "sequence"}}
+    columns.update({f"c_{kind}": {**generator, "pii": True} for kind, generator in GENERATORS.items() if generator})
+    spec = {"version": 1.1, "name": "pii", "seed": 1, "tables": {"t": {"rows": 5, "columns": columns}}}
+    rows = generate_chunk(plan(parse_spec(spec), seed=1), "t", 0, 5).json_rows()
+    assert len(rows) == 5
