@@ -22,12 +22,13 @@ from apps.generation.engine.types.copula import MAX_GROUP_SIZE, normal_ppf
 from . import pii
 from .column_kinds import column_types_of, convert_batch
 from .stats import (
-    DISTINCT_CAP,
     ColumnAccumulator,
     RowReservoir,
+    distinct_cap,
     numeric_view,
     patterns_of,
     quantiles_of,
+    reservoir_rows,
 )
 
 # A text column with at most this many distinct values (or under CATEGORY_SHARE of its rows) is a category.
@@ -109,13 +110,14 @@ class TableProfiler:
     def run(self) -> tuple[dict, pa.Table | None, dict[str, ColumnAccumulator]]:
         kinds = column_types_of(self.source.batches())
         accumulators: dict[str, ColumnAccumulator] = {}
-        reservoir = RowReservoir()
+        reservoir = RowReservoir(size=reservoir_rows(len(kinds)))
         names: list[str] = []
+        cap = distinct_cap(len(kinds))
         for batch in self.source.batches():
             typed = convert_batch(batch, kinds)
             if not names:
                 names = list(typed.schema.names)
-                accumulators = {name: ColumnAccumulator(name, kinds[name]) for name in names}
+                accumulators = {name: ColumnAccumulator(name, kinds[name], cap) for name in names}
             for name, array in zip(typed.schema.names, typed.columns, strict=True):
                 accumulators[name].add(array)
             reservoir.add(typed)
@@ -311,4 +313,5 @@ def profile_tables(sources: list[TableSource], progress: Callable[[float], None]
     findings = [{"table": t, "column": c, **finding} for t, table in tables.items()
                 for c, info in table["columns"].items() for finding in info["pii"]]
     return {"tables": tables, "foreign_keys": foreign_keys, "pii": findings,
-            "limits": {"distinct_cap": DISTINCT_CAP, "row_sample": RowReservoir().size}}
+            "limits": {"distinct_cap": {name: distinct_cap(len(t["columns"])) for name, t in tables.items()},
+                       "row_sample": {name: reservoir_rows(len(t["columns"])) for name, t in tables.items()}}}

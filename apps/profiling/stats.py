@@ -3,11 +3,14 @@
 Per column: kind, null share, distinct count, min/max, quantiles, top values, text lengths and patterns.
 What needs the whole column is bounded:
 
-- distinct values are counted exactly up to DISTINCT_CAP per column; past it the count is an estimate from a
+- distinct values are counted exactly up to a cap per column (DISTINCT_CAP, lowered for wide tables so a
+  table holds at most DISTINCT_BUDGET exact values in all: `distinct_cap(columns)`); past it the count is an
+  estimate from a
   K-minimum-values sketch over 64-bit hashes (relative error about 1/sqrt(KMV_K), 3%), flagged `exact: false`;
 - top values are exact while the distinct values fit the cap, else counted over the rows seen since;
 - quantiles, patterns, PII checks and the correlations of the inferred spec read a uniform sample of at most
-  RESERVOIR_ROWS whole rows (bottom-k of a seeded random key per row: the same file gives the same sample).
+  RESERVOIR_ROWS whole rows, fewer for wide tables (at most SAMPLE_CELLS cells: `reservoir_rows(columns)`)
+  (bottom-k of a seeded random key per row: the same file gives the same sample).
 """
 
 from __future__ import annotations
@@ -22,8 +25,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DISTINCT_CAP = 100_000
+DISTINCT_BUDGET = 2_000_000
+SAMPLE_CELLS = 2_000_000
 KMV_K = 1024
 RESERVOIR_ROWS = 20_000
+
+
+def distinct_cap(columns: int) -> int:
+    """Exact distinct values kept per column of a table with `columns` columns."""
+    return max(1_000, min(DISTINCT_CAP, DISTINCT_BUDGET // max(1, columns)))
+
+
+def reservoir_rows(columns: int) -> int:
+    return max(1_000, min(RESERVOIR_ROWS, SAMPLE_CELLS // max(1, columns)))
 TOP_VALUES = 20
 QUANTILES = tuple(i / 100 for i in range(101))
 PATTERN_EXAMPLES = 2_000
@@ -39,6 +53,7 @@ def _hashes(values: list) -> np.ndarray:
 class ColumnAccumulator:
     name: str
     kind: str
+    cap: int = DISTINCT_CAP
     count: int = 0
     nulls: int = 0
     exact: Counter | None = field(default_factory=Counter)
@@ -73,7 +88,7 @@ class ColumnAccumulator:
         counts = counted.field("counts").to_numpy()
         if self.exact is not None:
             self.exact.update(dict(zip(keys, counts.tolist(), strict=True)))
-            if len(self.exact) > DISTINCT_CAP:
+            if len(self.exact) > self.cap:
                 self.sketch = np.sort(_hashes(list(self.exact)))[:KMV_K]
                 self.overflow_counts = Counter(dict(self.exact.most_common(TOP_VALUES * 50)))
                 self.exact = None

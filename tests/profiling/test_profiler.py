@@ -150,3 +150,19 @@ def test_every_pii_generator_is_a_valid_column():
     spec = {"version": 1.1, "name": "pii", "seed": 1, "tables": {"t": {"rows": 5, "columns": columns}}}
     rows = generate_chunk(plan(parse_spec(spec), seed=1), "t", 0, 5).json_rows()
     assert len(rows) == 5
+
+
+def test_wide_tables_keep_fewer_exact_values_and_sample_rows(monkeypatch):
+    import numpy as np
+
+    from apps.profiling import stats
+
+    assert stats.distinct_cap(20) == DISTINCT_CAP and stats.distinct_cap(500) * 500 <= stats.DISTINCT_BUDGET
+    assert stats.reservoir_rows(20) == 20_000 and stats.reservoir_rows(500) * 500 <= stats.SAMPLE_CELLS
+    monkeypatch.setattr(stats, "DISTINCT_BUDGET", 40 * 1_000)  # 40 columns: 1,000 exact values each
+    rows = 1_500
+    wide = {f"c{i}": pa.array(np.arange(rows).astype(str)) for i in range(40)}
+    profile = profile_tables([_source("wide", wide, batch_rows=500)])
+    column = profile["tables"]["wide"]["columns"]["c7"]
+    assert not column["distinct_exact"] and abs(column["distinct"] - rows) / rows < 0.15
+    assert profile["limits"]["distinct_cap"]["wide"] == 1_000
