@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.exports",
     "apps.webhooks",
     "apps.schedules",
+    "apps.profiling",
     "apps.console",
     "apps.observability",
 ]
