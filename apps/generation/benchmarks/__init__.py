@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
+from apps.profiling import benchmarks as fidelity
 
 from . import engine, jobs
 
@@ -30,4 +31,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "persist": Benchmark(help=persist.HELP, add_arguments=persist.add_arguments, run=persist.run),
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
+    "fidelity": Benchmark(help=fidelity.HELP, add_arguments=fidelity.add_arguments, run=fidelity.run),
 }
