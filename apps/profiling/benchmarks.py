@@ -77,7 +77,9 @@ def _peer_table(frame, rows: int, seed: int):
             coded[name] = codes.astype("float64")
             restore[name] = ("category", uniques)
     np.random.seed(seed)  # copulas draws from numpy's global generator
-    model = multivariate.GaussianMultivariate()
+    # SDV's GaussianCopulaSynthesizer fits beta marginals by default; copulas' own default tries a KDE per
+    # column too, whose sampling takes minutes on a few thousand rows.
+    model = multivariate.GaussianMultivariate(distribution="copulas.univariate.BetaUnivariate")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(pd.DataFrame(coded))
@@ -113,16 +115,35 @@ def peer_generate(dataset: dict) -> dict:
 
 
 def synthhub_generate(dataset: dict):
-    """Profile -> inferred spec -> generate, through the profiling app's inference when it is present."""
+    """Profile -> inferred spec (every category list approved: the benchmark's data is public) -> generate as
+    many rows as the sample has. Returns (tables, None), or (None, why) when the profiler is not installed."""
     try:
-        inference = importlib.import_module("apps.profiling.inference")
+        from apps.profiling.infer import infer_spec, spec_names
+        from apps.profiling.profiler import TableSource, profile_tables
     except ImportError:
-        return None, "not run: spec inference (apps.profiling.inference) is not in this build"
-    spec = inference.infer_spec(dataset["tables"])
-    from apps.generation.engine.generate import generate_tables
+        return None, "not run: the profiler and spec inference (apps.profiling.profiler, .infer) are not installed"
+    import pandas as pd
+    import pyarrow as pa
 
-    rows = {name: len(frame) for name, frame in dataset["tables"].items()}
-    return generate_tables(spec, rows=rows, seed=SEED), None
+    from apps.generation.engine import generate_chunk, parse_spec, plan
+
+    tables = dataset["tables"]
+    sources = [TableSource(name=name, rows=len(frame),
+                           batches=lambda f=frame: iter(pa.Table.from_pandas(f, preserve_index=False).to_batches(
+                               max_chunksize=65_536)))
+               for name, frame in tables.items()]
+    profile = profile_tables(sources)
+    approved = {f"{table}.{column}" for table, frame in tables.items() for column in frame.columns}
+    document = infer_spec(profile, approved=approved, name="bench", seed=SEED)
+    names = spec_names(profile)
+    the_plan = plan(parse_spec(document), seed=SEED)
+    out = {}
+    for table in tables:
+        spec_table = names[table]["name"]
+        batch = generate_chunk(the_plan, spec_table, 0, the_plan.row_counts[spec_table])
+        back = {spec: sample for sample, spec in names[table]["columns"].items()}
+        out[table] = pd.DataFrame(batch.columns()).rename(columns=back)
+    return out, None
 
 
 def score(real: dict, synthetic: dict, spec) -> dict:

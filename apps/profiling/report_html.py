@@ -71,13 +71,22 @@ def _rows(items) -> str:
     return "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in item) + "</tr>" for item in items)
 
 
+STYLE = ("body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
+         "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}.cols{display:flex;flex-wrap:wrap;gap:1em}"
+         ".key span{display:inline-block;width:12px;height:12px;margin:0 4px}")
+
+
 def render(report: dict, title: str = "Quality and privacy report") -> str:
+    """The standalone file."""
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{render_body(report)}</body></html>")
+
+
+def render_body(report: dict) -> str:
+    """The report's scores, tables and charts as an HTML fragment (every text escaped), for the file and the
+    console page."""
     quality = report["quality"]
-    out = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>",
-           "<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
-           "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}.cols{display:flex;flex-wrap:wrap;gap:1em}"
-           ".key span{display:inline-block;width:12px;height:12px;margin:0 4px}</style></head><body>",
-           f"<h1>{escape(title)}</h1>",
+    out = [f"<p class=overall>Overall quality score: <strong>{_fmt(quality['overall'])}</strong> "
            f"<p class=overall>Overall quality score: <strong>{_fmt(quality['overall'])}</strong> "
            f"({escape(report.get('definitions', ''))})</p><table><tr><th>Property</th><th>Score</th></tr>",
            _rows((name.replace("_", " "), _fmt(score)) for name, score in quality["properties"].items()),
@@ -112,5 +121,4 @@ def render(report: dict, title: str = "Quality and privacy report") -> str:
             out.append(heatmap_svg(correlations["columns"], correlations["real"], "Sample"))
             out.append(heatmap_svg(correlations["columns"], correlations["synthetic"], "Synthetic"))
             out.append("</div>")
-    out.append("</body></html>")
     return "".join(out)

@@ -366,6 +366,8 @@ CONSOLE_ROUTES: dict[str, Route] = {
     # shows the form again), pushing also the admin role.
     "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
     "console:datasets_datasetversion_stats": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
+    # The page itself answers; the fixture's version has no sample, which the page says in words.
+    "console:datasets_datasetversion_quality": page(OWN_ROWS, objects={"object_id": "version"}),
     "console:datasets_datasetversion_export": page(console_roles(403, 200, 200, 200),
                                                    post=console_roles(403, 200, 200, 200),
                                                    objects={"object_id": "version"}),
