@@ -2,7 +2,7 @@
 queued task with progress, stored on the version (DatasetVersion.quality_report).
 
 The sample of a version is the set of samples of the profile its dataset was created from
-(Profile.dataset); a version of a dataset written by hand has none, and asking for its report is a 400 that
+(Profile.created_dataset); a version of a dataset written by hand has none, and asking for its report is a 400 that
 says so. The report is computed once per version (a version never changes) and recomputed only after a
 failure, or when it was queued so long ago that the queue lost it.
 """
@@ -39,7 +39,7 @@ def samples_of(version: DatasetVersion, *, user=None) -> dict:
         Profile = None  # noqa: N806
     profile = None
     if Profile is not None:
-        profile = Profile.objects.filter(dataset_id=version.dataset_id).order_by("-id").first()
+        profile = Profile.objects.filter(created_dataset_id=version.dataset_id).order_by("-id").first()
     if profile is not None and user is not None and not profiles_allowed(
             Profile.objects.filter(pk=profile.pk), user=user, tenant=version.tenant).exists():
         raise PermissionDenied("You may not view the samples this version is compared with.")
