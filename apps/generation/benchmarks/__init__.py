@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
-from apps.profiling import benchmarks as fidelity
+from apps.profiling import bench_fidelity as fidelity
 
 from . import engine, jobs
 
