@@ -101,6 +101,17 @@ def _as_datetime(series: pd.Series) -> pd.Series:
     return converted.dt.tz_localize(None)
 
 
+def _category_text(value) -> str | None:
+    """One text per category whatever its type on either side: True/"true", 1/1.0/"1" compare equal."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def aligned(real: pd.DataFrame, synthetic: pd.DataFrame, columns: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both tables with every scored column in one type, so the same value compares equal on both sides."""
     real, synthetic = real.copy(), synthetic.copy()
@@ -116,8 +127,7 @@ def aligned(real: pd.DataFrame, synthetic: pd.DataFrame, columns: dict) -> tuple
                 frame[name] = column.dt.tz_localize(None) if isinstance(column.dtype, pd.DatetimeTZDtype) \
                     else (column if pd.api.types.is_datetime64_any_dtype(column) else _as_datetime(column))
             elif sdtype in ("categorical", "boolean"):
-                frame[name] = column.map(lambda v: None if pd.isna(v) else str(v).lower()
-                                         if isinstance(v, bool | np.bool_) else str(v)).astype("object")
+                frame[name] = column.map(_category_text).astype("object")
     return real, synthetic[list(real.columns)]
 
 

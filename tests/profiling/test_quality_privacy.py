@@ -75,3 +75,15 @@ def test_pii_columns_say_how_they_were_generated_and_hold_no_values():
         ("handle", "template of other generated columns")]
     assert privacy.pii_columns(spec, "unknown") == []
     assert privacy.pii_columns(None, "people") == []
+
+
+def test_categories_compare_equal_whatever_their_type_on_each_side():
+    from apps.profiling.reports import aligned
+
+    real = pd.DataFrame({"grade": [1, 2, 2, None], "ok": [True, False, True, None]})
+    synthetic = pd.DataFrame({"grade": ["1", 2.0, "2", None], "ok": ["true", "false", "true", None]})
+    columns = {"grade": {"sdtype": "categorical"}, "ok": {"sdtype": "boolean"}}
+    real_a, synthetic_a = aligned(real, synthetic, columns)
+    assert real_a["grade"].tolist() == synthetic_a["grade"].tolist() == ["1", "2", "2", None]
+    assert real_a["ok"].tolist() == synthetic_a["ok"].tolist() == ["true", "false", "true", None]
+    assert privacy.exact_copy_rate(real_a, synthetic_a, ["grade", "ok"]) == 1.0
