@@ -37,6 +37,9 @@ def histogram_svg(histogram: dict) -> str:
         for i, label in enumerate(labels):
             parts.append(f'<text x="{i * slot + 1:.1f}" y="{HEIGHT + 12}" font-size="9">{escape(label)}</text>')
     parts.append("</svg>")
+    outside = histogram.get("synthetic_outside") or 0
+    if outside:
+        parts.append(f"<br><small>synthetic rows outside the sample's range: {outside:.1%}</small>")
     return "".join(parts)
 
 
@@ -87,7 +90,6 @@ def render_body(report: dict) -> str:
     console page."""
     quality = report["quality"]
     out = [f"<p class=overall>Overall quality score: <strong>{_fmt(quality['overall'])}</strong> "
-           f"<p class=overall>Overall quality score: <strong>{_fmt(quality['overall'])}</strong> "
            f"({escape(report.get('definitions', ''))})</p><table><tr><th>Property</th><th>Score</th></tr>",
            _rows((name.replace("_", " "), _fmt(score)) for name, score in quality["properties"].items()),
            "</table>",

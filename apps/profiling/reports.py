@@ -140,10 +140,12 @@ def _histogram(real: pd.Series, synthetic: pd.Series, sdtype: str) -> dict:
             return {"kind": "numbers", "edges": [], "real": [], "synthetic": []}
         edges = np.histogram_bin_edges(real_n, bins=HISTOGRAM_BINS)
         real_counts, _ = np.histogram(real_n, bins=edges)
-        synthetic_counts, _ = np.histogram(np.clip(synthetic_n, edges[0], edges[-1]), bins=edges)
+        synthetic_counts, _ = np.histogram(synthetic_n, bins=edges)
+        outside = int(((synthetic_n < edges[0]) | (synthetic_n > edges[-1])).sum())
         return {"kind": "dates" if sdtype == "datetime" else "numbers", "edges": edges.tolist(),
                 "real": (real_counts / max(real_n.size, 1)).tolist(),
-                "synthetic": (synthetic_counts / max(synthetic_n.size, 1)).tolist()}
+                "synthetic": (synthetic_counts / max(synthetic_n.size, 1)).tolist(),
+                "synthetic_outside": outside / max(synthetic_n.size, 1)}
     real_shares = real.dropna().value_counts(normalize=True)
     synthetic_shares = synthetic.dropna().value_counts(normalize=True)
     top = list(real_shares.index[:MAX_CATEGORIES_DRAWN])
