@@ -54,6 +54,7 @@ class VersionConsole(ConsoleModelAdmin):
 
     def get_urls(self):
         from .exports import export_form_view, push_form_view
+        from .quality import quality_view
         from .records import records_view
         from .stats_view import stats_view
 
@@ -68,6 +69,7 @@ class VersionConsole(ConsoleModelAdmin):
             path("<path:object_id>/stats/<str:table>/", bound(stats_view), name=f"{prefix}_stats"),
             path("<path:object_id>/export/", bound(export_form_view), name=f"{prefix}_export"),
             path("<path:object_id>/push/", bound(push_form_view), name=f"{prefix}_push"),
+            path("<path:object_id>/quality/", bound(quality_view), name=f"{prefix}_quality"),
             *super().get_urls(),
         ]
 

@@ -71,6 +71,9 @@ class DatasetVersion(TenantOwnedModel, SoftDeleteModel):
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.PENDING)
     row_counts = models.JSONField(default=dict, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
+    # The quality and privacy report against the sample the dataset was inferred from (apps/profiling):
+    # {"status": queued|running|ready|failed, "progress": 0..1, "error", "report", "computed_at"}.
+    quality_report = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -115,6 +115,8 @@ API_ROUTES: dict[str, Route] = {
     "version-restore": Route({"POST": ADMINS}, objects={"number": "trashed_version"}),
     # The walked version has a stored report; its spec has no document columns, so validating again is refused.
     "version-documents-report-list": Route({"GET": MEMBERS, "POST": roles(403, 400, 400, 400)}),
+    # The fixture's dataset was written by hand, not inferred from samples: no sample to compare with.
+    "version-quality": Route({"GET": roles(400, 400, 400, 400)}),
     "record-list": Route({"GET": MEMBERS}, query={"table": "customers"}, html=True),
     "record-detail": Route({"GET": MEMBERS, "DELETE": roles(403, 204, 204, 204)}, query={"table": "customers"}),
     "record-restore": Route({"POST": roles(403, 200, 200, 200)}, objects={"row_index": "trashed_record"},
@@ -388,6 +390,8 @@ CONSOLE_ROUTES: dict[str, Route] = {
     # shows the form again), pushing also the admin role.
     "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
     "console:datasets_datasetversion_stats": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
+    # The page itself answers; the fixture's version has no sample, which the page says in words.
+    "console:datasets_datasetversion_quality": page(OWN_ROWS, objects={"object_id": "version"}),
     "console:datasets_datasetversion_export": page(console_roles(403, 200, 200, 200),
                                                    post=console_roles(403, 200, 200, 200),
                                                    objects={"object_id": "version"}),

@@ -13,6 +13,8 @@ from apps.core.permissions import IsTenantAdmin, IsTenantEditor, IsTenantViewer
 from apps.generation.engine import generate_chunk, parse_spec, plan, validate_spec
 from apps.generation.engine.builtin_templates import UnknownTemplate, list_templates, template_source
 from apps.generation.engine.errors import GenerationError
+from apps.profiling import quality_service
+from apps.profiling.quality_api import QUALITY_PARAMETERS, QualityStateSerializer, quality_response
 
 from .. import selectors, services
 from ..models import Dataset, DatasetVersion, Record
@@ -151,6 +153,15 @@ class VersionViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     def restore(self, request, *args, **kwargs):
         version = self.get_object()
         return Response(VersionSerializer(services.version_restore(version=version, actor=request.user)).data)
+
+    @extend_schema(request=None, parameters=QUALITY_PARAMETERS,
+                   responses={200: QualityStateSerializer, 202: QualityStateSerializer})
+    @action(detail=True, methods=["get"])
+    def quality(self, request, *args, **kwargs):
+        """The quality and privacy report against the sample (202 with progress while it is computed)."""
+        version = self.get_object()
+        return quality_response(request, version, quality_service.quality_request(version=version,
+                                                                                  user=request.user))
 
 
 class RecordPagination(SafeCursorMixin, CursorPagination):

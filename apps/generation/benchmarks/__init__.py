@@ -14,6 +14,7 @@ from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
 from apps.profiling import benchmarks as profiling
+from apps.profiling import bench_fidelity as fidelity
 
 from . import documents, engine, jobs
 
@@ -33,4 +34,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
     "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
     "profiling": Benchmark(help=profiling.HELP, add_arguments=profiling.add_arguments, run=profiling.run),
+    "fidelity": Benchmark(help=fidelity.HELP, add_arguments=fidelity.add_arguments, run=fidelity.run),
 }
