@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
-from apps.profiling import benchmarks as profiling
 from apps.profiling import bench_fidelity as fidelity
+from apps.profiling import benchmarks as profiling
 
 from . import documents, engine, jobs
 
