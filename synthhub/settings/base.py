@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.webhooks",
     "apps.schedules",
     "apps.documents",
+    "apps.masking",
     "apps.console",
     "apps.observability",
 ]
