@@ -159,6 +159,17 @@ API_ROUTES: dict[str, Route] = {
                             objects={"pk": "webhook"}, bodies={"PATCH": lambda o: {"description": "walked"}},
                             gate="admin"),
     "webhook-delivery-list": Route({"GET": ADMINS}, objects={"webhook_pk": "webhook"}, gate="admin"),
+    # ----- masking: rules (members read, editors write), the tenant key and masking jobs (admins and owners).
+    # The walked POST of a masking has no masking key and no reachable source: a 400, after the role check.
+    "masking-rules-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)}, bodies={"POST": lambda o: {
+        "name": "walked", "document": {"tables": {"t": {"columns": {"a": "keep"}}}}}}),
+    "masking-rules-detail": Route({"GET": MEMBERS, "PATCH": roles(403, 200, 200, 200),
+                                   "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "masking_rules"},
+                                  bodies={"PATCH": lambda o: {"name": "renamed"}}),
+    "masking-keys": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, gate="admin"),
+    "masking-list": Route({"GET": ADMINS, "POST": roles(403, 403, 400, 400)}, bodies={"POST": lambda o: {
+        "rules": {"tables": {"customers": {"columns": {"name": "null"}}}},
+        "source": {"target": o["target"].pk, "tables": ["customers"]}}}, gate="admin"),
     # ----- the schema and its viewers are public: they describe the API, not any tenant's data
     "schema": Route({"GET": everyone(200)}, gate="public"),
     "swagger-ui": Route({"GET": everyone(200)}, gate="public", accept="text/html"),
