@@ -40,13 +40,15 @@ from .services import masking_key_bytes, rules_document_mapping, rules_parse_or_
 KIND = "masking"
 READ_CHUNK_ROWS = 20_000
 
+# Column descriptions for the version's schema document: wide enough domains that a primary key of any
+# size passes the document's own checks. They describe types; no value is ever drawn from them.
 _SPEC_TYPES = {
-    "integer": {"type": "integer", "min": 0, "max": 1},
+    "integer": {"type": "integer", "min": 0, "max": 10**15},
     "float": {"type": "float", "min": 0, "max": 1},
     "boolean": {"type": "boolean"},
-    "date": {"type": "date", "start": "2000-01-01", "end": "2000-01-02"},
-    "datetime": {"type": "datetime", "start": "2000-01-01T00:00:00Z", "end": "2000-01-02T00:00:00Z"},
-    "string": {"type": "string", "pattern": "x"},
+    "date": {"type": "date", "start": "1900-01-01", "end": "2100-12-31"},
+    "datetime": {"type": "datetime", "start": "1900-01-01T00:00:00Z", "end": "2100-12-31T00:00:00Z"},
+    "string": {"type": "string", "pattern": "[a-z]{24}"},
 }
 
 
@@ -54,7 +56,7 @@ def is_masking_job(job: GenerationJob) -> bool:
     return (job.parameters or {}).get("kind") == KIND
 
 
-def _spec(name: str, rules: MaskingRules, described: dict[str, dict]) -> dict:
+def _spec(rules: MaskingRules, described: dict[str, dict]) -> dict:
     tables = {}
     for table, info in described.items():
         columns = rules.effective(table, info["columns"])
@@ -64,7 +66,7 @@ def _spec(name: str, rules: MaskingRules, described: dict[str, dict]) -> dict:
         }
         if info["primary_key"]:
             tables[table]["primary_key"] = info["primary_key"][0]
-    return {"version": 1, "name": name, "description": "Masked from a source database.", "tables": tables}
+    return {"version": 1, "name": "masked", "description": "Masked from a source database.", "tables": tables}
 
 
 def _target(tenant, source) -> tuple[TargetConnection, list[str]]:
@@ -105,14 +107,14 @@ def masking_job_start(*, tenant, actor, rules, source, name: str = "") -> Genera
     except RulesError as exc:
         raise ServiceValidationError(rules_problems(exc)) from None
     order = [t for t in parsed.table_order() if t in described] + [t for t in tables if t not in parsed.tables]
-    name = (name or "").strip() or f"masked {target.name} {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S}"
+    name = (name or "").strip() or f"masked {target.name} {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S.%f}"
     return _create(tenant=tenant, actor=actor, parsed=parsed, rules=rules, described=described, order=order,
                    target=target, key=key, name=name)
 
 
 @transaction.atomic
 def _create(*, tenant, actor, parsed, rules, described, order, target, key, name) -> GenerationJob:
-    spec = _spec(name, parsed, described)
+    spec = _spec(parsed, described)
     dataset = dataset_services.dataset_create(tenant=tenant, actor=actor, name=name, spec=spec)
     version, _plan = dataset_services.version_create(dataset=dataset, actor=actor, chunk_size=10**10)
     version.status = VersionStatus.GENERATING

@@ -281,7 +281,7 @@ def test_unknown_columns_and_tables_against_the_source():
     found = paths("tables: {t: {columns: {a: keep, ghost: keep}}, u: {columns: {b: keep}}}",
                   {"t": ["a", "unruled"], "v": ["c"]})
     assert found["tables.t.columns.ghost"].startswith("unknown column")
-    assert found["tables.u"].startswith("unknown table")
+    assert "tables.u" not in found  # the document may cover more tables than this source has
     assert "no rule" in found["tables.t.columns.unruled"]
     assert "no rules" in found["tables.v"]
     # `unlisted: keep` lets unlisted columns and tables through (kept as they are).
