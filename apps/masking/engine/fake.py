@@ -38,7 +38,12 @@ def _pick(pool: tuple[str, ...], numbers: np.ndarray) -> np.ndarray:
     return array[(numbers % np.uint64(len(pool))).astype(np.int64)]
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def ascii_slug(text: str) -> str:
+    if text.isascii():
+        return _NOT_SLUG.sub(".", text.lower()).strip(".") or "x"
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
     plain = re.sub(r"[^a-z0-9]+", ".", plain).strip(".")

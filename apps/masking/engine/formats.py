@@ -78,14 +78,36 @@ def mask_strings(values: Sequence[str], key: bytes, fmt: str = "plain", keep_pre
     return _strings(out)
 
 
+_LAYOUT_WEIGHTS = np.random.default_rng(20251128).integers(1, 2**63, 4096, dtype=np.uint64)
+
+
 def _groups(mask: np.ndarray):
-    """Rows grouped by where their significant characters are: (row indices, column indices) per layout."""
-    if mask.shape[0] == 0:
+    """Rows grouped by where their significant characters are: (row indices, column indices) per layout.
+
+    Layouts are told apart by a fixed random 64-bit weighting of their positions (one sort of integers, not
+    of rows); each group's layout is then checked exactly, so a weighting collision only splits work."""
+    rows, width = mask.shape
+    if rows == 0:
         return
-    layouts, inverse = np.unique(mask, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    weights = np.resize(_LAYOUT_WEIGHTS, width)
+    with np.errstate(over="ignore"):
+        keys = (mask.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    _unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    for index, row in enumerate(first):
+        members = np.flatnonzero(inverse.ravel() == index)
+        layout = mask[row]
+        same = (mask[members] == layout).all(axis=1)
+        if not same.all():
+            for sub_rows, sub_cols in _exact_groups(mask, members):
+                yield sub_rows, sub_cols
+            continue
+        yield members, np.flatnonzero(layout)
+
+
+def _exact_groups(mask: np.ndarray, members: np.ndarray):
+    layouts, inverse = np.unique(mask[members], axis=0, return_inverse=True)
     for index, layout in enumerate(layouts):
-        yield np.flatnonzero(inverse == index), np.flatnonzero(layout)
+        yield members[inverse.ravel() == index], np.flatnonzero(layout)
 
 
 def _fix_card(out: np.ndarray) -> None:

@@ -89,7 +89,11 @@ class TableMasker:
         originals: dict[str, list] = {}
         for name, column in self.columns.items():
             try:
-                originals[name] = [_coerce(v, column.type) for v in chunk[name]]
+                values = chunk[name]
+                if column.type == "string" or column.rule in ("keep", "null"):
+                    originals[name] = values if isinstance(values, list) else list(values)
+                else:
+                    originals[name] = [_coerce(v, column.type) for v in values]
             except (TypeError, ValueError):
                 bad = next(i for i, v in enumerate(chunk[name]) if not _coercible(v, column.type))
                 raise MaskingError([Problem(

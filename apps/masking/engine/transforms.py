@@ -18,7 +18,7 @@ from .rules import ColumnRule
 
 def hash_values(values: Sequence[object], key: bytes, column: ColumnRule) -> list:
     length, fmt, prefix = column.options["length"], column.options["format"], column.options["prefix"]
-    hashes = keyed.digests(key, values)
+    hashes = keyed.hmac_digests(key, values)
     if fmt == "hex":
         return [prefix + row.tobytes().hex()[:length] for row in hashes]
     if fmt == "base32":
