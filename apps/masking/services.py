@@ -99,3 +99,28 @@ def rule_set_delete(*, rule_set: MaskingRuleSet, actor) -> None:
     audit_record(action="masking_rules.delete", actor=actor, tenant=rule_set.tenant, target=rule_set,
                  before={"name": rule_set.name})
     rule_set.delete()
+
+
+def masking_stream(*, tenant, actor, source, destination, rules, tables: list[str], progress=None):
+    """Streaming mode (apps/masking/streaming.py) under the tenant's active key, audited with row counts only."""
+    from . import selectors, sources, streaming
+
+    parsed = rules_parse_or_400(rules)
+    key = selectors.active_key(tenant=tenant)
+    if key is None:
+        raise ServiceValidationError([("key", "this tenant has no masking key yet: make one first")])
+    if source.tenant_id != tenant.pk or destination.tenant_id != tenant.pk:
+        raise ServiceValidationError([("source", "both connections must be this tenant's")])
+    if source.pk == destination.pk:
+        raise ServiceValidationError([("destination", "the destination must be another connection than the source")])
+    try:
+        result = streaming.stream_mask(source_target=source, destination_target=destination, rules=parsed,
+                                       key=masking_key_bytes(key), tables=tables, progress=progress)
+    except RulesError as exc:
+        raise ServiceValidationError(rules_problems(exc)) from None
+    except sources.SourceProblem as exc:
+        raise ServiceValidationError([(exc.path, str(exc))]) from None
+    audit_record(action="masking.stream", actor=actor, tenant=tenant, target=destination,
+                 after={"source": source.pk, "destination": destination.pk, "rows": result.rows,
+                        "key_id": key.key_id})
+    return result

@@ -98,8 +98,7 @@ def _groups(mask: np.ndarray):
         layout = mask[row]
         same = (mask[members] == layout).all(axis=1)
         if not same.all():
-            for sub_rows, sub_cols in _exact_groups(mask, members):
-                yield sub_rows, sub_cols
+            yield from _exact_groups(mask, members)
             continue
         yield members, np.flatnonzero(layout)
 
