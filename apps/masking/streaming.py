@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from psycopg import sql
 
@@ -28,7 +29,7 @@ from apps.exports import target_tables, targets
 from . import sources
 from .engine import MaskingRules, MaskingRun
 
-BLOCK_BYTES = 8 * 1024 * 1024
+BLOCK_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -37,21 +38,30 @@ class StreamResult:
 
 
 def _blocks(copy, block_bytes: int) -> Iterator[bytes]:
-    """CSV bytes cut at row ends: a newline counts only outside quotes (an even number of quotes before it)."""
-    buffer = b""
+    """CSV bytes cut at row ends: a newline counts only outside quotes (an even number of quotes before it).
+
+    COPY TO sends one message per row: pieces are gathered in a list and joined once per block."""
+    pieces: list[bytes] = []
+    size = 0
+    carry = b""
     for data in copy:
-        buffer += bytes(data)
-        if len(buffer) < block_bytes:
+        pieces.append(bytes(data))
+        size += len(data)
+        if size < block_bytes:
             continue
+        buffer = carry + b"".join(pieces)
+        pieces, size = [], 0
         cut = len(buffer)
         while True:
             cut = buffer.rfind(b"\n", 0, cut)
             if cut < 0 or buffer.count(b'"', 0, cut) % 2 == 0:
                 break
         if cut < 0:
+            carry = buffer
             continue
         yield buffer[:cut + 1]
-        buffer = buffer[cut + 1:]
+        carry = buffer[cut + 1:]
+    buffer = carry + b"".join(pieces)
     if buffer:
         yield buffer
 
@@ -82,14 +92,24 @@ def _csv(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
+def _as_text_array(values: list) -> pa.Array:
+    """Masked values as an Arrow string array: Arrow infers and casts in C (ints, dates, floats, booleans);
+    only a column of mixed kinds goes value by value."""
+    try:
+        array = pa.array(values)
+        return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pa.array([_text(v) for v in values], type=pa.string())
+
+
 def mask_table_block(masker, table: pa.Table, masked_columns: list[str], inputs: list[str]) -> pa.Table:
     """Mask the non-kept columns of one parsed block; kept columns stay the Arrow arrays they were."""
     if not masked_columns:
         return table
-    out = masker.mask({name: table.column(name).to_pylist() for name in inputs})
+    out = masker.mask({name: table.column(name).to_numpy(zero_copy_only=False).tolist() for name in inputs})
     for name in masked_columns:
         index = table.schema.get_field_index(name)
-        table = table.set_column(index, name, pa.array([_text(v) for v in out[name]], type=pa.string()))
+        table = table.set_column(index, name, _as_text_array(out[name]))
     return table
 
 

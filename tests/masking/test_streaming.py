@@ -14,8 +14,11 @@ from apps.exports import services as export_services
 from apps.masking import services
 
 from . import data
-from .test_api_jobs import RULES, source  # noqa: F401  (a fixture)
-from .test_api_jobs import scratch_postgres  # noqa: F401  (a fixture)
+from .test_api_jobs import (  # noqa: F401  (a fixture)
+    RULES,
+    scratch_postgres,  # noqa: F401  (a fixture)
+    source,
+)
 
 pytestmark = pytest.mark.django_db
 

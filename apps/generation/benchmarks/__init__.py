@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
+from apps.masking import benchmarks as masking
 
 from . import documents, engine, jobs
 
@@ -31,4 +32,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
     "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
+    "masking": Benchmark(help=masking.HELP, add_arguments=masking.add_arguments, run=masking.run),
 }
