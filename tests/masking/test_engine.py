@@ -293,3 +293,11 @@ def test_unknown_columns_and_tables_against_the_source():
 def test_malformed_documents_are_refused(text):
     with pytest.raises(RulesError):
         parse_rules(text)
+
+
+def test_equal_looking_values_of_different_kinds_are_hashed_apart():
+    from apps.masking.engine import keyed
+
+    rows = keyed.digests(data.KEY, [1, True, 1.0, "1", 1, "1"])
+    assert len({row.tobytes() for row in rows}) == 4
+    assert rows[0].tobytes() == rows[4].tobytes() and rows[3].tobytes() == rows[5].tobytes()

@@ -41,14 +41,25 @@ def value_bytes(value: object) -> bytes:
 
 
 def digests(key: bytes, values: Sequence[object]) -> np.ndarray:
-    """(n, 32) uint8: keyed BLAKE2b-256 of each value under `key`."""
+    """(n, 32) uint8: keyed BLAKE2b-256 of each value under `key`.
+
+    Each distinct value is hashed once (names, cities and foreign keys repeat a lot); the rows are then
+    gathered from the distinct values' digests."""
     blake2b = hashlib.blake2b
+    positions: dict[object, int] = {}
     if all(type(value) is str for value in values):
+        slots = [positions.setdefault(value, len(positions)) for value in values]
         joined = b"".join([blake2b(value.encode("utf-8", "surrogatepass"), key=key, digest_size=32).digest()
-                           for value in values])
+                           for value in positions])
     else:
-        joined = b"".join([blake2b(value_bytes(value), key=key, digest_size=32).digest() for value in values])
-    return np.frombuffer(joined, dtype=np.uint8).reshape(len(values), 32)
+        # Keyed by type too: 1, 1.0 and True are equal as dict keys but are different values here.
+        slots = [positions.setdefault((type(value), value), len(positions)) for value in values]
+        joined = b"".join([blake2b(value_bytes(value), key=key, digest_size=32).digest() for _, value in positions])
+    distinct = positions
+    table = np.frombuffer(joined, dtype=np.uint8).reshape(len(distinct), 32)
+    if len(distinct) == len(values):
+        return table
+    return table[np.fromiter(slots, dtype=np.int64, count=len(slots))]
 
 
 def hmac_digests(key: bytes, values: Sequence[object]) -> np.ndarray:

@@ -149,13 +149,23 @@ class TableMasker:
         template = column.options["template"]
         slug = column.options["slug"]
         parts = _PLACEHOLDER.split(template)
+        slugs: dict[str, str] = {}  # masked values repeat (Faker pools): slug each once
+
+        def text(value: object) -> str:
+            if not slug:
+                return str(value)
+            key = str(value)
+            found = slugs.get(key)
+            if found is None:
+                found = slugs[key] = ascii_slug(key)
+            return found
+
         out: list = []
         for i in present:
             if any(masked[part][i] is None for part in parts[1::2]):
                 out.append(None)  # built from a null: null too
                 continue
-            pieces = [part if index % 2 == 0 else ascii_slug(str(masked[part][i])) if slug else str(masked[part][i])
-                      for index, part in enumerate(parts)]
+            pieces = [part if index % 2 == 0 else text(masked[part][i]) for index, part in enumerate(parts)]
             value = "".join(pieces)
             if attempt:
                 at = value.find("@")
