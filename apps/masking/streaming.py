@@ -102,11 +102,25 @@ def _as_text_array(values: list) -> pa.Array:
         return pa.array([_text(v) for v in values], type=pa.string())
 
 
+_ARROW_NUMBERS = {"integer": pa.int64(), "float": pa.float64()}
+
+
+def _python_values(column: pa.ChunkedArray, column_type: str) -> list:
+    """A column's values for the masker: numbers parsed by Arrow in C when they all parse, else the text."""
+    if column_type in _ARROW_NUMBERS:
+        try:
+            return pc.cast(column, _ARROW_NUMBERS[column_type]).to_numpy(zero_copy_only=False).tolist() \
+                if column.null_count == 0 else pc.cast(column, _ARROW_NUMBERS[column_type]).to_pylist()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # the masker names the row that is not a number
+    return column.to_numpy(zero_copy_only=False).tolist()
+
+
 def mask_table_block(masker, table: pa.Table, masked_columns: list[str], inputs: list[str]) -> pa.Table:
     """Mask the non-kept columns of one parsed block; kept columns stay the Arrow arrays they were."""
     if not masked_columns:
         return table
-    out = masker.mask({name: table.column(name).to_numpy(zero_copy_only=False).tolist() for name in inputs})
+    out = masker.mask({name: _python_values(table.column(name), masker.columns[name].type) for name in inputs})
     for name in masked_columns:
         index = table.schema.get_field_index(name)
         table = table.set_column(index, name, _as_text_array(out[name]))

@@ -25,6 +25,8 @@ from .rules import ColumnRule, MaskingRules
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # Rules whose output is a bijection of the input: no collision can happen, nothing to remember.
 _BIJECTIVE = {("format_preserving", "integer")}
+# Values already of their column's kind need no coercion (a reader such as Arrow parsed them).
+_NATIVE = {"integer": (int, type(None)), "float": (float, int, type(None))}
 
 
 class MaskingError(Exception):
@@ -90,7 +92,8 @@ class TableMasker:
         for name, column in self.columns.items():
             try:
                 values = chunk[name]
-                if column.type == "string" or column.rule in ("keep", "null"):
+                if column.type == "string" or column.rule in ("keep", "null") or (
+                        column.type in _NATIVE and all(type(v) in _NATIVE[column.type] for v in values)):
                     originals[name] = values if isinstance(values, list) else list(values)
                 else:
                     originals[name] = [_coerce(v, column.type) for v in values]
