@@ -1,7 +1,7 @@
 """`fake`: a Faker value chosen by the keyed hash of the original, in the column's locale.
 
-Each (provider, locale, function key) gets a pool of Faker values, drawn once by a Faker seeded from the
-function key; a value's keyed hash picks from the pool, so equal inputs give equal outputs and a different
+Each (provider, locale, function key) gets a pool of Faker values, drawn once under a seed from the function
+key; a value's keyed hash picks from the pool, so equal inputs give equal outputs and a different
 key gives a different pool order. Names combine a first-name and a last-name pool (picked by different bytes
 of the hash), and emails are built from them on reserved example domains, so a fake email never reaches a
 real mailbox.
@@ -24,13 +24,22 @@ _EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 @functools.lru_cache(maxsize=64)
 def _pool(provider: str, locale: str, key: bytes) -> tuple[str, ...]:
-    from faker import Faker
+    """Distinct Faker values drawn under a seed from the function key: by the generation engine's vectorised
+    sampler of the provider when it has one (apps/generation/engine/faker_bulk), else by Faker itself."""
+    from apps.generation.engine.faker_bulk.sampler import bulk_sampler
 
-    faker = Faker(locale)
-    faker.seed_instance(int.from_bytes(key[:8], "big"))
-    method = getattr(faker, provider)
-    values = dict.fromkeys(str(method()).replace("\n", ", ") for _ in range(POOL_SIZE))
-    return tuple(values)
+    seed = int.from_bytes(key[:8], "big")
+    sampler = bulk_sampler(provider, locale)
+    if sampler is not None:
+        drawn = sampler.sample(np.random.default_rng(seed), POOL_SIZE)
+    else:
+        from faker import Faker
+
+        faker = Faker(locale)
+        faker.seed_instance(seed)
+        method = getattr(faker, provider)
+        drawn = [method() for _ in range(POOL_SIZE)]
+    return tuple(dict.fromkeys(str(value).replace("\n", ", ") for value in drawn))
 
 
 def _pick(pool: tuple[str, ...], numbers: np.ndarray) -> np.ndarray:
