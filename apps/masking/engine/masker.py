@@ -149,31 +149,26 @@ class TableMasker:
         return outputs
 
     def _derive(self, column: ColumnRule, present: list[int], masked: dict, attempt: int) -> list:
-        template = column.options["template"]
-        slug = column.options["slug"]
-        parts = _PLACEHOLDER.split(template)
-        slugs: dict[str, str] = {}  # masked values repeat (Faker pools): slug each once
-
-        def text(value: object) -> str:
-            if not slug:
-                return str(value)
-            key = str(value)
-            found = slugs.get(key)
-            if found is None:
-                found = slugs[key] = ascii_slug(key)
-            return found
-
-        out: list = []
-        for i in present:
-            if any(masked[part][i] is None for part in parts[1::2]):
-                out.append(None)  # built from a null: null too
-                continue
-            pieces = [part if index % 2 == 0 else text(masked[part][i]) for index, part in enumerate(parts)]
-            value = "".join(pieces)
-            if attempt:
-                at = value.find("@")
-                value = f"{value[:at]}{attempt}{value[at:]}" if at > 0 else f"{value}{attempt}"
-            out.append(value)
+        """The template filled with the masked values of its columns, column-wise (each distinct value
+        slugged once); null where one of them is null."""
+        parts = _PLACEHOLDER.split(column.options["template"])
+        literals, names = parts[0::2], parts[1::2]
+        texts = []
+        for name in names:
+            values = [masked[name][i] for i in present]
+            if column.options["slug"]:
+                slugs = {value: ascii_slug(str(value)) for value in set(values) if value is not None}
+                texts.append([slugs.get(value) for value in values])
+            else:
+                texts.append([None if value is None else str(value) for value in values])
+        if len(names) == 1:
+            head, tail = literals
+            out = [None if text is None else head + text + tail for text in texts[0]]
+        else:
+            out = [None if None in row else "".join(p for pair in zip(literals, (*row, ""), strict=True) for p in pair)
+                   for row in zip(*texts, strict=True)]
+        if attempt:
+            out = [value if value is None else _with_attempt(value, attempt) for value in out]
         return out
 
     def _resolve(self, column: ColumnRule, inputs: list, outputs: list, present: list[int], originals: dict,
@@ -202,6 +197,11 @@ class TableMasker:
                 if not derived:
                     moved[value] = output
         return outputs
+
+
+def _with_attempt(value: str, attempt: int) -> str:
+    at = value.find("@")
+    return f"{value[:at]}{attempt}{value[at:]}" if at > 0 else f"{value}{attempt}"
 
 
 def _coercible(value: object, column_type: str) -> bool:
