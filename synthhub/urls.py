@@ -10,8 +10,8 @@ from apps.datasets.api.urls import global_router as datasets_global_router
 from apps.datasets.api.urls import scoped_urls as datasets_scoped_urls
 from apps.exports.api.urls import scoped_urls as exports_scoped_urls
 from apps.generation.api.urls import scoped_urls as generation_scoped_urls
-from apps.schedules.api.urls import scoped_urls as schedules_scoped_urls
 from apps.masking.api.urls import scoped_urls as masking_scoped_urls
+from apps.schedules.api.urls import scoped_urls as schedules_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
 from apps.tenants.api.urls import scoped_router as tenant_scoped_router
 from apps.webhooks.api.urls import scoped_urls as webhooks_scoped_urls
