@@ -228,7 +228,7 @@ class MaskingKeyConsole(ConsoleModelAdmin):
         """Nothing related is saved by the form: the service wrote everything."""
 
     def response_add(self, request, obj, post_url_continue=None):
-        secret = getattr(request, "_masking_secret", "")
-        messages.warning(request, f"Masking key {obj.key_id}: its secret is {secret} - copy it now (mask_file "
-                                  "--key-file); it is never shown again.")
-        return redirect("console:masking_maskingkey_changelist")
+        # The secret exists only in this answer: never stored in clear, logged or put in a message cookie.
+        context = {**self.admin_site.each_context(request), "key": obj, "secret": request._masking_secret,
+                   "opts": self.opts, "title": "Masking key made"}
+        return TemplateResponse(request, "console/masking/key_created.html", context)
