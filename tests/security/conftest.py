@@ -135,6 +135,7 @@ def _tenant(slug: str, marker: str) -> TenantData:
 
     from apps.masking import services as masking
 
+    masking_key, _ = masking.masking_key_rotate(tenant=tenant, actor=owner)
     masking_rules = masking.rule_set_create(tenant=tenant, actor=owner, name=f"rules{suffix}",
                                             document={"tables": {"customers": {"columns": {"name": "null"}}}})
     record = Record.objects.filter(version=version, table_name="customers").order_by("row_index").first()
@@ -168,6 +169,7 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "gen_schedule": gen_schedule,
         "webhook": webhook,
         "masking_rules": masking_rules,
+        "masking_key": masking_key,
         "membership": Membership.objects.get(tenant=tenant, user=users["viewer"]),
         "audit_event": AuditEvent.objects.filter(tenant=tenant).order_by("-id").first(),
         "group": tenant.role_groups.get(role="viewer").group,

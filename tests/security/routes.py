@@ -398,6 +398,16 @@ CONSOLE_ROUTES: dict[str, Route] = {
                     change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
     **console_model("documents.documentreport", "document_report", changelist=ANY_MEMBER, add=NOBODY,
                     change=OWN_ROWS, change_post=NOBODY),
+    # Masking rules: members read, editors and up write; Run (a POST starts a masking job) is for admins and owners.
+    **console_model("masking.maskingruleset", "masking_rules", changelist=ANY_MEMBER,
+                    add=console_roles(403, 200, 200, 200, outsider=200), change=OWN_ROWS,
+                    change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
+    "console:masking_maskingruleset_run": page(CONSOLE_ADMINS, post=CONSOLE_ADMINS,
+                                               objects={"object_id": "masking_rules"}),
+    # Masking keys are for admins and owners; a key is made (or rotated) by Add, never changed or deleted.
+    **console_model("masking.maskingkey", "masking_key", changelist=console_roles(403, 403, 200, 200, outsider=200),
+                    add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
+                    change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
     # Members and audit are for admins and owners: others are refused, and find no row's history.
     **console_model("tenants.membership", "membership", changelist=console_roles(403, 403, 200, 200, outsider=200),
                     add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
