@@ -10,6 +10,7 @@ from apps.datasets.api.urls import global_router as datasets_global_router
 from apps.datasets.api.urls import scoped_urls as datasets_scoped_urls
 from apps.exports.api.urls import scoped_urls as exports_scoped_urls
 from apps.generation.api.urls import scoped_urls as generation_scoped_urls
+from apps.masking.api.urls import scoped_urls as masking_scoped_urls
 from apps.profiling.api.urls import scoped_urls as profiling_scoped_urls
 from apps.schedules.api.urls import scoped_urls as schedules_scoped_urls
 from apps.tenants.api.urls import auth_router, tenant_router
@@ -31,6 +32,7 @@ tenant_scoped_urls = [
     *schedules_scoped_urls,
     *webhooks_scoped_urls,
     *profiling_scoped_urls,
+    *masking_scoped_urls,
 ]
 
 api_v1 = [

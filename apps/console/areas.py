@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     documents,
     exports,
     jobs,
+    masking,
     members,
     profiles,
     samples,

@@ -202,6 +202,11 @@ def _chunk_metrics(rows: int, seconds: float | None) -> None:
 
 
 def _write_chunk_rows(chunk: JobChunk) -> int:
+    if (chunk.job.parameters or {}).get("kind") == "masking":
+        # A masking job's chunk is a source table masked into the version (apps/masking/jobs.py).
+        from apps.masking.jobs import masking_write_chunk
+
+        return masking_write_chunk(chunk)
     version = chunk.job.version
     engine_plan = dataset_services.version_plan(version, chunk_size=chunk.job.parameters.get("chunk_size"))
     return dataset_services.version_write_chunk(version=version, engine_plan=engine_plan, table=chunk.table_name,

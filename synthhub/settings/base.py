@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.schedules",
     "apps.documents",
     "apps.profiling",
+    "apps.masking",
     "apps.console",
     "apps.observability",
 ]
@@ -253,6 +254,8 @@ LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, q_level=os.environ.get
 # Rows per generation chunk (one queue task each), and how long a claimed chunk may run before the
 # reaper gives it to another worker (a killed worker's chunk is redone after this).
 SYNTHHUB_CHUNK_ROWS = env_int("SYNTHHUB_CHUNK_ROWS", 50_000)
+# Rows a masking job or `mask_stream` reads from a source, masks and writes per step.
+SYNTHHUB_MASKING_CHUNK_ROWS = env_int("SYNTHHUB_MASKING_CHUNK_ROWS", 20_000)
 SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
 
 # When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`. Without it, /metrics

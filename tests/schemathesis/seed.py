@@ -101,6 +101,14 @@ def seed_world() -> World:
             profile = profiling.profile_create(tenant=tenant, actor=owner, samples=[sample])
         getattr(world, key)["sample"] = sample.pk
         getattr(world, key)["profile"] = profile.pk
+    from apps.masking.services import masking_key_rotate, rule_set_create
+
+    masking_key_rotate(tenant=tenant, actor=owner)
+    for key in ("keep", "spare"):
+        with transaction.atomic():
+            getattr(world, key)["masking_rules"] = rule_set_create(
+                tenant=tenant, actor=owner, name=f"rules-{key}",
+                document={"tables": {"customers": {"columns": {"name": {"rule": "fake", "provider": "name"}}}}}).pk
     world.keep["audit_event"] = AuditEvent.objects.filter(tenant=tenant).order_by("id").values_list(
         "id", flat=True).first()
     return world

@@ -96,7 +96,7 @@ def _path_values(world, path: str, method: str) -> dict:
     for segment, key in (("datasets", "dataset"), ("exports", "export"), ("jobs", "job"), ("targets", "target"),
                          ("pushes", "push"), ("members", "membership"), ("audit-events", "audit_event"),
                          ("schedules", "schedule"), ("webhooks", "webhook"), ("samples", "sample"),
-                         ("profiles", "profile")):
+                         ("profiles", "profile"), ("masking-rules", "masking_rules")):
         if re.search(rf"/{segment}/\{{id\}}/", path):
             object_id = objects.get(key, world.keep.get(key))
             if object_id is not None:

@@ -132,6 +132,12 @@ def _tenant(slug: str, marker: str) -> TenantData:
                                              name=f"nightly{suffix}", cron="0 3 * * *", export_format="csv")
     webhook, _ = webhooks.webhook_create(tenant=tenant, actor=owner, url=f"http://127.0.0.1:9/hook{marker}",
                                          events=["job.succeeded"], description=f"hook{suffix}")
+
+    from apps.masking import services as masking
+
+    masking_key, _ = masking.masking_key_rotate(tenant=tenant, actor=owner)
+    masking_rules = masking.rule_set_create(tenant=tenant, actor=owner, name=f"rules{suffix}",
+                                            document={"tables": {"customers": {"columns": {"name": "null"}}}})
     record = Record.objects.filter(version=version, table_name="customers").order_by("row_index").first()
     trashed_record = Record.objects.filter(version=version, table_name="orders").order_by("row_index").first()
     datasets.record_delete(record=trashed_record, actor=owner)
@@ -174,6 +180,8 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "webhook": webhook,
         "sample": sample,
         "profile": profile,
+        "masking_rules": masking_rules,
+        "masking_key": masking_key,
         "membership": Membership.objects.get(tenant=tenant, user=users["viewer"]),
         "audit_event": AuditEvent.objects.filter(tenant=tenant).order_by("-id").first(),
         "group": tenant.role_groups.get(role="viewer").group,

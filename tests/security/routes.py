@@ -174,6 +174,17 @@ API_ROUTES: dict[str, Route] = {
                             objects={"pk": "webhook"}, bodies={"PATCH": lambda o: {"description": "walked"}},
                             gate="admin"),
     "webhook-delivery-list": Route({"GET": ADMINS}, objects={"webhook_pk": "webhook"}, gate="admin"),
+    # ----- masking: rules (members read, editors write), the tenant key and masking jobs (admins and owners).
+    # The walked POST of a masking has no masking key and no reachable source: a 400, after the role check.
+    "masking-rules-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)}, bodies={"POST": lambda o: {
+        "name": "walked", "document": {"tables": {"t": {"columns": {"a": "keep"}}}}}}),
+    "masking-rules-detail": Route({"GET": MEMBERS, "PATCH": roles(403, 200, 200, 200),
+                                   "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "masking_rules"},
+                                  bodies={"PATCH": lambda o: {"name": "renamed"}}),
+    "masking-keys": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, gate="admin"),
+    "masking-list": Route({"GET": ADMINS, "POST": roles(403, 403, 400, 400)}, bodies={"POST": lambda o: {
+        "rules": {"tables": {"customers": {"columns": {"name": "null"}}}},
+        "source": {"target": o["target"].pk, "tables": ["customers"]}}}, gate="admin"),
     # ----- the schema and its viewers are public: they describe the API, not any tenant's data
     "schema": Route({"GET": everyone(200)}, gate="public"),
     "swagger-ui": Route({"GET": everyone(200)}, gate="public", accept="text/html"),
@@ -413,6 +424,16 @@ CONSOLE_ROUTES: dict[str, Route] = {
                     change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
     **console_model("documents.documentreport", "document_report", changelist=ANY_MEMBER, add=NOBODY,
                     change=OWN_ROWS, change_post=NOBODY),
+    # Masking rules: members read, editors and up write; Run (a POST starts a masking job) is for admins and owners.
+    **console_model("masking.maskingruleset", "masking_rules", changelist=ANY_MEMBER,
+                    add=console_roles(403, 200, 200, 200, outsider=200), change=OWN_ROWS,
+                    change_post=console_roles(403, 200, 200, 200), delete=console_roles(403, 200, 200, 200)),
+    "console:masking_maskingruleset_run": page(CONSOLE_ADMINS, post=CONSOLE_ADMINS,
+                                               objects={"object_id": "masking_rules"}),
+    # Masking keys are for admins and owners; a key is made (or rotated) by Add, never changed or deleted.
+    **console_model("masking.maskingkey", "masking_key", changelist=console_roles(403, 403, 200, 200, outsider=200),
+                    add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
+                    change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
     # Members and audit are for admins and owners: others are refused, and find no row's history.
     **console_model("tenants.membership", "membership", changelist=console_roles(403, 403, 200, 200, outsider=200),
                     add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
 from apps.exports import benchmarks as export
+from apps.masking import benchmarks as masking
 from apps.profiling import bench_fidelity as fidelity
 from apps.profiling import benchmarks as profiling
 
@@ -35,4 +36,5 @@ BENCHMARKS: dict[str, Benchmark] = {
     "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
     "profiling": Benchmark(help=profiling.HELP, add_arguments=profiling.add_arguments, run=profiling.run),
     "fidelity": Benchmark(help=fidelity.HELP, add_arguments=fidelity.add_arguments, run=fidelity.run),
+    "masking": Benchmark(help=masking.HELP, add_arguments=masking.add_arguments, run=masking.run),
 }
