@@ -1,7 +1,7 @@
 """API: the documents validation report of a version (GET reads the stored one, POST validates again)."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -47,7 +47,11 @@ class DocumentReportViewSet(TenantScopedGenericViewSet):
             raise Http404("This version has no documents report yet; POST to validate it.")
         return Response(DocumentReportSerializer(found).data)
 
-    @extend_schema(request=None, responses={201: DocumentReportSerializer})
+    @extend_schema(request=None, responses={
+        201: DocumentReportSerializer,
+        400: OpenApiResponse(description="The version cannot be validated: it is not ready, or its spec has no "
+                                         "document columns (the reason under `version`)."),
+    })
     def create(self, request, *args, **kwargs):
         version = selectors.version_of(dataset=self.parent_dataset, number=self.kwargs["number"])
         return Response(DocumentReportSerializer(validate_version(version)).data, status=status.HTTP_201_CREATED)
