@@ -97,7 +97,8 @@ def build_report(doc: dict, rows: RowReader) -> dict:
             else:
                 certificates["valid"] += 1
     crls = _section()
-    revoked: dict[bytes, set[int]] = {}
+    # Each revoked DS serial with its earliest revocation date, by CSCA subject.
+    revoked: dict[bytes, dict[int, datetime]] = {}
     for table, column, _ in _columns(doc, "crl"):
         numbers: dict[bytes, list[int]] = {}
         for index, row in enumerate(rows(table, (column,))):
@@ -111,7 +112,10 @@ def build_report(doc: dict, rows: RowReader) -> dict:
                 continue
             crls["valid"] += 1
             key = csca.subject.public_bytes()
-            revoked.setdefault(key, set()).update(r.serial_number for r in crl)
+            entries = revoked.setdefault(key, {})
+            for entry in crl:
+                at = entry.revocation_date_utc
+                entries[entry.serial_number] = min(at, entries.get(entry.serial_number, at))
             number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
             numbers.setdefault(key, []).append(number)
         for seen in numbers.values():

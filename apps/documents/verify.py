@@ -177,10 +177,12 @@ def data_group_hashes(content: bytes) -> tuple[type, dict[int, bytes]]:
 
 
 def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Certificate],
-               revoked: dict[bytes, set[int]]) -> str | None:
+               revoked: dict[bytes, dict[int, datetime]]) -> str | None:
     """Why a passport's SOD and MRZ are refused, or None.
 
-    `revoked` maps a CSCA's subject (DER) to the serials its verified CRLs revoke.
+    `revoked` maps a CSCA's subject (DER) to the serials its verified CRLs revoke, each with its revocation
+    date: a DS is refused as revoked for documents signed at or after that date (RFC 5280 5.3.2), so a
+    passport issued before its signer was withdrawn stays valid.
     """
     try:
         sd = open_signed_data(data)
@@ -201,7 +203,8 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
         return f"ds_{validity}"
     if within(csca, signed_at) is not None:
         return "csca_not_valid"
-    if ds.serial_number in revoked.get(csca.subject.public_bytes(), ()):
+    revoked_at = revoked.get(csca.subject.public_bytes(), {}).get(ds.serial_number)
+    if revoked_at is not None and revoked_at <= signed_at:
         return "ds_revoked"
     try:
         hash_type, groups = data_group_hashes(sd.content)

@@ -167,3 +167,35 @@ def test_private_keys_appear_only_where_asked_and_marked_as_test_keys():
     doc["tables"]["cscas"]["columns"]["csca_key"]["certificate"] = "serial"
     assert "tables.cscas.columns.csca_key.certificate: column 'serial' must be an x509_certificate column" in \
         _problems(doc)
+
+
+def _with_withdrawals(doc: dict, per_table: str = "signers", per_column: str = "signer") -> dict:
+    """The example with its CRLs reading revocations from `withdrawals`, one row per document signer."""
+    doc = copy.deepcopy(doc)
+    doc["tables"]["withdrawals"] = {
+        "rows": {"per": per_column, "min": 1, "max": 1}, "primary_key": "id",
+        "columns": {"id": {"type": "sequence"}, per_column: {"type": "reference", "table": per_table},
+                    "serial": {"type": "lookup", "reference": per_column, "column": "serial"},
+                    "revoked_at": {"type": "lookup", "reference": per_column, "column": "revoked_at"}}}
+    doc["tables"]["crls"]["columns"]["crl"]["revocations"] = {"table": "withdrawals", "serial": "serial",
+                                                               "revoked_at": "revoked_at"}
+    return doc
+
+
+def test_crl_revocations_may_come_from_a_table_per_document_signer():
+    direct = table_rows(make_plan(example(passports=1)), "crls")
+    through = table_rows(make_plan(_with_withdrawals(example(passports=1))), "crls")
+    # The same revocations, read one level further down: the same CRLs, byte for byte.
+    assert [r["crl"] for r in through] == [r["crl"] for r in direct]
+    assert any(len(x509.load_der_x509_crl(base64.b64decode(r["crl"]))) for r in through)
+
+
+def test_crl_revocations_three_levels_below_the_csca_are_a_problem():
+    doc = _with_withdrawals(example(passports=1))
+    late = _with_withdrawals(doc, per_table="withdrawals", per_column="withdrawal")["tables"]["withdrawals"]
+    late["columns"]["serial"] = {"type": "lookup", "reference": "withdrawal", "column": "serial"}
+    late["columns"]["revoked_at"] = {"type": "lookup", "reference": "withdrawal", "column": "revoked_at"}
+    doc["tables"]["late_withdrawals"] = late
+    doc["tables"]["crls"]["columns"]["crl"]["revocations"]["table"] = "late_withdrawals"
+    assert any(p.startswith("tables.crls.columns.crl.revocations.table: table 'late_withdrawals' must be declared "
+                            "rows: {per: <reference to 'cscas'>} (or per a table that is)") for p in _problems(doc))

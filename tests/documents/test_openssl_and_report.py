@@ -222,3 +222,22 @@ def test_mdocs_verify_and_a_changed_element_or_signature_is_refused(generated):
     assert verify_mdoc(base64.b64decode(row["mdl"]), anchors, expiry.replace(year=expiry.year + 1)) == \
         "outside_validity"
     assert verify_mdoc(b"\xa1\x01\x02", anchors) == "malformed"
+
+
+def test_a_ds_is_refused_as_revoked_only_for_documents_signed_from_its_revocation(generated):
+    from datetime import timedelta
+
+    from apps.documents import verify
+
+    _, tables, _, _ = generated
+    anchors = [x509.load_der_x509_certificate(base64.b64decode(r["certificate"])) for r in tables["cscas"]]
+    row = next(r for r in tables["passports"] if r["scenario"] == "valid")
+    sod = base64.b64decode(row["sod"])
+    signed_at = datetime.fromisoformat(row["issue_date"]).replace(hour=12, tzinfo=UTC)
+    ds = verify.open_signed_data(sod).signer_certificate()
+    csca = verify.issued_by(ds, anchors).subject.public_bytes()
+    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, {}) is None
+    later = {csca: {ds.serial_number: signed_at + timedelta(days=1)}}
+    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, later) is None
+    for at in (signed_at, signed_at - timedelta(days=1)):
+        assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, {csca: {ds.serial_number: at}}) == "ds_revoked"

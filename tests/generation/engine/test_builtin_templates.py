@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
 
-from apps.generation.engine import generate_chunk, parse_spec, plan
+from apps.documents import verify
+from apps.generation.engine import SpecError, generate_chunk, parse_spec, plan
 from apps.generation.engine.builtin_templates import (
     UnknownTemplate,
     list_templates,
@@ -322,6 +325,38 @@ def test_travel_documents_certificate_chain_stays_within_one_country():
         signer = ds_by_id[entry["ds_id"]]
         assert entry["revoked_serial"] == signer["serial_number"]
         assert entry["csca_id"] == signer["csca_id"] and entry["country_code"] == signer["country_code"]
+
+
+def test_travel_documents_take_up_to_200_countries_from_the_request():
+    # rows: {"countries": N} sizes every table that follows countries; certificates name the alpha-2 code.
+    the_plan = plan(load_template("travel-documents"), reference_time=REFERENCE_TIME, rows={"countries": 200},
+                    tables=["countries", "previous_cscas", "csca_certificates"])
+    assert the_plan.row_counts["previous_cscas"] == the_plan.row_counts["csca_certificates"] == 200
+    assert the_plan.row_counts["ds_certificates"] >= 200 * 12
+    rows = {table: list(generate_chunk(the_plan, table, 0, 200).rows()) for table in the_plan.table_order
+            if table in ("countries", "previous_cscas", "csca_certificates")}
+    countries = rows["countries"]
+    for column in ("icao_code", "alpha2_code", "name"):
+        assert len({c[column] for c in countries}) == 200, column
+    assert [c["icao_code"] for c in countries[:10]] == [c["icao_code"] for c in generated("travel-documents")[1][
+        "countries"]]
+    # At most ten Faker locales a document: every country names its holders in one of ten.
+    assert len({c["naming_locale"] for c in countries}) == 10
+    alpha2 = {c["country_id"]: c["alpha2_code"] for c in countries}
+    previous = {r["previous_csca_id"]: r for r in rows["previous_cscas"]}
+    for csca in rows["csca_certificates"]:
+        cert = x509.load_der_x509_certificate(base64.b64decode(csca["certificate"]))
+        link = x509.load_der_x509_certificate(base64.b64decode(csca["link_certificate"]))
+        country = cert.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)[0].value
+        assert country == alpha2[csca["country_id"]]
+        old = x509.load_der_x509_certificate(base64.b64decode(previous[csca["previous_csca_id"]]["certificate"]))
+        assert verify.issued_by(link, [old]) is old and link.public_key() == cert.public_key()
+
+
+def test_travel_documents_refuse_more_countries_than_they_know():
+    with pytest.raises(SpecError) as caught:
+        plan(load_template("travel-documents"), reference_time=REFERENCE_TIME, rows={"countries": 201})
+    assert "tables.countries.columns.icao_code: unique column can hold only 200 distinct values" in str(caught.value)
 
 
 def test_mdl_credentials_carry_a_licence_with_its_categories():

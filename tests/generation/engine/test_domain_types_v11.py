@@ -7,7 +7,7 @@ import re
 import pytest
 from faker import Faker
 
-from apps.generation.engine import generate_chunk, parse_spec, plan, vin
+from apps.generation.engine import SpecError, generate_chunk, parse_spec, plan, vin
 from apps.generation.engine.errors import GenerationError
 from apps.generation.engine.mrz_transliteration import icao_latin
 from apps.generation.engine.row_locales import romanised_names
@@ -312,3 +312,42 @@ def test_a_document_wide_locale_column_may_itself_be_faker_and_other_tables_use_
     assert all(len(r["country"]) == 2 for r in rows)
     assert {r["city"] for r in rows} <= german_cities  # DE through the map, the others through the default
     assert {r["city"] for r in generate_table(document, "u")} <= german_cities
+
+
+# ------------------------------------------------------------------------------------------ in-order choice
+IN_ORDER = {"code": {"type": "choice", "values": ["AUS", "CAN", "DEU", "ESP"], "in_order": True, "unique": True},
+            "name": {"type": "choice", "values": ["Australia", "Canada", "Germany", "Spain"], "in_order": True}}
+
+
+def test_in_order_choices_give_each_row_its_entry_of_parallel_lists():
+    rows = generate_table(doc(IN_ORDER, rows=3), "t")
+    assert [(r["code"], r["name"]) for r in rows] == [("AUS", "Australia"), ("CAN", "Canada"), ("DEU", "Germany")]
+    assert_chunk_invariant(doc(IN_ORDER, rows=4))
+    # Without unique, an in-order choice starts again after its last value.
+    cycling = generate_table(doc({"name": IN_ORDER["name"]}, rows=6), "t")
+    assert [r["name"] for r in cycling][4:] == ["Australia", "Canada"]
+
+
+def test_a_unique_in_order_choice_cannot_have_more_rows_than_values():
+    with pytest.raises(SpecError) as caught:
+        plan(parse_spec(doc(IN_ORDER, rows=3)), rows={"t": 5})
+    assert "tables.t.columns.code: unique column can hold only 4 distinct values" in str(caught.value)
+
+
+@pytest.mark.parametrize(("column", "expected"), [
+    ({"type": "choice", "values": ["A", "B"], "in_order": "yes"}, "tables.t.columns.c.in_order: must be a boolean"),
+    ({"type": "choice", "values": ["A", "B"], "weights": [1, 2], "in_order": True},
+     "tables.t.columns.c.in_order: cannot be combined with weights"),
+    ({"type": "choice", "values": ["A", "A"], "in_order": True, "unique": True},
+     "tables.t.columns.c.in_order: needs distinct values in a unique column"),
+    ({"type": "array", "min_length": 1, "max_length": 1, "of": {"type": "choice", "values": ["A"], "in_order": True}},
+     "tables.t.columns.c.of.in_order: is for table columns"),
+])
+def test_bad_in_order_choices_are_problems_at_their_paths(column, expected):
+    assert any(p.startswith(expected) for p in problem_strings(doc({"c": column}, rows=2))), \
+        problem_strings(doc({"c": column}, rows=2))
+
+
+def test_in_order_needs_version_1_1():
+    document = doc({"c": {"type": "choice", "values": ["A", "B"], "in_order": True}}, rows=2, version=1)
+    assert "tables.t.columns.c.in_order: needs version: 1.1" in problem_strings(document)

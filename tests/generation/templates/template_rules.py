@@ -7,11 +7,15 @@ published facts (domain_facts), never with the template's own settings.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
+from cryptography import x509
+
+from apps.documents import verify
 
 from .domain_facts import (
     COUNTRY_BOXES,
@@ -97,11 +101,134 @@ def _name_follows_locale(name: str, locales: set[str], pool: str) -> bool:
     return any(name in locale_pools(locale).get(pool, ()) for locale in locales)
 
 
+def _der(value: str) -> bytes:
+    return base64.b64decode(value)
+
+
+def _cert(value: str) -> x509.Certificate:
+    return x509.load_der_x509_certificate(_der(value))
+
+
+def _noon(day: str) -> datetime:
+    return datetime.combine(as_date(day), time(12), UTC)
+
+
+def _certificate_problem(r: dict, column: str = "certificate") -> bool:
+    """The certificate's subject, serial, validity and curve are the row's."""
+    cert = _cert(r[column])
+    return (cert.subject.rfc4514_string() != r["subject_dn"] if "subject_dn" in r else False) \
+        or cert.serial_number != r["serial_number"] \
+        or cert.not_valid_before_utc.date() != as_date(r["valid_from"]) \
+        or cert.not_valid_after_utc.date() != as_date(r["valid_to"]) \
+        or ("key_algorithm" in r and r["key_algorithm"] != "ecdsa-" + cert.public_key().curve.name)
+
+
+# How many passports and mDLs the signature rules verify: every negative scenario up to the first number, and
+# as many valid ones (verification costs a few milliseconds a document).
+SIGNED_SAMPLE = 300
+
+
+def _sample(rows: list[dict], negative) -> list[dict]:
+    bad = [r for r in rows if negative(r)][:SIGNED_SAMPLE]
+    step = max(1, len(rows) // SIGNED_SAMPLE)
+    return bad + [r for r in rows[::step] if not negative(r)][:SIGNED_SAMPLE]
+
+
+def check_travel_documents_pki(report: Report):
+    """The certificates, CRLs, master lists, SODs and mdocs verify with `cryptography` (apps/documents/verify)
+    and say what their rows say: chains, rollover links, revocations, and each passport refused exactly for
+    its labelled scenario (valid ones accepted: signed by a DS valid and unrevoked on the issue date)."""
+    previous = report.by_key("previous_cscas")
+    cscas = report.by_key("csca_certificates")
+    iacas = report.by_key("iaca_certificates")
+    anchors = {i: _cert(r["certificate"]) for i, r in cscas.items()}
+    previous_anchors = {i: _cert(r["certificate"]) for i, r in previous.items()}
+
+    for table in ("previous_cscas", "csca_certificates", "iaca_certificates"):
+        report.rule(table, "CSCA certificate self-signed, with the row's subject, serial, validity and curve",
+                    lambda r: _certificate_problem(r) or verify.issued_by(_cert(r["certificate"]),
+                                                                          [_cert(r["certificate"])]) is None)
+    report.rule("csca_certificates", "rollover: the link certificate is the previous CSCA's signature on this "
+                                     "CSCA's key, valid from the takeover while both are",
+                lambda r: verify.issued_by(_cert(r["link_certificate"]), [previous_anchors[r["previous_csca_id"]]])
+                is None
+                or _cert(r["link_certificate"]).public_key() != anchors[r["csca_id"]].public_key()
+                or _cert(r["link_certificate"]).serial_number != r["link_serial_number"]
+                or _cert(r["link_certificate"]).not_valid_before_utc.date() != as_date(r["valid_from"])
+                or _cert(r["link_certificate"]).not_valid_after_utc.date()
+                > as_date(previous[r["previous_csca_id"]]["valid_to"]))
+    report.rule("csca_certificates", "the CSCA took over when the previous CSCA's key stopped signing",
+                lambda r: as_date(r["valid_from"]) != as_date(previous[r["previous_csca_id"]]["key_usage_end"])
+                or r["country_id"] != previous[r["previous_csca_id"]]["country_id"])
+    report.rule("ds_certificates", "DS certificate issued by its CSCA's key, with the row's subject, issuer, "
+                                   "serial, validity and curve",
+                lambda r: _certificate_problem(r)
+                or verify.issued_by(_cert(r["certificate"]), [anchors[r["csca_id"]]]) is None
+                or _cert(r["certificate"]).issuer.rfc4514_string() != r["issuer_dn"])
+    report.rule("master_list_signers", "master-list signer issued by its CSCA",
+                lambda r: _certificate_problem(r)
+                or verify.issued_by(_cert(r["certificate"]), [anchors[r["csca_id"]]]) is None)
+    report.rule("mdl_signers", "mDL document signer issued by its IACA",
+                lambda r: _certificate_problem(r)
+                or verify.issued_by(_cert(r["certificate"]), [_cert(iacas[r["iaca_id"]]["certificate"])]) is None)
+
+    revoked_by_csca = defaultdict(dict)
+    for r in report.rows("revocations"):
+        revoked_by_csca[r["csca_id"]][r["revoked_serial"]] = as_datetime(r["revoked_at"])
+
+    def crl_problem(r):
+        reason, crl, _ = verify.verify_crl(_der(r["crl"]), [anchors[r["csca_id"]]])
+        this_update = as_datetime(r["this_update"])
+        expected = {s for s, at in revoked_by_csca[r["csca_id"]].items() if at <= this_update}
+        listed = {entry.serial_number for entry in crl} if crl is not None else None
+        return reason is not None or listed != expected or crl.last_update_utc != this_update \
+            or crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number != r["crl_number"]
+    report.rule("crls", "CRL signed by its CSCA, listing exactly the CSCA's revocations up to its issue",
+                crl_problem)
+    every_csca = list(anchors.values()) + list(previous_anchors.values())
+    list_signers = report.by_key("master_list_signers")
+    report.rule("master_lists", "master list signed by a signer of a known CSCA, listing its CSCA and link",
+                lambda r: verify.verify_master_list(_der(r["master_list"]), every_csca) != (None, 2)
+                or _der(cscas[list_signers[r["master_list_signer_id"]]["csca_id"]]["certificate"])
+                not in _der(r["master_list"]))
+
+    # The CRLs as a relying party has them: each DS serial with its revocation date, by CSCA subject.
+    crl_entries = defaultdict(dict)
+    for r in report.rows("crls"):
+        crl = x509.load_der_x509_crl(_der(r["crl"]))
+        for entry in crl:
+            crl_entries[crl.issuer.public_bytes()][entry.serial_number] = entry.revocation_date_utc
+
+    def sod_reason(r):
+        return verify.verify_sod(_der(r["sod"]), r["printed_mrz"], _noon(r["issue_date"]), list(anchors.values()),
+                                 crl_entries)
+
+    passports = report.rows("passports")
+    report.rule("passports", "SOD verifies and the passport is refused exactly for its labelled scenario "
+                             "(valid: signed by a DS valid and unrevoked on the issue date)",
+                lambda r: sod_reason(r) != verify.EXPECTED_REASONS[r["scenario"]],
+                rows=_sample(passports, lambda r: r["scenario"] != "valid"))
+    report.rule("passports", "the printed MRZ is the issued one, but for a wrong check digit where labelled",
+                lambda r: (r["printed_mrz"] == r["mrz"]) == (r["scenario"] == "bad_mrz_check_digit")
+                or r["printed_mrz"][:54] + r["printed_mrz"][55:] != r["mrz"][:54] + r["mrz"][55:])
+    report.fact("passports", "negative scenarios are rare: at most 3 % of passports",
+                lambda: None if _share(sum(r["scenario"] != "valid" for r in passports), len(passports)) <= 0.03
+                else "too many negative scenarios")
+    iaca_anchors = [_cert(r["certificate"]) for r in iacas.values()]
+    mdl_signers = report.by_key("mdl_signers")
+    report.rule("mdl_credentials", "mdoc issuer-signed by the credential's signer, valid on its issue date",
+                lambda r: verify.verify_mdoc(_der(r["mdoc"]), iaca_anchors, _noon(r["issue_date"])) is not None
+                or _der(mdl_signers[r["mdl_signer_id"]]["certificate"]) not in _der(r["mdoc"])
+                or r["document_number"].encode() not in _der(r["mdoc"]),
+                rows=_sample(report.rows("mdl_credentials"), lambda r: False))
+
+
 def check_travel_documents(report: Report, reference_time: datetime):
     today = reference_time.date()
     countries = report.by_key("countries")
     cscas = report.by_key("csca_certificates")
     signers = report.by_key("ds_certificates")
+    check_travel_documents_pki(report)
     report.fact("countries", "a lookup table of the 10 ICAO countries, whatever the rows_scale",
                 lambda: None if sorted(c["icao_code"] for c in countries.values()) == sorted(COUNTRY_LOCALES)
                 else f"codes {sorted(c['icao_code'] for c in countries.values())}")

@@ -1,10 +1,13 @@
-"""Column type `choice`: one of `values`, optionally weighted."""
+"""Column type `choice`: one of `values`, optionally weighted, or with `in_order: true` the row's own value:
+row i takes values[i mod len(values)], so parallel in-order columns of one table (a code, its name, ...) line
+up row by row, and a unique in-order column gives its first values in the order listed."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import limits
+from ..analysis import distinct_values
 from ..column_types import (
     MAX_CHOICE_VALUES,
     describe,
@@ -50,11 +53,33 @@ def normalise(raw, path, ctx, nested):
             weights = None
         else:
             weights = [float(w) for w in weights]
-    return {"values": list(values), "weights": weights}
+    in_order = raw.get("in_order", False)
+    if not isinstance(in_order, bool):
+        ctx.add(join(path, "in_order"), f"must be a boolean, got {describe(in_order)}")
+        in_order = False
+    elif in_order and weights is not None:
+        ctx.add(join(path, "in_order"), "cannot be combined with weights: an in-order choice follows the row")
+        in_order = False
+    elif in_order and ctx.version < 1.1:
+        ctx.add(join(path, "in_order"), "needs version: 1.1")
+        in_order = False
+    elif in_order and raw.get("unique") is True and len(values) != len(distinct_values(values)):
+        ctx.add(join(path, "in_order"), "needs distinct values in a unique column")
+        in_order = False
+    elif in_order and nested:
+        ctx.add(join(path, "in_order"), "is for table columns, not array items or object fields")
+        in_order = False
+    out = {"values": list(values), "weights": weights}
+    if in_order:
+        # Kept only when set, so documents without it keep their hashes.
+        out["in_order"] = True
+    return out
 
 
 def sample(spec, env):
     kind, pool = env.runtime.cached(("choice", value_key(spec["values"])), lambda: choice_array(spec["values"]))
+    if spec.get("in_order"):
+        return Col(kind, pool[env.rows.astype(np.int64) % len(pool)])
     rng = env.rng("values")
     if spec["weights"] is None:
         picks = rng.integers(0, len(pool), env.n)
@@ -67,7 +92,7 @@ def sample(spec, env):
 
 ENTRY = ColumnType(
     name="choice",
-    keys=("values", "weights"),
+    keys=("values", "weights", "in_order"),
     normalise=normalise,
     sample=sample,
 )

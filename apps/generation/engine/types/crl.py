@@ -3,8 +3,9 @@
 One row per CSCA per period (the table is usually `rows: {per: csca}`): `number`, `this_update` and
 `next_update` come from columns. The revoked serials come from the revocation rows: the rows of the
 `revocations` table that belong to the same CSCA (that table is declared `rows: {per: <reference to the
-CSCA table>}`), listed when their `revoked_at` is set and not after `this_update`. A CSCA's rows are one
-contiguous run, so a CRL reads at most MAX_CRL_ROWS rows whatever the chunking.
+CSCA table>}`, or `rows: {per: ...}` on a table that is itself per CSCA, such as one revocation row per
+document signer), listed when their `revoked_at` is set and not after `this_update`. A CSCA's rows are one
+contiguous run either way, so a CRL reads at most MAX_CRL_ROWS rows whatever the chunking.
 """
 
 from __future__ import annotations
@@ -63,11 +64,39 @@ def check_links(doc, table_name, table, name, spec, path, ctx):
         if revocations[key] not in other["columns"]:
             ctx.add(join(rpath, key), f"table {revocations['table']!r} has no column {revocations[key]!r}")
     ref = doc["tables"][table_name]["columns"].get(issuer["reference"]) or {}
-    rows = other["rows"]
-    per = other["columns"].get(rows["per"]) if isinstance(rows, dict) else None
-    if per is None or per.get("table") != ref.get("table"):
+    if revocation_path(doc, revocations["table"], ref.get("table")) is None:
         ctx.add(join(rpath, "table"), f"table {revocations['table']!r} must be declared rows: {{per: <reference to "
-                                      f"{ref.get('table')!r}>}} so each CSCA's revocation rows are known")
+                                      f"{ref.get('table')!r}>}} (or per a table that is) so each CSCA's revocation "
+                                      f"rows are known")
+
+
+def _per_parent(doc: dict, table: str) -> str | None:
+    """The table a `rows: {per: ...}` table follows, None for a table of its own size."""
+    other = doc["tables"].get(table) or {}
+    rows = other.get("rows")
+    per = other["columns"].get(rows["per"]) if isinstance(rows, dict) else None
+    return per.get("table") if per else None
+
+
+def revocation_path(doc: dict, table: str, csca_table: str | None) -> list[str] | None:
+    """The `per` tables from the CSCA table down to the revocations table ([table], or [middle, table]),
+    None when the revocations table does not follow the CSCA table within two levels."""
+    parent = _per_parent(doc, table)
+    if parent is None or csca_table is None:
+        return None
+    if parent == csca_table:
+        return [table]
+    if _per_parent(doc, parent) == csca_table:
+        return [parent, table]
+    return None
+
+
+def _revocation_rows(rt, path: list[str], csca_row: int) -> tuple[int, int]:
+    """[first, end) rows of the revocations table that belong to CSCA row `csca_row`."""
+    first, end = rt.children(path[0], csca_row)
+    if len(path) == 1 or first == end:
+        return (first, end) if len(path) == 1 else (0, 0)
+    return rt.children(path[1], first)[0], rt.children(path[1], end - 1)[1]
 
 
 def sample(spec, env):
@@ -86,7 +115,10 @@ def sample(spec, env):
             continue
         revoked = []
         if revocations:
-            first, end = rt.children(revocations["table"], int(signers.indices[i]))
+            path = rt.cached(("crl_path", revocations["table"], env.table.name, spec["issuer"]["reference"]),
+                             lambda: revocation_path(rt.doc, revocations["table"],
+                                                     env.table.columns[spec["issuer"]["reference"]]["table"]))
+            first, end = _revocation_rows(rt, path, int(signers.indices[i]))
             if end - first > MAX_CRL_ROWS:
                 raise GenerationError(f"{env.table.name}.{env.path}: row {int(env.rows[i])}: the CSCA has "
                                       f"{end - first} revocation rows, more than {MAX_CRL_ROWS}")
