@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/synthhub
 PYTEST_ARGS ?=
 PROD_ENV := DJANGO_SETTINGS_MODULE=synthhub.settings.production SECRET_KEY=check-deploy-$(shell printf '%060d' 0) \
-	ALLOWED_HOSTS=synthhub.example.com DATABASE_URL=
+	ALLOWED_HOSTS=synthhub.example.com DATABASE_URL= SYNTHHUB_METRICS_TOKEN=check-deploy-metrics-token
 
 .PHONY: install demo test test-sqlite test-postgres test-schemathesis test-browser browser-deps check lint bench clean
 
