@@ -6,30 +6,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework.exceptions import APIException
 
+from apps.core.admin import ServiceProblemsMixin
+from apps.core.errors import problems_of
 from apps.tenants.models import Role
 
 from .scoping import datasets_for, member_tenants, role_in
-
-
-def problems_of(exc) -> list[tuple[str, str]]:
-    """(field path, message) pairs from a service's refusal or a model's validation error."""
-    if hasattr(exc, "problems"):
-        return list(exc.problems)
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [("" if key == "__all__" else key, message) for key, msgs in exc.message_dict.items()
-                    for message in msgs]
-        return [("", message) for message in exc.messages]
-    if isinstance(exc, Http404):
-        return [("", "Not found.")]
-    return [("", str(getattr(exc, "detail", exc)))]
 
 
 def refusal_message(exc) -> str:
     return "; ".join(f"{path}: {message}" if path else message for path, message in problems_of(exc))
 
 
-class ConsoleModelAdmin(admin.ModelAdmin):
+class ConsoleModelAdmin(ServiceProblemsMixin, admin.ModelAdmin):
     """`tenant_path`: the lookup to the row's Tenant. `dataset_path`: the lookup to the Dataset whose object
     permissions the row inherits ("" for a dataset itself, None when the row has none). `view_role`: the role
     a member needs in the row's tenant to see it at all (the API's role gate)."""
@@ -101,35 +89,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    # ----- refusals from services
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A service refusing what a valid form sent rolls the save back (the view is atomic); the page is
-        then shown again with the service's problems on the form, as any invalid input is."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (APIException, ValidationError) as exc:
-            if request.method != "POST" or hasattr(request, "_service_problems"):
-                raise
-            request._service_problems = problems_of(exc)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        problems = getattr(request, "_service_problems", None)
-        if not problems:
-            return form
-
-        class WithServiceProblems(form):
-            def clean(self):
-                data = super().clean()
-                for path, message in problems:
-                    field, text = describe(request, path, message)
-                    self.add_error(field if field in self.fields else None, text)
-                return data
-
-        describe = self.describe_problem
-        return WithServiceProblems
-
+    # ----- refusals from services (ServiceProblemsMixin shows them on the form)
     def describe_problem(self, request, path: str, message: str) -> tuple[str | None, str]:
         """The form field a service's problem belongs to, and its text (the rest of the path leads it)."""
         field, _, rest = (path or "").partition(".")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import path as url_path
 from rest_framework.exceptions import APIException
 
+from apps.core.errors import problems_of
 from apps.tenants.selectors import tenants_administered_by
 
 
@@ -59,7 +60,7 @@ class ServiceProblemsMixin:
         except (APIException, ValidationError) as exc:
             if request.method != "POST" or hasattr(request, "_service_problems"):
                 raise
-            request._service_problems = _problems_of(exc)
+            request._service_problems = problems_of(exc)
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -68,14 +69,21 @@ class ServiceProblemsMixin:
         if not problems:
             return form
 
+        describe = self.describe_problem
+
         class WithServiceProblems(form):
             def clean(self):
                 data = super().clean()
                 for path, message in problems:
-                    self.add_error(path if path in self.fields else None, message)
+                    field, text = describe(request, path, message)
+                    self.add_error(field if field in self.fields else None, text)
                 return data
 
         return WithServiceProblems
+
+    def describe_problem(self, request, path: str, message: str) -> tuple[str | None, str]:
+        """The form field a service's problem belongs to (None: the form as a whole), and its text."""
+        return path or None, message
 
 
 class TenantScopedAdmin(ServiceProblemsMixin, admin.ModelAdmin):
@@ -164,18 +172,6 @@ class TenantScopedAdmin(ServiceProblemsMixin, admin.ModelAdmin):
         if "queryset" not in kwargs and not request.user.is_superuser:
             kwargs["queryset"] = scoped_choices(request, db_field.related_model, admin_site=self.admin_site)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-def _problems_of(exc) -> list[tuple[str, str]]:
-    """(field, message) pairs from a service's error or a model's validation error."""
-    if hasattr(exc, "problems"):
-        return list(exc.problems)
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [("" if key == "__all__" else key, message) for key, messages_ in exc.message_dict.items()
-                    for message in messages_]
-        return [("", message) for message in exc.messages]
-    return [("", str(getattr(exc, "detail", exc)))]
 
 
 class TrashFilter(admin.SimpleListFilter):

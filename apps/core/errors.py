@@ -61,6 +61,21 @@ def flatten_errors(detail, path: str = "") -> list[dict]:
     return [{"path": path, "message": str(detail)}]
 
 
+def problems_of(exc) -> list[tuple[str, str]]:
+    """(field path, message) pairs from a service's refusal or a model's validation error, for pages that show
+    them on a form (the admin sites); the API shows the same problems through api_exception_handler."""
+    if hasattr(exc, "problems"):
+        return list(exc.problems)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return [("" if key == "__all__" else key, message) for key, messages in exc.message_dict.items()
+                    for message in messages]
+        return [("", message) for message in exc.messages]
+    if isinstance(exc, Http404):
+        return [("", "Not found.")]
+    return [("", str(getattr(exc, "detail", exc)))]
+
+
 def error_body(code: str, message: str, details: list[dict] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
