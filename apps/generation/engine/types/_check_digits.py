@@ -16,6 +16,13 @@ def read_invalid_ratio(raw, path, ctx) -> float:
     return read_number(raw, "invalid_ratio", path, ctx, 0.0, minimum=0, maximum=1)
 
 
+def invalid_ratio_key(raw, path, ctx) -> dict:
+    """`{"invalid_ratio": share}` for a version 1.1 spec; nothing for version 1, whose normalised form (and so
+    its hash and bytes) must not change (the key itself is refused there)."""
+    ratio = read_invalid_ratio(raw, path, ctx)
+    return {} if ctx.version < 1.1 else {"invalid_ratio": ratio}
+
+
 def with_invalid(kind: str, spec: dict, env, values: list) -> Col:
     """The column of `values`, with the check digit made wrong on the spec's share of rows."""
     ratio = spec.get("invalid_ratio", 0.0)

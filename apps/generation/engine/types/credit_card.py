@@ -9,7 +9,7 @@ from ..column_types import (
     join,
     read_str,
 )
-from ._check_digits import read_invalid_ratio, with_invalid
+from ._check_digits import invalid_ratio_key, with_invalid
 from .base import ColumnType
 
 
@@ -21,10 +21,7 @@ def normalise(raw, path, ctx, nested):
             ctx.add(join(path, "brand"), f"unknown credit card brand {brand!r} (expected one of "
                                          f"{', '.join(sorted(brands))})")
         brand = brand.lower()
-    if ctx.version < 1.1:
-        read_invalid_ratio(raw, path, ctx)  # refused before 1.1
-        return {"brand": brand}  # version 1 specs keep their normalised form
-    return {"brand": brand, "invalid_ratio": read_invalid_ratio(raw, path, ctx)}
+    return {"brand": brand, **invalid_ratio_key(raw, path, ctx)}
 
 
 def sample(spec, env):

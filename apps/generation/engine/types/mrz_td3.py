@@ -24,7 +24,7 @@ from ..mrz_transliteration import icao_latin, latin_with
 from ..row_locales import romanised_names
 from ..values import Col, object_array, to_pylist
 from . import faker
-from ._check_digits import read_invalid_ratio, with_invalid
+from ._check_digits import invalid_ratio_key, with_invalid
 from .base import ColumnType
 
 
@@ -45,10 +45,7 @@ def normalise(raw, path, ctx, nested):
             ctx.add(join(fpath, name), f"must be a column name, got {describe(value)}")
             value = None
         out[name] = value
-    if ctx.version < 1.1:
-        read_invalid_ratio(raw, path, ctx)  # refused before 1.1
-        return {"fields": out}  # version 1 specs keep their normalised form
-    return {"fields": out, "invalid_ratio": read_invalid_ratio(raw, path, ctx)}
+    return {"fields": out, **invalid_ratio_key(raw, path, ctx)}
 
 
 def sample(spec, env):
