@@ -17,7 +17,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["CREDIT_CARD_BRANDS", "IBAN_COUNTRIES", "credit_card", "iban", "mrz_td3", "vin"]
+__all__ = ["CREDIT_CARD_BRANDS", "IBAN_COUNTRIES", "credit_card", "iban", "mrz_td3", "vin",
+           # check-digit primitives, shared with masking's format-preserving rules (apps/masking/engine/formats.py)
+           "luhn_check_digits", "mod97", "digit_codes", "IBAN_NATIONAL_CHECKS", "IBAN_BBAN_CLASSES",
+           "VIN_VALUES", "VIN_WEIGHTS"]
 
 _DIGITS = "0123456789"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -42,7 +45,7 @@ def _count(n: int) -> int:
     return n
 
 
-def _digit_codes(values: np.ndarray, width: int) -> np.ndarray:
+def digit_codes(values: np.ndarray, width: int) -> np.ndarray:
     """ASCII codes of non-negative integers, zero-padded to ``width`` digits: one row per value."""
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     return ((values[:, None] // powers) % 10 + ord("0")).astype(np.uint8)
@@ -107,7 +110,7 @@ _VIN_WMIS = (
 _VIN_WMI_CODES = np.stack([_ascii_codes(wmi) for wmi in _VIN_WMIS])
 _VIN_ALPHABET_CODES = _ascii_codes(_VIN_ALPHABET)
 _VIN_MODEL_YEAR_CODES = _ascii_codes(_VIN_MODEL_YEARS)
-_VIN_WEIGHTS = np.array([8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
+VIN_WEIGHTS = np.array([8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
 
 
 def _vin_transliteration() -> np.ndarray:
@@ -121,7 +124,7 @@ def _vin_transliteration() -> np.ndarray:
     return values
 
 
-_VIN_VALUES = _vin_transliteration()
+VIN_VALUES = _vin_transliteration()
 
 
 def vin(rng: np.random.Generator, n: int) -> list[str]:
@@ -136,7 +139,7 @@ def vin(rng: np.random.Generator, n: int) -> list[str]:
     codes[:, 10] = _VIN_ALPHABET_CODES[rng.integers(0, len(_VIN_ALPHABET), n)]
     # Positions 12-17 are the production sequence number, numeric for high-volume manufacturers.
     codes[:, 11:17] = _ascii_codes(_DIGITS)[rng.integers(0, 10, (n, 6))]
-    remainder = (_VIN_VALUES[codes] @ _VIN_WEIGHTS) % 11
+    remainder = (VIN_VALUES[codes] @ VIN_WEIGHTS) % 11
     codes[:, 8] = np.where(remainder == 10, ord("X"), ord("0") + remainder)
     return _rows_to_strings(codes)
 
@@ -179,7 +182,7 @@ def _card_brand(brand: str) -> str:
     return key
 
 
-def _luhn_check_digits(payload: np.ndarray) -> np.ndarray:
+def luhn_check_digits(payload: np.ndarray) -> np.ndarray:
     """Luhn check digit for each row of ``payload`` (digit values, the check digit not yet appended)."""
     width = payload.shape[1]
     # Counting from the right of the payload, the first digit and every second one after it are doubled,
@@ -211,8 +214,8 @@ def credit_card(rng: np.random.Generator, n: int, brand: str | None = None) -> l
         prefix_width = len(str(first))
         prefixes = rng.integers(first, last + 1, rows.size)
         body = rng.integers(0, 10, (rows.size, length - prefix_width - 1))
-        payload = np.hstack([_digit_codes(prefixes, prefix_width) - ord("0"), body])
-        digits = np.hstack([payload, _luhn_check_digits(payload)[:, None]])
+        payload = np.hstack([digit_codes(prefixes, prefix_width) - ord("0"), body])
+        digits = np.hstack([payload, luhn_check_digits(payload)[:, None]])
         _place(out, rows, (digits + ord("0")).astype(np.uint8))
     return out.tolist()
 
@@ -302,7 +305,7 @@ def _expand_bban_format(spec: str) -> str:
     return "".join(kind * int(count) for count, kind in re.findall(r"(\d+)([nac])", spec))
 
 
-_IBAN_BBAN_CLASSES = {country: _expand_bban_format(spec) for country, spec in _IBAN_BBAN_FORMATS.items()}
+IBAN_BBAN_CLASSES = {country: _expand_bban_format(spec) for country, spec in _IBAN_BBAN_FORMATS.items()}
 
 IBAN_COUNTRIES: frozenset[str] = frozenset(_IBAN_BBAN_FORMATS)
 _IBAN_COUNTRY_ORDER = tuple(sorted(_IBAN_BBAN_FORMATS))
@@ -314,7 +317,7 @@ _MOD97_VALUES[_ascii_codes(_LETTERS)] = np.arange(10, 36)
 _MOD97_SCALES = np.where(np.arange(128) >= ord("A"), 100, 10)
 
 
-def _mod97(codes: np.ndarray, values: np.ndarray = _MOD97_VALUES) -> np.ndarray:
+def mod97(codes: np.ndarray, values: np.ndarray = _MOD97_VALUES) -> np.ndarray:
     """Remainder modulo 97 of each row read as one decimal number, column by column to stay within int64."""
     remainder = np.zeros(codes.shape[0], dtype=np.int64)
     for column in codes.T:
@@ -333,13 +336,13 @@ def _digit_values(codes: np.ndarray) -> np.ndarray:
 
 def _belgian_check(bban: np.ndarray) -> None:
     # Last two digits: the first ten modulo 97, with 97 instead of 0.
-    remainder = _mod97(bban[:, :10])
-    bban[:, 10:12] = _digit_codes(np.where(remainder == 0, 97, remainder), 2)
+    remainder = mod97(bban[:, :10])
+    bban[:, 10:12] = digit_codes(np.where(remainder == 0, 97, remainder), 2)
 
 
 def _finnish_check(bban: np.ndarray) -> None:
     # Last digit: Luhn over the preceding 13.
-    bban[:, 13] = _luhn_check_digits(_digit_values(bban[:, :13])) + ord("0")
+    bban[:, 13] = luhn_check_digits(_digit_values(bban[:, :13])) + ord("0")
 
 
 # The RIB key reads letters of the account number as digits: A, J -> 1; B, K, S -> 2; ... I, R, Z -> 9.
@@ -350,14 +353,14 @@ _RIB_VALUES[_ascii_codes(_LETTERS)] = [int(digit) for digit in "1234567891234567
 def _french_check(bban: np.ndarray) -> None:
     # RIB key: bank, branch, account and key together, read as a number, are divisible by 97.
     converted = np.where(bban[:, :21] >= ord("A"), _RIB_VALUES[bban[:, :21]] + ord("0"), bban[:, :21])
-    remainder = _mod97(converted.astype(np.uint8))
-    bban[:, 21:23] = _digit_codes(97 - (remainder * 100) % 97, 2)
+    remainder = mod97(converted.astype(np.uint8))
+    bban[:, 21:23] = digit_codes(97 - (remainder * 100) % 97, 2)
 
 
 def _portuguese_check(bban: np.ndarray) -> None:
     # NIB: the 21 digits read as a number leave remainder 1 modulo 97, like the IBAN itself.
-    remainder = _mod97(bban[:, :19])
-    bban[:, 19:21] = _digit_codes(98 - (remainder * 100) % 97, 2)
+    remainder = mod97(bban[:, :19])
+    bban[:, 19:21] = digit_codes(98 - (remainder * 100) % 97, 2)
 
 
 _SPANISH_WEIGHTS = np.array([1, 2, 4, 8, 5, 10, 9, 7, 3, 6], dtype=np.int64)
@@ -375,7 +378,7 @@ def _spanish_check(bban: np.ndarray) -> None:
     bban[:, 9] = _spanish_digit(_digit_values(bban[:, 10:20])) + ord("0")
 
 
-_IBAN_NATIONAL_CHECKS: dict[str, Callable[[np.ndarray], None]] = {
+IBAN_NATIONAL_CHECKS: dict[str, Callable[[np.ndarray], None]] = {
     "BE": _belgian_check,
     "ES": _spanish_check,
     "FI": _finnish_check,
@@ -414,13 +417,13 @@ def iban(rng: np.random.Generator, n: int, country: str | None = None) -> list[s
         rows = np.flatnonzero(chosen == index)
         if rows.size == 0:
             continue
-        bban = _random_bban(rng, _IBAN_BBAN_CLASSES[code], rows.size)
-        if code in _IBAN_NATIONAL_CHECKS:
-            _IBAN_NATIONAL_CHECKS[code](bban)
+        bban = _random_bban(rng, IBAN_BBAN_CLASSES[code], rows.size)
+        if code in IBAN_NATIONAL_CHECKS:
+            IBAN_NATIONAL_CHECKS[code](bban)
         # Check digits make BBAN + country + check digits leave remainder 1 modulo 97.
         suffix = np.broadcast_to(_ascii_codes(code + "00"), (rows.size, 4))
-        check = 98 - _mod97(np.hstack([bban, suffix]))
-        head = np.hstack([suffix[:, :2], _digit_codes(check, 2)])
+        check = 98 - mod97(np.hstack([bban, suffix]))
+        head = np.hstack([suffix[:, :2], digit_codes(check, 2)])
         _place(out, rows, np.hstack([head, bban]))
     return out.tolist()
 

@@ -115,7 +115,7 @@ def _fix_card(out: np.ndarray) -> None:
         if cols.size < 2:
             continue
         payload = out[np.ix_(rows, cols[:-1])].astype(np.int64) - _ZERO
-        out[rows, cols[-1]] = _ZERO + domain._luhn_check_digits(payload).astype(np.uint32)
+        out[rows, cols[-1]] = _ZERO + domain.luhn_check_digits(payload).astype(np.uint32)
 
 
 def _fix_iban(out: np.ndarray) -> None:
@@ -129,13 +129,13 @@ def _fix_iban(out: np.ndarray) -> None:
             members = np.flatnonzero(countries == country)
             part = compact[members]
             bban = np.ascontiguousarray(part[:, 4:])
-            check = domain._IBAN_NATIONAL_CHECKS.get(country.decode("ascii", "replace"))
-            expected = domain._IBAN_BBAN_CLASSES.get(country.decode("ascii", "replace"), "")
+            check = domain.IBAN_NATIONAL_CHECKS.get(country.decode("ascii", "replace"))
+            expected = domain.IBAN_BBAN_CLASSES.get(country.decode("ascii", "replace"), "")
             if check is not None and bban.shape[1] == len(expected):
                 check(bban)
             suffix = np.hstack([part[:, :2], np.full((len(members), 2), _ZERO, dtype=np.uint8)])
-            remainder = domain._mod97(np.hstack([bban, suffix]))
-            part[:, 2:4] = domain._digit_codes(98 - remainder, 2)
+            remainder = domain.mod97(np.hstack([bban, suffix]))
+            part[:, 2:4] = domain.digit_codes(98 - remainder, 2)
             part[:, 4:] = bban
             compact[members] = part
         out[np.ix_(rows, cols)] = compact.astype(np.uint32)
@@ -147,7 +147,7 @@ def _fix_vin(out: np.ndarray) -> None:
         if cols.size != 17:
             continue
         vin = out[np.ix_(rows, cols)].astype(np.uint8)
-        remainder = (domain._VIN_VALUES[vin] @ domain._VIN_WEIGHTS) % 11
+        remainder = (domain.VIN_VALUES[vin] @ domain.VIN_WEIGHTS) % 11
         vin[:, 8] = np.where(remainder == 10, ord("X"), _ZERO + remainder)
         out[np.ix_(rows, cols)] = vin.astype(np.uint32)
 
