@@ -7,7 +7,8 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
+from django.http import Http404
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -111,8 +112,17 @@ def dataset_delete(*, dataset: Dataset, actor) -> None:
     audit_record(action="dataset.delete", actor=actor, tenant=dataset.tenant, target=dataset)
 
 
+def _locked_in_trash(model, obj):
+    """The row again, locked: the trash purge may have removed it since the caller read it (then 404)."""
+    locked = model.all_objects.select_for_update().filter(pk=obj.pk).first()
+    if locked is None:
+        raise Http404(f"This {model._meta.verbose_name} was purged from the trash.")
+    return locked
+
+
 @transaction.atomic
 def dataset_restore(*, dataset: Dataset, actor) -> Dataset:
+    dataset = _locked_in_trash(Dataset, dataset)
     if Dataset.objects.filter(tenant=dataset.tenant, name=dataset.name).exists():
         raise Conflict(f"A live dataset is already named '{dataset.name}': rename it before restoring this one.")
     dataset.mark_restored()
@@ -394,6 +404,7 @@ def version_delete(*, version: DatasetVersion, actor) -> None:
 
 @transaction.atomic
 def version_restore(*, version: DatasetVersion, actor) -> DatasetVersion:
+    version = _locked_in_trash(DatasetVersion, version)
     version.mark_restored()
     audit_record(action="version.restore", actor=actor, tenant=version.tenant, target=version)
     return version
@@ -418,36 +429,74 @@ def record_restore(*, record: Record, actor) -> Record:
 
 
 def trash_purge(*, now: datetime | None = None, retention_days: int | None = None) -> dict[str, int]:
-    """Hard-delete what has been in the trash longer than the retention period; audited per tenant."""
+    """Hard-delete what has been in the trash longer than the retention period; audited per tenant.
+
+    Each trashed dataset and each trashed version goes in a transaction of its own that locks its rows
+    (dataset, then version: the lock order of docs/jobs.md) and checks again that it is still in the trash
+    before its records are dropped. A restore that commits first keeps it whole; a restore that comes after
+    finds it gone (404). A version is never left restored without its records."""
     days = settings.SYNTHHUB_TRASH_RETENTION_DAYS if retention_days is None else retention_days
     cutoff = (now or timezone.now()) - timedelta(days=days)
     purged = {"datasets": 0, "versions": 0, "records": 0}
-    # The records of the versions about to go are dropped first, each version's at once and in a short
-    # transaction of its own (on PostgreSQL a partition; see partitions.py), so the deletes below find none
-    # left to delete row by row. If one is not dropped (a lock timeout), the cascade below deletes its rows.
-    doomed = DatasetVersion.all_objects.filter(
-        Q(deleted_at__lt=cutoff) | Q(dataset__in=Dataset.all_objects.filter(deleted_at__lt=cutoff)))
-    for version_id in doomed.values_list("pk", flat=True):
-        records_purge(version_id=version_id)
+    for dataset_id in Dataset.all_objects.filter(deleted_at__lt=cutoff).values_list("pk", flat=True):
+        versions = _dataset_purge(dataset_id=dataset_id, cutoff=cutoff)
+        if versions is not None:
+            purged["datasets"] += 1
+            purged["versions"] += versions
+    for version_id in DatasetVersion.all_objects.filter(deleted_at__lt=cutoff).values_list("pk", flat=True):
+        purged["versions"] += _version_purge(version_id=version_id, cutoff=cutoff)
     with transaction.atomic():
         records = Record.all_objects.filter(deleted_at__lt=cutoff)
         for tenant_id, count in _count_by_tenant(records, "version__tenant_id").items():
             audit_record(action="trash.purge", tenant=tenant_id, target_type="datasets.record",
                          after={"records": count, "cutoff": cutoff})
         purged["records"] = records._raw_delete(records.db) if records.exists() else 0
-        versions = DatasetVersion.all_objects.filter(deleted_at__lt=cutoff)
-        for version in versions:
-            audit_record(action="trash.purge", tenant=version.tenant_id, target=version)
-        purged["versions"] = versions.delete()[1].get("datasets.DatasetVersion", 0) if versions.exists() else 0
-        datasets = Dataset.all_objects.filter(deleted_at__lt=cutoff)
-        for dataset in datasets:
-            audit_record(action="trash.purge", tenant=dataset.tenant_id, target=dataset)
-        purged["datasets"] = datasets.delete()[1].get("datasets.Dataset", 0) if datasets.exists() else 0
     from apps.profiling.services import samples_trash_purge
 
     purged["samples"] = samples_trash_purge(cutoff=cutoff)
     version_records_maintain()
     return purged
+
+
+def _dataset_purge(*, dataset_id: int, cutoff: datetime) -> int | None:
+    """One trashed dataset with its versions, in one transaction; None when it was restored meanwhile.
+    Returns how many of its versions were themselves in the trash before the cutoff (they are counted and
+    audited as purged versions, as before; the others go with their dataset)."""
+    with transaction.atomic():
+        dataset = Dataset.all_objects.select_for_update().filter(pk=dataset_id, deleted_at__lt=cutoff).first()
+        if dataset is None:
+            return None
+        versions = list(DatasetVersion.all_objects.select_for_update().filter(dataset_id=dataset_id)
+                        .order_by("pk").only("pk", "tenant_id", "number", "dataset_id", "deleted_at"))
+        for version in versions:
+            # The records go first (on PostgreSQL a partition DROP); if the lock timeout strikes, the cascade
+            # below deletes the rows instead.
+            records_purge(version_id=version.pk)
+        trashed = [v for v in versions if v.deleted_at is not None and v.deleted_at < cutoff]
+        labels = [(v.tenant_id, v.pk, str(v)[:255]) for v in trashed]
+        label = str(dataset)[:255]
+        dataset.delete()
+        # The audit lock is the last lock of the transaction (lock order, docs/jobs.md).
+        for tenant_id, version_id, version_label in labels:
+            audit_record(action="trash.purge", tenant=tenant_id, target_type="datasets.datasetversion",
+                         target_id=version_id, target_label=version_label)
+        audit_record(action="trash.purge", tenant=dataset.tenant_id, target_type="datasets.dataset",
+                     target_id=dataset_id, target_label=label)
+    return len(trashed)
+
+
+def _version_purge(*, version_id: int, cutoff: datetime) -> int:
+    """One trashed version of a live dataset, in one transaction; 0 when it was restored meanwhile."""
+    with transaction.atomic():
+        version = DatasetVersion.all_objects.select_for_update().filter(pk=version_id, deleted_at__lt=cutoff).first()
+        if version is None:
+            return 0
+        records_purge(version_id=version_id)
+        label = str(version)[:255]
+        version.delete()
+        audit_record(action="trash.purge", tenant=version.tenant_id, target_type="datasets.datasetversion",
+                     target_id=version_id, target_label=label)
+    return 1
 
 
 def _count_by_tenant(queryset, tenant_field: str) -> dict[int, int]:
