@@ -1,6 +1,7 @@
 """`format_preserving`: letters stay letters (in their case), digits stay digits, everything else in place;
 check digits recomputed for cards (Luhn), IBANs (mod 97, and the national checks of BE, ES, FI, FR, MC, PT),
-VINs (position 9) and Dutch BSNs (the 11-test). Integers: a keyed permutation of the integers with the same
+VINs (position 9), Dutch BSNs (the 11-test) and the national ids of `national_ids` (SE, FI, FR, ES, IT, DE).
+Integers: a keyed permutation of the integers with the same
 number of digits, so a masked integer key stays unique and every foreign key still finds it.
 
 Work is on ``(rows, characters)`` matrices of code points; the check-digit helpers are the generation
@@ -15,7 +16,7 @@ import numpy as np
 
 from apps.generation.engine import domain
 
-from . import keyed, limits
+from . import keyed, limits, national_ids
 
 _ZERO, _NINE = ord("0"), ord("9")
 _VIN_LETTERS = np.frombuffer(b"ABCDEFGHJKLMNPRSTUVWXYZ", dtype=np.uint8).astype(np.uint32)
@@ -75,6 +76,9 @@ def mask_strings(values: Sequence[str], key: bytes, fmt: str = "plain", keep_pre
     fix = _CHECKS.get(fmt)
     if fix is not None:
         fix(out)
+    national = national_ids.FIXES.get(fmt)
+    if national is not None:
+        return [national(masked, original) for masked, original in zip(_strings(out), values, strict=True)]
     return _strings(out)
 
 

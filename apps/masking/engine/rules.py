@@ -51,7 +51,8 @@ RULE_TYPES = {
     "derive": {"string"},
 }
 HASH_FORMATS = ("hex", "digits", "base32")
-FP_FORMATS = ("plain", "card", "iban", "vin", "nl_bsn")
+FP_FORMATS = ("plain", "card", "iban", "vin", "nl_bsn", "se_personnummer", "fi_hetu", "fr_nir", "es_dni",
+              "it_codice_fiscale", "de_steuer_id")
 FAKE_PROVIDERS = (
     "name", "first_name", "last_name", "email", "phone_number", "street_address", "address", "city", "postcode",
     "company", "user_name", "ssn", "job", "country", "sentence", "ipv4",
