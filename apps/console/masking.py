@@ -15,8 +15,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from rest_framework.exceptions import APIException
 
+from apps.core.errors import ServiceValidationError
 from apps.exports.models import TargetConnection
-from apps.masking import jobs, services
+from apps.masking import jobs, selectors, services
 from apps.masking.engine import RulesError
 from apps.masking.engine.rules import load_rules_text
 from apps.masking.models import MaskingKey, MaskingRuleSet
@@ -99,6 +100,29 @@ class MaskingRuleSetConsole(ConsoleModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ["name", "document"] if obj is not None else ["tenant", "name", "document"]
+
+    def get_changeform_initial_data(self, request):
+        """`?profile=<id>` on the add page: the form pre-filled with the rules suggested from that profile (a
+        draft: nothing is saved until the user reviews and saves it)."""
+        initial = super().get_changeform_initial_data(request)
+        profile_id = request.GET.get("profile", "")
+        if not profile_id:
+            return initial
+        from apps.profiling.models import Profile
+
+        profile = Profile.objects.filter(pk=int(profile_id) if profile_id.isdigit() else -1,
+                                         tenant__in=member_tenants(request.user, at_least=Role.EDITOR)).first()
+        try:
+            if profile is None:
+                raise ServiceValidationError([("profile", "no such profile in this tenant")])
+            document, _ = selectors.rules_suggested(tenant=profile.tenant, user=request.user, profile=profile.pk)
+        except APIException as exc:
+            messages.warning(request, "No suggestion: " + "; ".join(f"{p}: {m}" if p else m
+                                                                   for p, m in problems_of(exc)))
+            return initial
+        messages.info(request, f"Rules suggested from {profile}'s findings: review them, then save.")
+        return {**initial, "tenant": profile.tenant_id, "name": f"suggested from profile {profile.pk}",
+                "document": yaml.safe_dump(document, sort_keys=False, allow_unicode=True)}
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

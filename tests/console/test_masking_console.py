@@ -73,3 +73,27 @@ def test_the_run_form_shows_refusals_on_its_fields(team, console_client):
     response = client.post(page, {"source": target.pk, "tables": "customers"})
     assert "the source database does not answer" in response.content.decode()
     assert console_client(users["editor"]).get(page).status_code == 403
+
+
+def test_the_profile_page_leads_to_rules_suggested_from_its_findings(team, tenant_b, console_client,
+                                                                     django_capture_on_commit_callbacks):
+    from tests.masking import samples
+
+    tenant, users, _, _ = team
+    profile = samples.profile_of(tenant, users["editor"], [
+        samples.upload(tenant, users["editor"], "persons", samples.people_csv(60))],
+        django_capture_on_commit_callbacks)
+    client = console_client(users["editor"])
+    page = client.get(f"/console/profiling/profile/{profile.pk}/change/").content.decode()
+    assert f'{RULES_ADD}?profile={profile.pk}' in page
+    response = client.get(f"{RULES_ADD}?profile={profile.pk}")
+    form = response.content.decode()
+    assert response.status_code == 200
+    assert "provider: first_name" in form and "format: iban" in form and "rule: redact_text" in form
+    assert f"suggested from profile {profile.pk}" in form
+    for secret in (samples.SECRET_NAME, samples.SECRET_EMAIL, samples.SECRET_IBAN):
+        assert secret not in form
+    assert not MaskingRuleSet.objects.exists()  # a draft until it is saved
+    # Another team's profile, or a missing one, pre-fills nothing.
+    other = console_client(tenant_b[1]["owner"]).get(f"{RULES_ADD}?profile={profile.pk}").content.decode()
+    assert "No suggestion: profile: no such profile" in other and "provider: first_name" not in other

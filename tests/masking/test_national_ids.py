@@ -38,8 +38,13 @@ def fi_valid(text: str) -> bool:
         return False
     number = text[:6] + text[7:10]
     day, month, individual = int(text[:2]), int(text[2:4]), int(text[7:10])
-    return (number.isdigit() and 1 <= day <= 31 and 1 <= month <= 12 and 2 <= individual <= 899
-            and "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(number) % 31] == text[10])
+    return (
+        number.isdigit()
+        and 1 <= day <= 31
+        and 1 <= month <= 12
+        and 2 <= individual <= 899
+        and "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(number) % 31] == text[10]
+    )
 
 
 def fr_valid(text: str) -> bool:
@@ -55,9 +60,14 @@ def es_valid(text: str) -> bool:
     return len(text) == 9 and number.isdigit() and "TRWAGMYFPDXBNJZSQVHLCKE"[int(number) % 23] == text[8]
 
 
-_ODD = dict(zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                [1, 0, 5, 7, 9, 13, 15, 17, 19, 21] + [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8,
-                                                       12, 14, 16, 10, 22, 25, 24, 23], strict=True))
+_ODD = dict(
+    zip(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        [1, 0, 5, 7, 9, 13, 15, 17, 19, 21]
+        + [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23],
+        strict=True,
+    )
+)
 _EVEN = {c: (int(c) if c.isdigit() else ord(c) - 65) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
@@ -97,8 +107,12 @@ def originals(fmt: str, n: int = 150) -> list[str]:
             value = f"{core[:6]}-{core[6:]}{check}" if len(out) % 2 else f"{born.year // 100}{core}{check}"
         elif fmt == "fi_hetu":
             body = born.strftime("%d%m%y") + f"{rng.randrange(2, 900):03d}"
-            value = body[:6] + ("-" if born.year < 2000 else "A") + body[6:] + \
-                "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(body) % 31]
+            value = (
+                body[:6]
+                + ("-" if born.year < 2000 else "A")
+                + body[6:]
+                + "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(body) % 31]
+            )
         elif fmt == "fr_nir":
             dept = rng.choice(["75", "13", "2A", "2B", "69"])
             body = f"{rng.randrange(1, 3)}{born:%y%m}{dept}{rng.randrange(1, 1000):03d}{rng.randrange(1, 1000):03d}"
@@ -112,8 +126,10 @@ def originals(fmt: str, n: int = 150) -> list[str]:
         elif fmt == "it_codice_fiscale":
             letters = "".join(rng.choice("BCDFGLMNPRSTVZ") for _ in range(6))
             day = born.day + (40 if rng.random() < 0.5 else 0)
-            body = f"{letters}{born:%y}{'ABCDEHLMPRST'[born.month - 1]}{day:02d}{rng.choice('ABFHLZ')}" \
-                   f"{rng.randrange(1000):03d}"
+            body = (
+                f"{letters}{born:%y}{'ABCDEHLMPRST'[born.month - 1]}{day:02d}{rng.choice('ABFHLZ')}"
+                f"{rng.randrange(1000):03d}"
+            )
             value = next(body + c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if it_valid(body + c))
         else:  # de_steuer_id
             digits = rng.sample("0123456789", 10)
@@ -126,8 +142,14 @@ def originals(fmt: str, n: int = 150) -> list[str]:
     return out
 
 
-VALIDATORS = {"se_personnummer": se_valid, "fi_hetu": fi_valid, "fr_nir": fr_valid, "es_dni": es_valid,
-              "it_codice_fiscale": it_valid, "de_steuer_id": de_valid}
+VALIDATORS = {
+    "se_personnummer": se_valid,
+    "fi_hetu": fi_valid,
+    "fr_nir": fr_valid,
+    "es_dni": es_valid,
+    "it_codice_fiscale": it_valid,
+    "de_steuer_id": de_valid,
+}
 
 
 def mask(fmt: str, values: list[str], key: bytes = data.KEY) -> list[str]:
@@ -160,8 +182,7 @@ def test_national_ids_are_deterministic_per_key(fmt):
 
 def test_format_specific_parts_are_kept():
     # Finland's century sign, Spain's NIE letter, Corsica's department letter, Italian women's days.
-    assert all(m[6] == o[6] for o, m in zip(originals("fi_hetu"), mask("fi_hetu", originals("fi_hetu")),
-                                             strict=True))
+    assert all(m[6] == o[6] for o, m in zip(originals("fi_hetu"), mask("fi_hetu", originals("fi_hetu")), strict=True))
     nie = [v for v in originals("es_dni") if v[0] in "XYZ"]
     assert nie and all(m[0] == o[0] for o, m in zip(nie, mask("es_dni", nie), strict=True))
     corsica = [v for v in originals("fr_nir") if " 2A " in v or " 2B " in v]

@@ -181,6 +181,9 @@ API_ROUTES: dict[str, Route] = {
     "masking-rules-detail": Route({"GET": MEMBERS, "PATCH": roles(403, 200, 200, 200),
                                    "DELETE": roles(403, 204, 204, 204)}, objects={"pk": "masking_rules"},
                                   bodies={"PATCH": lambda o: {"name": "renamed"}}),
+    # A suggestion from the walked profile (editors view its sample): a draft, nothing saved.
+    "masking-rules-suggest": Route({"POST": roles(403, 200, 200, 200)},
+                                   bodies={"POST": lambda o: {"profile": o["profile"].pk}}),
     "masking-keys": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, gate="admin"),
     "masking-list": Route({"GET": ADMINS, "POST": roles(403, 403, 400, 400)}, bodies={"POST": lambda o: {
         "rules": {"tables": {"customers": {"columns": {"name": "null"}}}},

@@ -55,3 +55,22 @@ class MaskingCreateSerializer(Serializer):
         if ("rules" in attrs) == ("rule_set" in attrs):
             raise serializers.ValidationError({"rules": ["give exactly one of rules and rule_set"]})
         return attrs
+
+
+class MaskingSuggestSerializer(Serializer):
+    profile = serializers.JSONField(help_text="A profile of this tenant (its id) that has succeeded.")
+    locale = serializers.RegexField(r"^[a-z]{2,3}(_[A-Z]{2})?$", required=False, default="en_US",
+                                    help_text="The Faker locale of the suggested `fake` columns (default en_US).")
+
+
+class SuggestionReasonSerializer(Serializer):
+    table = serializers.CharField()
+    column = serializers.CharField()
+    rule = serializers.CharField(help_text="The suggested rule, or `references` for a foreign key.")
+    reason = serializers.CharField(help_text="Why: the PII kind found and its evidence, a key, or none found.")
+    confidence = serializers.FloatField(allow_null=True, help_text="The finding's confidence (0..1), if any.")
+
+
+class MaskingSuggestionSerializer(Serializer):
+    document = serializers.JSONField(help_text="The draft rules document (not saved): review it, then save it.")
+    columns = SuggestionReasonSerializer(many=True)

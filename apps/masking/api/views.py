@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.viewsets import TenantScopedAPIView, TenantScopedGenericViewSet
@@ -15,6 +16,8 @@ from .serializers import (
     MaskingKeyCreatedSerializer,
     MaskingKeySerializer,
     MaskingRuleSetSerializer,
+    MaskingSuggestionSerializer,
+    MaskingSuggestSerializer,
 )
 
 
@@ -52,6 +55,17 @@ class MaskingRuleSetViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, m
     def destroy(self, request, *args, **kwargs):
         services.rule_set_delete(rule_set=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=MaskingSuggestSerializer, responses={200: MaskingSuggestionSerializer})
+    @action(detail=False, methods=["post"])
+    def suggest(self, request, *args, **kwargs):
+        """A draft rules document from a profile's PII findings and keys, for review: nothing is saved."""
+        payload = MaskingSuggestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        document, columns = selectors.rules_suggested(tenant=self.tenant, user=request.user,
+                                                      profile=payload.validated_data["profile"],
+                                                      locale=payload.validated_data["locale"])
+        return Response(MaskingSuggestionSerializer({"document": document, "columns": columns}).data)
 
 
 class MaskingKeyView(TenantScopedAPIView):
