@@ -155,18 +155,42 @@ class MaskingRuleSetConsole(ConsoleModelAdmin):
 
 
 class RunForm(forms.Form):
-    source = forms.ModelChoiceField(queryset=None, help_text="The database to read (read only).")
-    tables = forms.CharField(help_text="Comma-separated source tables; foreign keys decide the order.")
+    source = forms.ModelChoiceField(queryset=None, required=False, help_text="The database to read (read only).")
+    tables = forms.CharField(required=False, help_text="Comma-separated source tables; foreign keys decide the "
+                                                       "order.")
+    samples = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Or, instead of a database: uploaded samples (each is the table it was uploaded as).")
     name = forms.CharField(required=False, max_length=200, help_text="Name of the new dataset (empty: a default).")
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, user, **kwargs):
+        from apps.profiling.selectors import samples_visible
+
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = TargetConnection.objects.filter(tenant=tenant)
+        self.fields["samples"].queryset = samples_visible(user=user, tenant=tenant).order_by("table_name", "pk")
+        self.fields["samples"].label_from_instance = lambda s: f"{s.table_name} (sample {s.pk}, {s.row_count:,} rows)"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("samples") and (data.get("source") or data.get("tables")):
+            self.add_error("samples", "give either samples, or a source and its tables")
+        elif not data.get("samples") and not (data.get("source") and data.get("tables")):
+            self.add_error(None, "give a source and its tables, or samples")
+        return data
+
+    def source_body(self) -> dict:
+        data = self.cleaned_data
+        if data.get("samples"):
+            return {"samples": [s.pk for s in data["samples"]]}
+        return {"target": data["source"].pk, "tables": [t.strip() for t in data["tables"].split(",") if t.strip()]}
 
     def field_of(self, path: str) -> str | None:
         """The field a service problem's path names: source.target -> source, source.tables.N -> tables."""
         if path.startswith("source.tables"):
             return "tables"
+        if path.startswith("source.samples"):
+            return "samples"
         return "source" if path.startswith("source") else None
 
 
@@ -176,18 +200,18 @@ def run_view(request, model_admin, object_id):
         raise Http404
     if not model_admin.has_role(request, Role.ADMIN, rule_set):
         raise PermissionDenied
-    form = RunForm(request.POST or None, tenant=rule_set.tenant)
+    form = RunForm(request.POST or None, tenant=rule_set.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        tables = [t.strip() for t in data["tables"].split(",") if t.strip()]
+        source = form.source_body()
         try:
             job = jobs.masking_job_start(tenant=rule_set.tenant, actor=request.user, rules=rule_set.document,
-                                         source={"target": data["source"].pk, "tables": tables}, name=data["name"])
+                                         source=source, name=form.cleaned_data["name"])
         except APIException as exc:
             for path, message in problems_of(exc):
                 form.add_error(form.field_of(path), f"{path}: {message}" if path else message)
         else:
-            messages.success(request, f"Masking {len(tables)} tables ({job.rows_total:,} rows) into {job.dataset}.")
+            count = len(source.get("tables") or source.get("samples"))
+            messages.success(request, f"Masking {count} tables ({job.rows_total:,} rows) into {job.dataset}.")
             return redirect("console:generation_generationjob_change", job.pk)
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "rule_set": rule_set,
                "form": form, "title": f"Run {rule_set}", "rules_json": json.dumps(rule_set.document, indent=2)}

@@ -21,8 +21,10 @@ import decimal
 import uuid
 
 import orjson
+import psycopg
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from apps.audit.services import audit_record
 from apps.core.errors import ServiceValidationError
@@ -33,7 +35,7 @@ from apps.exports.models import TargetConnection
 from apps.generation.dispatch import dispatch_on_commit
 from apps.generation.models import GenerationJob, JobChunk
 
-from . import selectors, sources
+from . import progress, selectors, sources
 from .engine import MaskingRules, MaskingRun, RulesError
 from .services import masking_key_bytes, rules_document_mapping, rules_parse_or_400, rules_problems
 
@@ -83,37 +85,71 @@ def _target(tenant, source) -> tuple[TargetConnection, list[str]]:
     return target, tables
 
 
+def _samples(tenant, actor, source) -> dict:
+    """The samples a job masks, by table name: ids of this tenant's samples the caller may view (a missing one,
+    another tenant's and one the caller may not view are the same 400)."""
+    from apps.profiling.selectors import samples_visible
+
+    ids = source.get("samples")
+    if not isinstance(ids, list) or not ids or len(ids) > 100 or len(set(map(str, ids))) != len(ids) \
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ServiceValidationError([("source.samples", "a list of distinct sample ids (1 to 100)")])
+    visible = {s.pk: s for s in samples_visible(user=actor, tenant=tenant).filter(pk__in=ids)}
+    problems, by_table = [], {}
+    for index, pk in enumerate(ids):
+        sample = visible.get(pk)
+        if sample is None:
+            problems.append((f"source.samples.{index}", "no such sample in this tenant"))
+        elif not sample.file:
+            problems.append((f"source.samples.{index}", "the sample has no stored rows yet"))
+        elif sample.table_name in by_table:
+            problems.append((f"source.samples.{index}", f"another sample of this job is table {sample.table_name}"))
+        else:
+            by_table[sample.table_name] = sample
+    if problems:
+        raise ServiceValidationError(problems)
+    return by_table
+
+
 def masking_job_start(*, tenant, actor, rules, source, name: str = "") -> GenerationJob:
-    """Check the rules against the source, then create the dataset, its version, the job and one chunk per
-    table; nothing is written when anything is refused (400 with paths)."""
+    """Check the rules against the source (a target connection's tables, or uploaded samples), then create the
+    dataset, its version, the job and one chunk per table; nothing is written when anything is refused (400
+    with paths)."""
     parsed = rules_parse_or_400(rules)
     key = selectors.active_key(tenant=tenant)
     if key is None:
         raise ServiceValidationError([("key", "this tenant has no masking key yet: make one first")])
-    target, tables = _target(tenant, source)
-    try:
-        connection = sources.open_source(target)
-    except sources.SourceProblem as exc:
-        raise ServiceValidationError([(exc.path, str(exc))]) from None
-    try:
-        with connection.transaction():
-            described = sources.describe(connection, tables)
-    except sources.SourceProblem as exc:
-        raise ServiceValidationError([(exc.path, str(exc))]) from None
-    finally:
-        connection.close()
+    if isinstance(source, dict) and "samples" in source:
+        samples = _samples(tenant, actor, source)
+        described = {table: {"columns": list(sample.columns), "primary_key": [], "rows": sample.row_count}
+                     for table, sample in samples.items()}
+        tables, origin, label = list(samples), {"samples": {t: s.pk for t, s in samples.items()}}, "samples"
+    else:
+        target, tables = _target(tenant, source)
+        try:
+            connection = sources.open_source(target)
+        except sources.SourceProblem as exc:
+            raise ServiceValidationError([(exc.path, str(exc))]) from None
+        try:
+            with connection.transaction():
+                described = sources.describe(connection, tables)
+        except sources.SourceProblem as exc:
+            raise ServiceValidationError([(exc.path, str(exc))]) from None
+        finally:
+            connection.close()
+        origin, label = {"target": target.pk}, target.name
     try:
         parsed.check_source({table: info["columns"] for table, info in described.items()})
     except RulesError as exc:
         raise ServiceValidationError(rules_problems(exc)) from None
     order = [t for t in parsed.table_order() if t in described] + [t for t in tables if t not in parsed.tables]
-    name = (name or "").strip() or f"masked {target.name} {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S.%f}"
+    name = (name or "").strip() or f"masked {label} {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M:%S.%f}"
     return _create(tenant=tenant, actor=actor, parsed=parsed, rules=rules, described=described, order=order,
-                   target=target, key=key, name=name)
+                   origin=origin, key=key, name=name)
 
 
 @transaction.atomic
-def _create(*, tenant, actor, parsed, rules, described, order, target, key, name) -> GenerationJob:
+def _create(*, tenant, actor, parsed, rules, described, order, origin, key, name) -> GenerationJob:
     spec = _spec(parsed, described)
     dataset = dataset_services.dataset_create(tenant=tenant, actor=actor, name=name, spec=spec)
     version, _plan = dataset_services.version_create(dataset=dataset, actor=actor, chunk_size=10**10)
@@ -122,13 +158,13 @@ def _create(*, tenant, actor, parsed, rules, described, order, target, key, name
     job = GenerationJob.objects.create(
         tenant=tenant, dataset=dataset, version=version, requested_by=actor,
         parameters={"kind": KIND, "rules": rules_document_mapping(rules),
-                    "source": {"target": target.pk, "tables": order},
+                    "source": {**origin, "tables": order},
                     "primary_keys": {t: described[t]["primary_key"] for t in order}, "key_id": key.key_id},
         rows_total=sum(described[t]["rows"] for t in order), chunks_total=len(order),
     )
     JobChunk.objects.bulk_create(JobChunk(job=job, table_name=t, start=0, stop=described[t]["rows"]) for t in order)
     audit_record(action="masking.start", actor=actor, tenant=tenant, target=job,
-                 after={"version": version.number, "target": target.pk, "tables": order, "key_id": key.key_id,
+                 after={"version": version.number, **origin, "tables": order, "key_id": key.key_id,
                         "rows_total": job.rows_total})
     dispatch_on_commit()
     return job
@@ -151,7 +187,44 @@ def _json_rows(chunk: dict[str, list], columns: list[str]) -> list[bytes]:
             for row in zip(*(chunk[c] for c in columns), strict=True)]
 
 
-def _replay_keys(run: MaskingRun, connection, table: str, primary_keys: dict) -> None:
+class _TargetReader:
+    """A target connection's tables, read in one REPEATABLE READ snapshot: the count and the rows agree."""
+
+    def __init__(self, connection, primary_keys: dict):
+        self.connection, self.primary_keys = connection, primary_keys
+
+    def columns(self, table: str) -> list[str]:
+        return [name for name, _ in sources.table_columns(self.connection, table)]
+
+    def count(self, table: str) -> int:
+        return sources.row_count(self.connection, table)
+
+    def chunks(self, table: str, columns: list[str], chunk_rows: int):
+        return sources.read_chunks(self.connection, table, columns, self.primary_keys.get(table) or [], chunk_rows)
+
+
+class _SampleReader:
+    """Uploaded samples (their stored Parquet copy), streamed in record batches in file order, typed as the
+    profiler types them."""
+
+    def __init__(self, samples: dict):
+        self.samples = samples
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.samples[table].columns)
+
+    def count(self, table: str) -> int:
+        return self.samples[table].row_count
+
+    def chunks(self, table: str, columns: list[str], chunk_rows: int):
+        from apps.profiling.selectors import sample_batches
+
+        for batch in sample_batches(self.samples[table], typed=True, batch_rows=chunk_rows):
+            names = batch.schema.names
+            yield {name: batch.column(names.index(name)).to_pylist() for name in columns}
+
+
+def _replay_keys(run: MaskingRun, reader, table: str) -> None:
     """Replay the masking of every unique key column this table's foreign keys follow (only that column)."""
     done = set()
     for column in run.rules.tables.get(table, {}).values():
@@ -163,32 +236,66 @@ def _replay_keys(run: MaskingRun, connection, table: str, primary_keys: dict) ->
             continue
         done.add((ref_table, ref_column))
         masker = run.table(ref_table, [ref_column])
-        for chunk in sources.read_chunks(connection, ref_table, [ref_column], primary_keys.get(ref_table) or [],
-                                         READ_CHUNK_ROWS):
+        for chunk in reader.chunks(ref_table, [ref_column], READ_CHUNK_ROWS):
             masker.mask(chunk)
+
+
+def _job_samples(job: GenerationJob) -> dict:
+    """The job's samples by table, still live and still viewable by whoever started the job."""
+    from apps.profiling.selectors import samples_visible
+
+    wanted = job.parameters["source"]["samples"]
+    if job.requested_by is None:
+        raise RuntimeError("the member who started this masking job is gone")
+    found = {s.pk: s for s in samples_visible(user=job.requested_by, tenant=job.tenant).filter(
+        pk__in=list(wanted.values()))}
+    if len(found) != len(wanted):
+        raise RuntimeError("a sample of this job was deleted, or its starter may no longer view it")
+    return {table: found[pk] for table, pk in wanted.items()}
+
+
+def _mask_table(job: GenerationJob, chunk: JobChunk, reader, key: bytes) -> int:
+    rules = rules_parse_or_400(job.parameters["rules"])
+    columns = reader.columns(chunk.table_name)
+    run = MaskingRun(rules, key)
+    _replay_keys(run, reader, chunk.table_name)
+    masker = run.table(chunk.table_name, columns)
+    exact = reader.count(chunk.table_name)
+    done = 0
+
+    def batches():
+        nonlocal done
+        for part in reader.chunks(chunk.table_name, columns, settings.SYNTHHUB_MASKING_CHUNK_ROWS):
+            rows = _json_rows(masker.mask(part), columns)
+            done += len(rows)
+            progress.chunk_rows_report(chunk.pk, done, exact)
+            yield rows
+
+    written = records_write_chunk(version_id=job.version_id, table=chunk.table_name, start=chunk.start,
+                                  stop=chunk.start + exact, batches=batches())
+    expected = chunk.stop - chunk.start
+    if exact != expected:  # the job started with an estimate: the chunk and the job's total take the count
+        JobChunk.objects.filter(pk=chunk.pk).update(stop=chunk.start + exact)
+        GenerationJob.objects.filter(pk=job.pk).update(rows_total=F("rows_total") + (exact - expected))
+    transaction.on_commit(lambda: progress.chunk_rows_clear(chunk.pk))
+    return written
 
 
 def masking_write_chunk(chunk: JobChunk) -> int:
     """Mask one source table into the version's records (called by the generation chunk runner)."""
     job = chunk.job
     params = job.parameters
-    rules = rules_parse_or_400(params["rules"])
     key = selectors.key_by_id(tenant=job.tenant, key_id=params["key_id"])
     if key is None:
         raise RuntimeError("the masking key this job was started with is gone")
+    if "samples" in params["source"]:
+        return _mask_table(job, chunk, _SampleReader(_job_samples(job)), masking_key_bytes(key))
     target = TargetConnection.objects.get(tenant=job.tenant, pk=params["source"]["target"])
     connection = sources.open_source(target)
+    connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         with connection.transaction():
-            columns = [name for name, _ in sources.table_columns(connection, chunk.table_name)]
-            run = MaskingRun(rules, masking_key_bytes(key))
-            _replay_keys(run, connection, chunk.table_name, params.get("primary_keys", {}))
-            masker = run.table(chunk.table_name, columns)
-            order = params.get("primary_keys", {}).get(chunk.table_name) or []
-            batches = (_json_rows(masker.mask(part), columns)
-                       for part in sources.read_chunks(connection, chunk.table_name, columns, order,
-                                                       settings.SYNTHHUB_MASKING_CHUNK_ROWS))
-            return records_write_chunk(version_id=job.version_id, table=chunk.table_name, start=chunk.start,
-                                       stop=chunk.stop, batches=batches)
+            reader = _TargetReader(connection, params.get("primary_keys", {}))
+            return _mask_table(job, chunk, reader, masking_key_bytes(key))
     finally:
         connection.close()

@@ -64,15 +64,33 @@ def row_count(connection: psycopg.Connection, table: str) -> int:
     return connection.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
 
 
+# Rows counted exactly when a job starts, at most; a bigger table is estimated from pg_class.reltuples (what
+# ANALYZE last saw), and its chunk counts it exactly in the snapshot it reads.
+ROW_COUNT_BOUND = 1_000_000
+
+
+def row_estimate(connection: psycopg.Connection, table: str, bound: int = ROW_COUNT_BOUND) -> int:
+    """The table's rows: counted when there are at most `bound`, else the larger of `bound` and reltuples."""
+    counted = connection.execute(
+        sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) AS bounded").format(sql.Identifier(table)),
+        [bound + 1]).fetchone()[0]
+    if counted <= bound:
+        return counted
+    reltuples = connection.execute("SELECT reltuples::bigint FROM pg_catalog.pg_class WHERE oid = to_regclass(%s)",
+                                   [sql.Identifier(table).as_string(connection)]).fetchone()
+    return max(counted, int(reltuples[0] or 0) if reltuples else 0)
+
+
 def describe(connection: psycopg.Connection, tables: list[str]) -> dict[str, dict]:
-    """Columns, primary key and rows of each table; a missing table is a SourceProblem under its index."""
+    """Columns, primary key and rows (estimated beyond ROW_COUNT_BOUND) of each table; a missing table is a
+    SourceProblem under its index."""
     out = {}
     for index, table in enumerate(tables):
         if not table_exists(connection, table):
             raise SourceProblem(f"the source has no table {table!r}", f"source.tables.{index}")
         out[table] = {"columns": [name for name, _ in table_columns(connection, table)],
                       "types": dict(table_columns(connection, table)),
-                      "primary_key": primary_key(connection, table), "rows": row_count(connection, table)}
+                      "primary_key": primary_key(connection, table), "rows": row_estimate(connection, table)}
     return out
 
 

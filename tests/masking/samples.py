@@ -32,7 +32,7 @@ def people_csv(rows: int = 120, *, seed: int = 3) -> bytes:
         last = rng.choice(LAST)
         email = SECRET_EMAIL if i == 7 else f"{first.lower()}.{last.lower()}{i}@mail.example"
         iban = SECRET_IBAN if i == 7 else "NL91ABNA0417164300"
-        note = f"Call {first} on +31 6 {rng.randint(10_000_000, 99_999_999)} or write to {email} about the order"
+        note = f"Call on +31 6 {rng.randint(10_000_000, 99_999_999)} or write to {email} about the order"
         writer.writerow(
             [
                 i,

@@ -39,9 +39,25 @@ class MaskingKeyCreatedSerializer(MaskingKeySerializer):
 
 
 class MaskingSourceSerializer(Serializer):
-    target = serializers.IntegerField(min_value=1, help_text="A target connection of this tenant, read read-only.")
+    """Either a target connection and its tables, or uploaded samples (each one table, named as the sample)."""
+
+    target = serializers.IntegerField(min_value=1, required=False,
+                                      help_text="A target connection of this tenant, read read-only.")
     tables = serializers.ListField(child=serializers.CharField(max_length=63), min_length=1, max_length=100,
-                                   help_text="Source tables to mask (foreign keys decide the order).")
+                                   required=False, help_text="Source tables to mask (foreign keys decide the order).")
+    samples = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=100,
+                                    required=False, help_text="Instead of a target: samples of this tenant that the "
+                                                              "caller may view, each masked as its table.")
+
+    def validate(self, attrs):
+        if "samples" in attrs:
+            if "target" in attrs or "tables" in attrs:
+                raise serializers.ValidationError({"samples": ["give either samples, or target and tables"]})
+        else:
+            missing = {name: ["required (or give samples)"] for name in ("target", "tables") if name not in attrs}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
 
 
 class MaskingCreateSerializer(Serializer):
