@@ -1,10 +1,14 @@
-"""Masking jobs: a source database's tables masked into a new dataset version, on the generation jobs' rails.
+"""Masking jobs: a source database's tables, or uploaded samples, masked into a new dataset version, on the
+generation jobs' rails.
 
 A masking job is a `GenerationJob` whose parameters say `kind: masking`, with one chunk per source table, so
 it is dispatched, claimed, leased, reaped, cancelled and retried exactly as generation jobs are
-(docs/jobs.md), and its progress is the tables and rows done. Its chunk (`masking_write_chunk`) reads the
-table read-only through a server-side cursor, masks it chunk by chunk under the rules and the tenant key the
-job was started with, and writes the version's records (COPY on PostgreSQL) in the chunk's transaction.
+(docs/jobs.md), and its progress is the tables and rows done (and, inside a running table, the rows read so
+far: progress.py). Its chunk (`masking_write_chunk`) reads the table read-only (a server-side cursor in one
+REPEATABLE READ snapshot, or the sample's stored Parquet copy in record batches), masks it chunk by chunk
+under the rules and the tenant key the job was started with, and writes the version's records (COPY on
+PostgreSQL) in the chunk's transaction. A table's rows are estimated when the job starts and counted exactly
+by its chunk, which corrects the job's total.
 
 Chunks are independent: a table whose foreign keys follow a unique key column first replays that key
 column's masking (it reads only that column), so a re-masked key value is followed without any state
