@@ -89,3 +89,43 @@ def test_admin_makes_a_key_writes_rules_and_runs_a_masking(teams, journey, sourc
     # Another team's rules document is not found.
     j.go(f"/console/masking/maskingruleset/{theirs.pk}/change/")
     assert "beta rules" not in j.driver.page_source
+
+
+def test_admin_masks_samples_with_rules_suggested_from_their_profile(teams, journey):
+    from apps.datasets.models import Record
+    from apps.masking import services
+    from apps.profiling import services as profiling
+    from tests.masking import samples
+
+    users, tenant = teams["users"], teams["a"]
+    persons = samples.upload(tenant, users["editor"], "persons", samples.people_csv(80))
+    orders = samples.upload(tenant, users["editor"], "orders", samples.orders_csv(80))
+    profile = profiling.profile_create(tenant=tenant, actor=users["editor"], samples=[persons, orders])
+    profile.refresh_from_db()
+    assert profile.status == "succeeded", profile.error
+    services.masking_key_rotate(tenant=tenant, actor=users["owner"])
+
+    j = journey("masking-samples")
+    j.sign_in(users["admin"])
+    # The profile page leads to the rules form, filled in with the suggestion.
+    j.go(f"/console/profiling/profile/{profile.pk}/change/")
+    j.find("#suggest-masking").click()
+    j.wait_for_text("Rules suggested from")
+    document = j.find("textarea[name=document]").get_attribute("value")
+    assert "provider: first_name" in document and "references: persons.id" in document
+    assert samples.SECRET_NAME not in j.driver.page_source
+    j.shot("suggested")
+    j.find("input[name=_continue]").click()
+    j.wait_for_text("was added successfully")
+
+    # Run it on the samples and watch the job.
+    j.find("#run-link").click()
+    for box in j.all("input[name=samples]"):
+        box.click()
+    j.shot("run-samples")
+    j.find("#run-form input[type=submit]").click()
+    j.wait_for("#job-progress")
+    j.wait_for_text("Succeeded", timeout=90)
+    j.shot("job")
+    masked = [r.data for r in Record.objects.filter(table_name="persons")]
+    assert len(masked) == 80 and samples.SECRET_EMAIL not in {r["email"] for r in masked}

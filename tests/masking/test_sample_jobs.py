@@ -95,8 +95,12 @@ def test_a_masking_job_reads_samples_and_keeps_nothing_original(
 
 
 def test_samples_of_another_tenant_or_hidden_ones_are_refused_like_missing_ones(
-    tenant_a, tenant_b, api_client_for, uploaded, target
-):  # noqa: F811
+    tenant_a,
+    tenant_b,
+    api_client_for,
+    uploaded,
+    target,  # noqa: F811
+):
     client = api_client_for(tenant_a[1]["admin"])
     make_key(client)
     rules = {"unlisted": "keep", "tables": {"persons": {"columns": {"email": {"rule": "fake", "provider": "email"}}}}}
@@ -199,8 +203,8 @@ def test_the_job_page_shows_rows_of_a_running_table(tenant_a, api_client_for, up
 def test_a_source_table_estimate_is_settled_by_the_chunks_count(
     tenant_a,
     api_client_for,
-    target,
-    monkeypatch,  # noqa: F811
+    target,  # noqa: F811
+    monkeypatch,
     django_capture_on_commit_callbacks,
 ):
     monkeypatch.setattr(sources, "row_estimate", lambda connection, table: 1_000)
