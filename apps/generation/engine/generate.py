@@ -78,6 +78,8 @@ def _json_arguments(col: Col, values: list) -> tuple[list, bool]:
         magnitudes = np.abs(col.values)
         if not bool(((magnitudes < 1e-4) & (magnitudes > 0)).any()):
             return values, False
+    if kind == "bool" and not has_nulls:
+        return np.where(col.values, "true", "false").tolist(), False
     if kind in ("date", "datetime", "time") and not has_nulls:
         return values, True
     if kind == "str" and not has_nulls:

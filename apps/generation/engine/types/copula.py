@@ -239,10 +239,31 @@ def _quantile_points(spec, env, path_key) -> np.ndarray:
     return env.runtime.cached(("copula-quantiles", path_key, orjson.dumps(marginal["quantiles"])), build)
 
 
+def _choice_thresholds(marginal, env) -> np.ndarray:
+    """The latent values at which a choice moves to its next value: Phi^-1 of the cumulative weights. A value
+    is picked by comparing the latent normal with them, which picks what comparing its uniform Phi(z) with the
+    cumulative weights would, without computing Phi."""
+
+    def build():
+        weights = np.asarray(marginal["weights"] or [1.0] * len(marginal["values"]), dtype=np.float64)
+        return normal_ppf(np.cumsum(weights / weights.sum()))
+
+    return env.runtime.cached(("copula-thresholds", orjson.dumps(marginal["weights"]), len(marginal["values"])),
+                              build)
+
+
+def _grid_values(uniform: np.ndarray, points: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The empirical quantile function at `uniform`: linear between points at equally spaced probabilities
+    (np.interp over that grid, without its search: the cell is the uniform times the number of cells)."""
+    position = uniform * (len(points) - 1)
+    cell = np.minimum(position.astype(np.intp), len(points) - 2)
+    return points[cell] + (position - cell) * steps[cell]
+
+
 def sample(spec, env):
     latent = _latent(spec, env)
     positions = env.rows - env.block * BLOCK_ROWS
-    uniform = normal_cdf(latent[positions, spec["index"]])
+    normals = latent[positions, spec["index"]]
     marginal = spec["marginal"]
     kind = marginal["kind"]
     if kind == "choice":
@@ -250,13 +271,12 @@ def sample(spec, env):
 
         values_kind, pool = env.runtime.cached(("choice", value_key(marginal["values"])),
                                                lambda: choice_array(marginal["values"]))
-        weights = np.asarray(marginal["weights"] or [1.0] * len(pool), dtype=np.float64)
-        cumulative = np.cumsum(weights / weights.sum())
-        picks = np.minimum(np.searchsorted(cumulative, uniform, side="right"), len(pool) - 1)
+        thresholds = _choice_thresholds(marginal, env)
+        picks = np.minimum(np.searchsorted(thresholds, normals, side="right"), len(pool) - 1)
         return Col(values_kind, pool[picks])
     points = _quantile_points(spec, env, (env.table.name, env.path))
-    grid = np.linspace(0.0, 1.0, len(points))
-    numbers = np.interp(uniform, grid, points)
+    steps = env.runtime.cached(("copula-steps", points.tobytes()), lambda: np.diff(points))
+    numbers = _grid_values(normal_cdf(normals), points, steps)
     if kind == "float":
         return Col("float", np.round(numbers, marginal.get("precision", 2)))
     if kind == "int":
