@@ -56,11 +56,21 @@ def spec_names(profile: dict) -> dict:
 
 
 def _categories(info: dict, approved: bool, label: str) -> tuple[list, list[float]]:
-    kept, other = [], 0.0
-    for item in info.get("categories") or []:
-        if item["share"] < RARE_SHARE and len(info["categories"]) > 2:
+    values, weights, _ = _category_layout(info, approved, label)
+    return values, weights
+
+
+def _category_layout(info: dict, approved: bool, label: str) -> tuple[list, list[float], list[int]]:
+    """(values, weights, the position in values of each of the profile's categories, None for a rare one, which
+    is folded into `other`, the last value)."""
+    kept, other, positions = [], 0.0, []
+    categories = info.get("categories") or []
+    for item in categories:
+        if item["share"] < RARE_SHARE and len(categories) > 2:
             other += item["share"]
+            positions.append(None)
         else:
+            positions.append(len(kept))
             kept.append(item)
     values = [item["value"] for item in kept] if approved else [f"{label}_{i}" for i in range(1, len(kept) + 1)]
     weights = [round(item["share"], 6) for item in kept]
@@ -70,7 +80,57 @@ def _categories(info: dict, approved: bool, label: str) -> tuple[list, list[floa
         weights.append(round(other, 6))
     if not values:
         values, weights = [f"{label}_1"], [1.0]
-    return values, weights
+    return values, weights, positions
+
+
+def _discrete_choice(info: dict) -> dict:
+    """A number column with few distinct values as a choice of them (the stratifier of a copula group: rows
+    are matched by value). Its values are its quantile points, so no more of the sample than its quantiles."""
+    counts = sorted((item["value"], item["count"]) for item in info.get("top_values") or [])
+    total = sum(count for _, count in counts) or 1
+    return {"kind": "choice", "values": [value for value, _ in counts],
+            "weights": [round(count / total, 6) for _, count in counts]}
+
+
+def _given_marginal(marginal: dict, cinfo: dict, given: dict, rows_list: list, stratum_values: list,
+                    approved: bool, label: str) -> dict:
+    """The marginal with `given`: per stratum value, the column's quantiles or its category weights."""
+    values, lists = [], []
+    if marginal["kind"] == "choice":
+        _, _, positions = _category_layout(cinfo, approved, label)
+        for value, shares in zip(stratum_values, rows_list, strict=True):
+            if value is None or shares is None or not sum(shares) > 0:
+                continue
+            weights = [0.0] * len(marginal["values"])
+            for position, share in zip(positions, shares, strict=False):
+                weights[len(weights) - 1 if position is None else position] += share
+            values.append(value)
+            lists.append([round(w, 6) for w in weights])
+        key = "weights"
+    else:
+        for value, points in zip(stratum_values, rows_list, strict=True):
+            if value is None or points is None:
+                continue
+            values.append(value)
+            lists.append(points)
+        key = "quantiles"
+    if not values:
+        return marginal
+    return {**marginal, "given": {"column": given["spec_column"], "values": values, key: lists}}
+
+
+def _stratum_values(cinfo: dict, given: dict, approved: bool, label: str) -> list:
+    """The stratifier's values as the spec writes them (labels for a category list not approved; None for a
+    value folded into `other`)."""
+    if not cinfo.get("category"):
+        return list(given["values"])
+    values, _, positions = _category_layout(cinfo, approved, label)
+    index = {str(c["value"]): i for i, c in enumerate(cinfo["categories"])}
+    out = []
+    for value in given["values"]:
+        position = positions[index[str(value)]] if str(value) in index else None
+        out.append(None if position is None else values[position])
+    return out
 
 
 def _bool_spec(info: dict) -> dict:
@@ -129,6 +189,13 @@ def infer_spec(profile: dict, *, approved: set[str] | frozenset[str] = frozenset
         primary = info.get("primary_key")
         correlations = info.get("correlations") or {}
         group_columns = correlations.get("columns") or []
+        given = correlations.get("given")
+        stratum_values: list = []
+        if given is not None:
+            by = given["column"]
+            given = {**given, "spec_column": table_names["columns"][by]}
+            stratum_values = _stratum_values(info["columns"][by], given, f"{table}.{by}" in approved,
+                                             table_names["columns"][by])
         rows: object = max(1, int(info["rows"]))
         for column, cinfo in info["columns"].items():
             spec_name = table_names["columns"][column]
@@ -161,6 +228,11 @@ def infer_spec(profile: dict, *, approved: set[str] | frozenset[str] = frozenset
             approved_here = f"{table}.{column}" in approved
             if column in group_columns:
                 marginal = _marginal(cinfo, approved_here, label)
+                if given is not None and column == given["column"] and marginal["kind"] != "choice":
+                    marginal = _discrete_choice(cinfo)
+                elif given is not None and column in given["columns"]:
+                    marginal = _given_marginal(marginal, cinfo, given, given["columns"][column], stratum_values,
+                                               approved_here, label)
                 columns_out[spec_name] = _with_nulls({
                     "type": "copula", "group": "correlated", "index": group_columns.index(column),
                     "correlation": correlations["matrix"], "marginal": marginal}, cinfo)

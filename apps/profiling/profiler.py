@@ -22,6 +22,7 @@ from apps.generation.engine.types.copula import MAX_GROUP_SIZE, normal_ppf
 from . import pii
 from .column_kinds import column_types_of, convert_batch
 from .stats import (
+    QUANTILES,
     ColumnAccumulator,
     RowReservoir,
     distinct_cap,
@@ -36,6 +37,12 @@ CATEGORY_MAX = 50
 CATEGORY_SHARE = 0.05
 # Categories rarer than this share are folded into one "other" value in the inferred spec.
 RARE_SHARE = 0.005
+# A column with 2 to STRATA_MAX distinct values may stratify its table's copula group (`_stratifier`): values
+# held by MIN_STRATUM_ROWS rows of the row sample or more each get their own distributions of the other
+# columns, when that explains STRATA_GAIN more of some column's variance than the correlation does.
+STRATA_MAX = 12
+MIN_STRATUM_ROWS = 50
+STRATA_GAIN = 0.05
 
 
 @dataclass
@@ -183,10 +190,12 @@ class TableProfiler:
 
 def _correlations(table: dict, sample: pa.Table | None, skip: set[str]) -> dict | None:
     """Correlation of normal scores of the table's numeric, temporal and category columns (the copula's
-    matrix), from the row sample; at most MAX_GROUP_SIZE columns (the first ones in file order)."""
+    matrix), from the row sample; at most MAX_GROUP_SIZE columns (the first ones in file order). When one of
+    them is a stratifier (`_stratifier`), the others' scores are ranked within its strata and their
+    per-stratum distributions are returned as `given`."""
     if sample is None or sample.num_rows < 10:
         return None
-    chosen, scores = [], []
+    chosen, scores, coded, present = [], [], [], []
     for name, info in table["columns"].items():
         if name in skip or info["pii"] or info["kind"] == "bool" or len(chosen) >= MAX_GROUP_SIZE:
             continue
@@ -206,10 +215,101 @@ def _correlations(table: dict, sample: pa.Table | None, skip: set[str]) -> dict 
             continue
         chosen.append(name)
         scores.append(_normal_scores(values, missing))
+        coded.append(values)
+        present.append(~missing)
     if len(chosen) < 2:
         return None
+    stratifier = _stratifier(table, chosen, scores, coded, present)
+    given = None if stratifier is None else _given(table, chosen, *stratifier, scores, coded, present)
     matrix = _nearest_correlation(np.corrcoef(np.vstack(scores)))
-    return {"columns": chosen, "matrix": np.round(matrix, 4).tolist()}
+    out = {"columns": chosen, "matrix": np.round(matrix, 4).tolist()}
+    if given is not None:
+        out["given"] = given
+    return out
+
+
+def _strata_of(info: dict, values: np.ndarray, present: np.ndarray) -> list[tuple[object, np.ndarray]] | None:
+    """(value, rows) of each value of a column with few distinct values (a category, or a number column with
+    at most STRATA_MAX exact values) that MIN_STRATUM_ROWS rows of the sample or more hold; None otherwise."""
+    if not 2 <= (info.get("distinct") or 0) <= STRATA_MAX or not info.get("distinct_exact"):
+        return None
+    if info["category"]:
+        labels = [c["value"] for c in info["categories"]]
+    elif info["kind"] in ("int", "float"):
+        labels = None
+    else:
+        return None
+    strata = []
+    for code in np.unique(values[present]):
+        rows = present & (values == code)
+        if rows.sum() >= MIN_STRATUM_ROWS:
+            if labels is not None:
+                if int(code) >= len(labels):
+                    continue
+                value = labels[int(code)]
+            else:
+                value = int(code) if info["kind"] == "int" else float(code)
+            strata.append((value, rows))
+    return strata if len(strata) >= 2 else None
+
+
+def _stratifier(table: dict, chosen: list[str], scores, coded, present) -> tuple[int, list] | None:
+    """The group column that, as strata, explains the most of the other columns beyond what their linear
+    correlation with it does: for each other column x, the share of the variance of x's normal scores between
+    the strata (eta squared) minus its squared correlation with the column's scores (what the copula alone
+    keeps). A column qualifies when that gain reaches STRATA_GAIN for at least one other column (a relation
+    that is not monotone, or not linear in the scores, such as a nominal category); the one with the largest
+    total gain is the stratifier."""
+    best = None
+    for index, name in enumerate(chosen):
+        strata = _strata_of(table["columns"][name], coded[index], present[index])
+        if strata is None:
+            continue
+        covered = np.zeros(len(coded[index]), dtype=bool)
+        for _, rows in strata:
+            covered |= rows
+        gains = []
+        for other, score in enumerate(scores):
+            if other == index:
+                continue
+            x = score[covered]
+            total = float(((x - x.mean()) ** 2).sum())
+            if total <= 0:
+                continue
+            between = sum(rows[covered].sum() * (x[rows[covered]].mean() - x.mean()) ** 2 for _, rows in strata)
+            r = np.corrcoef(x, scores[index][covered])[0, 1] if np.std(scores[index][covered]) > 0 else 0.0
+            gains.append(between / total - float(np.nan_to_num(r)) ** 2)
+        if gains and max(gains) >= STRATA_GAIN and (best is None or sum(gains) > best[0]):
+            best = (sum(gains), index, strata)
+    return None if best is None else (best[1], best[2])
+
+
+def _given(table: dict, chosen: list[str], index: int, strata: list, scores, coded, present) -> dict:
+    """The per-stratum distributions of the other group columns (quantiles, or category shares in the order
+    of the column's categories), and their scores re-ranked within each stratum (in place)."""
+    name = chosen[index]
+    per_column: dict = {}
+    for other, column in enumerate(chosen):
+        if other == index:
+            continue
+        info = table["columns"][column]
+        rows_list = []
+        for _, rows in strata:
+            here = rows & present[other]
+            if info["category"]:
+                counts = np.bincount(coded[other][here].astype(np.int64), minlength=len(info["categories"]))
+                shares = counts[: len(info["categories"])] / max(1, here.sum())
+                rows_list.append([round(float(v), 6) for v in shares])
+            elif here.sum():
+                quantiles = np.quantile(coded[other][here], QUANTILES)
+                rows_list.append([_from_number(q, info["kind"]) for q in quantiles])
+            else:
+                rows_list.append(None)
+            inside = rows & present[other]
+            if inside.sum() >= 3:
+                scores[other][inside] = _normal_scores(coded[other][inside], np.zeros(int(inside.sum()), bool))
+        per_column[column] = rows_list
+    return {"column": name, "values": [value for value, _ in strata], "columns": per_column}
 
 
 def _singular(name: str) -> str:

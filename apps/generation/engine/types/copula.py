@@ -42,6 +42,7 @@ from .base import ColumnType
 
 MAX_GROUP_SIZE = 24
 MAX_QUANTILES = 1001
+MAX_GIVEN_VALUES = 50
 MARGINAL_KINDS = ("int", "float", "date", "datetime", "choice")
 _EPOCH_DAY = date(1970, 1, 1)
 _VALUE_KINDS = {"int": "int", "float": "float", "date": "date", "datetime": "datetime"}
@@ -140,6 +141,84 @@ def _temporal_number(kind: str, value) -> float | None:
         return None
 
 
+def _read_points(kind: str, points, qwhere: str, ctx, size: int | None = None) -> list | None:
+    """A list of quantile points of `kind` (ascending, 2 to MAX_QUANTILES of them, `size` when given), or None
+    (problems added)."""
+    if not isinstance(points, list) or not 2 <= len(points) <= MAX_QUANTILES:
+        ctx.add(qwhere, f"must be a list of 2 to {MAX_QUANTILES} values")
+        return None
+    if size is not None and len(points) != size:
+        ctx.add(qwhere, f"must have as many points as the marginal's quantiles ({size}), got {len(points)}")
+        return None
+    numbers = []
+    for i, point in enumerate(points):
+        if kind in ("date", "datetime"):
+            number = _temporal_number(kind, point)
+            if number is None:
+                ctx.add(f"{qwhere}[{i}]", f"must be an ISO {kind} within the supported range")
+                return None
+        else:
+            if not is_number(point) or abs(point) > limits.FLOAT_LIMIT:
+                ctx.add(f"{qwhere}[{i}]", f"must be a number within +-{limits.FLOAT_LIMIT:g}")
+                return None
+            number = float(point)
+        numbers.append(number)
+    if any(b < a for a, b in zip(numbers, numbers[1:], strict=False)):
+        ctx.add(qwhere, "must be in ascending order")
+        return None
+    return list(points)
+
+
+def _read_given(marginal: dict, spec: dict, where: str, ctx) -> dict | None:
+    """`given: {column, values, quantiles | weights}`: the marginal of the rows whose `column` holds each value."""
+    given = marginal.get("given")
+    if given is None:
+        return None
+    gwhere = join(where, "given")
+    if ctx.version < 1.1 or not isinstance(given, dict):
+        ctx.add(gwhere, "must be a mapping {column, values, quantiles} (or weights for kind choice)")
+        return None
+    table_key = "weights" if spec["kind"] == "choice" else "quantiles"
+    for key in given:
+        if key not in ("column", "values", table_key):
+            ctx.add(join(gwhere, key), f"unknown key of `given` for a {spec['kind']} marginal")
+    column = given.get("column")
+    if not isinstance(column, str) or not column:
+        ctx.add(join(gwhere, "column"), "is required: the column of the row whose value picks the marginal")
+        return None
+    values = given.get("values")
+    rows = given.get(table_key)
+    if not isinstance(values, list) or not 1 <= len(values) <= MAX_GIVEN_VALUES:
+        ctx.add(join(gwhere, "values"), f"must be a list of 1 to {MAX_GIVEN_VALUES} values")
+        return None
+    for i, value in enumerate(values):
+        if not (isinstance(value, str | bool) or is_number(value)) or literal_problem(value):
+            ctx.add(join(gwhere, f"values[{i}]"), f"must be a string, number or boolean, got {describe(value)}")
+            return None
+    if len({orjson.dumps(v) for v in values}) != len(values):
+        ctx.add(join(gwhere, "values"), "must not repeat a value")
+        return None
+    if not isinstance(rows, list) or len(rows) != len(values):
+        ctx.add(join(gwhere, table_key), f"must be a list of {len(values)} lists, one per value")
+        return None
+    out = []
+    for i, row in enumerate(rows):
+        rwhere = join(gwhere, f"{table_key}[{i}]")
+        if table_key == "quantiles":
+            points = _read_points(spec["kind"], row, rwhere, ctx, size=len(spec["quantiles"]))
+            if points is None:
+                return None
+            out.append(points)
+            continue
+        count = len(spec["values"])
+        if not isinstance(row, list) or len(row) != count or not all(
+                is_number(w) and 0 <= w <= limits.FLOAT_LIMIT for w in row) or not sum(row) > 0:
+            ctx.add(rwhere, f"must be {count} non-negative weights, not all zero (one per value of the marginal)")
+            return None
+        out.append([float(w) for w in row])
+    return {"column": column, "values": list(values), table_key: out}
+
+
 def _read_marginal(raw, path, ctx) -> dict:
     marginal = raw.get("marginal")
     where = join(path, "marginal")
@@ -150,38 +229,26 @@ def _read_marginal(raw, path, ctx) -> dict:
     if kind not in MARGINAL_KINDS:
         ctx.add(join(where, "kind"), f"must be one of {', '.join(MARGINAL_KINDS)}, got {describe(kind)}")
         return {"kind": "float", "quantiles": [0.0, 1.0], "precision": 2}
-    allowed = {"kind", "values", "weights"} if kind == "choice" else {"kind", "quantiles", "precision"}
+    allowed = {"kind", "values", "weights", "given"} if kind == "choice" else {"kind", "quantiles", "precision",
+                                                                                  "given"}
     for key in marginal:
         if key not in allowed:
             ctx.add(join(where, key), f"unknown key for a {kind} marginal")
     if kind == "choice":
         from .choice import normalise as normalise_choice
 
-        choice = normalise_choice(marginal, where, ctx, 0)
-        return {"kind": "choice", **choice}
-    points = marginal.get("quantiles")
-    qwhere = join(where, "quantiles")
-    if not isinstance(points, list) or not 2 <= len(points) <= MAX_QUANTILES:
-        ctx.add(qwhere, f"must be a list of 2 to {MAX_QUANTILES} values")
-        points = []
-    numbers = []
-    for i, point in enumerate(points):
-        if kind in ("date", "datetime"):
-            number = _temporal_number(kind, point)
-            if number is None:
-                ctx.add(f"{qwhere}[{i}]", f"must be an ISO {kind} within the supported range")
-                return {"kind": kind, "quantiles": [], "precision": 2}
-        else:
-            if not is_number(point) or abs(point) > limits.FLOAT_LIMIT:
-                ctx.add(f"{qwhere}[{i}]", f"must be a number within +-{limits.FLOAT_LIMIT:g}")
-                return {"kind": kind, "quantiles": [], "precision": 2}
-            number = float(point)
-        numbers.append(number)
-    if any(b < a for a, b in zip(numbers, numbers[1:], strict=False)):
-        ctx.add(qwhere, "must be in ascending order")
-    spec = {"kind": kind, "quantiles": list(points)}
-    if kind == "float":
-        spec["precision"] = read_int(marginal, "precision", where, ctx, 2, minimum=0, maximum=12)
+        spec = {"kind": "choice", **normalise_choice({k: v for k, v in marginal.items() if k != "given"}, where,
+                                                     ctx, 0)}
+    else:
+        points = _read_points(kind, marginal.get("quantiles"), join(where, "quantiles"), ctx)
+        spec = {"kind": kind, "quantiles": points or []}
+        if kind == "float":
+            spec["precision"] = read_int(marginal, "precision", where, ctx, 2, minimum=0, maximum=12)
+        if points is None:
+            return spec
+    given = _read_given(marginal, spec, where, ctx)
+    if given is not None:
+        spec["given"] = given
     return spec
 
 
@@ -227,65 +294,125 @@ def _latent(spec, env) -> np.ndarray:
     return latent
 
 
-def _quantile_points(spec, env, path_key) -> np.ndarray:
+def _thresholds(weights, count: int) -> np.ndarray:
+    """The latent values at which a choice moves to its next value: Phi^-1 of the cumulative weights. Comparing
+    a latent normal with them picks what comparing its uniform Phi(z) with the cumulative weights would."""
+    weights = np.asarray(weights or [1.0] * count, dtype=np.float64)
+    return normal_ppf(np.cumsum(weights / weights.sum()))
+
+
+def _grid_values(uniform: np.ndarray, points: np.ndarray, steps: np.ndarray, case: np.ndarray | None = None):
+    """The empirical quantile function at `uniform`: linear between points at equally spaced probabilities
+    (np.interp over that grid, without its search: the cell is the uniform times the number of cells). With
+    `case`, points and steps have one row per case and each value reads its row's."""
+    cells = points.shape[-1] - 1
+    position = uniform * cells
+    cell = np.minimum(position.astype(np.intp), cells - 1)
+    if case is None:
+        return points[cell] + (position - cell) * steps[cell]
+    return points[case, cell] + (position - cell) * steps[case, cell]
+
+
+def _cases(spec, env) -> np.ndarray | None:
+    """With `given`: the case of each row (the index of its `column` value in `given.values`; the number of
+    values for a value not listed or null: the marginal's own distribution). None without `given`."""
+    given = spec["marginal"].get("given")
+    if given is None:
+        return None
+    col = env.ctx.get(given["column"])
+    values = col.values
+    case = np.full(len(values), len(given["values"]), dtype=np.intp)
+    if col.kind not in ("int", "float", "str", "bool"):
+        return case  # dates and the like are not matched: every row follows the marginal's own distribution
+    for i, value in enumerate(given["values"]):
+        if isinstance(value, bool) != (col.kind == "bool"):
+            continue  # True == 1 in numpy: a boolean value matches only a boolean column
+        if col.kind in ("int", "float") and not is_number(value):
+            continue
+        if col.kind == "str" and not isinstance(value, str):
+            continue
+        case[values == value] = i
+    if col.nulls is not None:
+        case[col.nulls] = len(given["values"])
+    return case
+
+
+def _sample_choice(spec, env, normals: np.ndarray, case: np.ndarray | None) -> Col:
+    from ..generators import choice_array, value_key
+
     marginal = spec["marginal"]
+    values_kind, pool = env.runtime.cached(("choice", value_key(marginal["values"])),
+                                           lambda: choice_array(marginal["values"]))
+    key = orjson.dumps([marginal["weights"], (marginal.get("given") or {}).get("weights")])
+    tables = env.runtime.cached(("copula-thresholds", len(pool), key), lambda: [
+        _thresholds(w, len(pool)) for w in [*(marginal.get("given") or {}).get("weights", []), marginal["weights"]]])
+    if case is None:
+        picks = np.searchsorted(tables[-1], normals, side="right")
+    else:
+        picks = np.empty(len(normals), dtype=np.intp)
+        for i, thresholds in enumerate(tables):
+            rows = case == i
+            picks[rows] = np.searchsorted(thresholds, normals[rows], side="right")
+    return Col(values_kind, pool[np.minimum(picks, len(pool) - 1)])
+
+
+def _quantile_table(spec, env) -> tuple[np.ndarray, np.ndarray]:
+    """(points, steps) of the marginal as numbers: one row per `given` value, then the marginal's own; one
+    row without `given`."""
+    marginal = spec["marginal"]
+    given = marginal.get("given")
+    lists = [*(given["quantiles"] if given else []), marginal["quantiles"]]
 
     def build():
         kind = marginal["kind"]
         if kind in ("date", "datetime"):
-            return np.asarray([_temporal_number(kind, p) for p in marginal["quantiles"]], dtype=np.float64)
-        return np.asarray(marginal["quantiles"], dtype=np.float64)
+            points = np.asarray([[_temporal_number(kind, p) for p in row] for row in lists], dtype=np.float64)
+        else:
+            points = np.asarray(lists, dtype=np.float64)
+        if given is None:
+            points = points[0]
+        return points, np.diff(points, axis=-1)
 
-    return env.runtime.cached(("copula-quantiles", path_key, orjson.dumps(marginal["quantiles"])), build)
-
-
-def _choice_thresholds(marginal, env) -> np.ndarray:
-    """The latent values at which a choice moves to its next value: Phi^-1 of the cumulative weights. A value
-    is picked by comparing the latent normal with them, which picks what comparing its uniform Phi(z) with the
-    cumulative weights would, without computing Phi."""
-
-    def build():
-        weights = np.asarray(marginal["weights"] or [1.0] * len(marginal["values"]), dtype=np.float64)
-        return normal_ppf(np.cumsum(weights / weights.sum()))
-
-    return env.runtime.cached(("copula-thresholds", orjson.dumps(marginal["weights"]), len(marginal["values"])),
-                              build)
-
-
-def _grid_values(uniform: np.ndarray, points: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """The empirical quantile function at `uniform`: linear between points at equally spaced probabilities
-    (np.interp over that grid, without its search: the cell is the uniform times the number of cells)."""
-    position = uniform * (len(points) - 1)
-    cell = np.minimum(position.astype(np.intp), len(points) - 2)
-    return points[cell] + (position - cell) * steps[cell]
+    return env.runtime.cached(("copula-quantiles", orjson.dumps(lists), marginal["kind"]), build)
 
 
 def sample(spec, env):
     latent = _latent(spec, env)
     positions = env.rows - env.block * BLOCK_ROWS
     normals = latent[positions, spec["index"]]
+    case = _cases(spec, env)
     marginal = spec["marginal"]
     kind = marginal["kind"]
     if kind == "choice":
-        from ..generators import choice_array, value_key
-
-        values_kind, pool = env.runtime.cached(("choice", value_key(marginal["values"])),
-                                               lambda: choice_array(marginal["values"]))
-        thresholds = _choice_thresholds(marginal, env)
-        picks = np.minimum(np.searchsorted(thresholds, normals, side="right"), len(pool) - 1)
-        return Col(values_kind, pool[picks])
-    points = _quantile_points(spec, env, (env.table.name, env.path))
-    steps = env.runtime.cached(("copula-steps", points.tobytes()), lambda: np.diff(points))
-    numbers = _grid_values(normal_cdf(normals), points, steps)
+        return _sample_choice(spec, env, normals, case)
+    points, steps = _quantile_table(spec, env)
+    numbers = _grid_values(normal_cdf(normals), points, steps, case)
+    low, high = points[..., 0].min(), points[..., -1].max()
     if kind == "float":
         return Col("float", np.round(numbers, marginal.get("precision", 2)))
     if kind == "int":
-        return Col("int", np.clip(np.rint(numbers), points[0], points[-1]).astype(np.int64))
+        return Col("int", np.clip(np.rint(numbers), low, high).astype(np.int64))
     if kind == "date":
-        days = np.clip(np.floor(numbers), points[0], points[-1]).astype(np.int64)
+        days = np.clip(np.floor(numbers), low, high).astype(np.int64)
         return Col("date", np.datetime64("1970-01-01", "D") + days.astype("timedelta64[D]"))
-    seconds = np.clip(np.floor(numbers), points[0], points[-1]).astype(np.int64)
+    seconds = np.clip(np.floor(numbers), low, high).astype(np.int64)
     return Col("datetime", np.datetime64("1970-01-01T00:00:00", "s") + seconds.astype("timedelta64[s]"))
+
+
+def reads(spec, columns, name):
+    given = spec["marginal"].get("given")
+    return [given["column"]] if given and given["column"] != name and given["column"] in columns else []
+
+
+def check_links(doc, table_name, table, name, spec, path, ctx):
+    given = spec["marginal"].get("given")
+    if given is None:
+        return
+    where = join(path, "marginal.given.column")
+    if given["column"] == name:
+        ctx.add(where, "must name another column of the table, not the column itself")
+    elif given["column"] not in table["columns"]:
+        ctx.add(where, f"names no column of table {table_name!r}: {given['column']!r}")
 
 
 def spec_kind(spec: dict) -> str:
@@ -321,4 +448,6 @@ ENTRY = ColumnType(
     always_valued=True,
     spec_kind=spec_kind,
     spec_size=spec_size,
+    reads=reads,
+    check_links=check_links,
 )
