@@ -20,6 +20,11 @@ import numpy as np
 
 HELP = "Fidelity and privacy of synthetic tables vs real public ones (sdmetrics as ruler, copulas as peer)"
 TARGETS = {"quality": 0.90, "pair_trends": 0.85, "exact_copy_rate": 0.001}
+# The exact-copy target is for tables whose rows are not duplicates by nature. A table is counted as one whose
+# rows collide by nature when a row of one random half of the sample equals a row of the other half at least
+# this often (ten times the target): a generator that drew new rows from the sample's own distribution would
+# copy at about that rate, so there the synthetic rate is held to the sample's own rate instead.
+NATURAL_COPY_RATE = 0.01
 SEED = 42
 
 
@@ -165,17 +170,20 @@ def score(real: dict, synthetic: dict, spec) -> dict:
     for table, meta in metadata["tables"].items():
         compared = [c for c, m in meta["columns"].items() if m["sdtype"] not in ("id", "pii")]
         # The baseline: how often a real row of one half of the sample equals a row of the other half. A
-        # table whose rows are mostly duplicates (few discrete columns) has copies by nature.
+        # table of few discrete columns has copies by nature (NATURAL_COPY_RATE).
         order = rng.permutation(len(real_a[table]))
         half = len(order) // 2
         holdout_copies = exact_copy_rate(real_a[table].iloc[order[:half]], real_a[table].iloc[order[half:]],
                                          compared) or 0.0
-        copies.append((exact_copy_rate(real_a[table], synthetic_a[table], compared) or 0.0, holdout_copies))
+        distinct = len(real_a[table][compared].drop_duplicates()) / max(1, len(real_a[table]))
+        copies.append((exact_copy_rate(real_a[table], synthetic_a[table], compared) or 0.0, holdout_copies,
+                       distinct))
         dcr = distance_to_closest_record(real_a[table], synthetic_a[table], compared) or {}
         dcr_synthetic.append(dcr.get("synthetic_median", float("nan")))
         dcr_holdout.append(dcr.get("holdout_median", float("nan")))
     return {"quality": float(report.get_score()), "pair_trends": float(properties["Column Pair Trends"]),
             "exact_copy_rate": max(copies)[0], "holdout_copy_rate": max(copies)[1],
+            "sample_distinct_share": max(copies)[2],
             "dcr_synthetic": min(dcr_synthetic), "dcr_holdout": min(dcr_holdout)}
 
 
@@ -188,13 +196,19 @@ def _line(name: str, who: str, figures: dict | None, note: str = "") -> str:
     if figures["pair_trends"] < TARGETS["pair_trends"]:
         flags.append("pair trends MISSED")
     if figures["exact_copy_rate"] > TARGETS["exact_copy_rate"]:
-        mostly_duplicates = figures["holdout_copy_rate"] >= 0.5
-        flags.append("copies n/a (sample rows mostly duplicates)" if mostly_duplicates else "copies MISSED")
+        if figures["holdout_copy_rate"] >= NATURAL_COPY_RATE:
+            flags.append(f"copies target n/a (the sample's own rows collide: holdout "
+                         f"{figures['holdout_copy_rate'] * 100:.2f}% >= {NATURAL_COPY_RATE * 100:.0f}%)")
+            if figures["exact_copy_rate"] > figures["holdout_copy_rate"]:
+                flags.append("copies above the sample's own rate MISSED")
+        else:
+            flags.append("copies MISSED")
     if figures["dcr_synthetic"] < figures["dcr_holdout"]:
         flags.append("DCR MISSED")
     return (f"{name:<11} {who:<9} quality {figures['quality']:.3f}  pair trends {figures['pair_trends']:.3f}  "
             f"exact copies {figures['exact_copy_rate'] * 100:.2f}% "
-            f"(holdout {figures['holdout_copy_rate'] * 100:.2f}%)  DCR median synthetic "
+            f"(holdout {figures['holdout_copy_rate'] * 100:.2f}%, distinct sample rows "
+            f"{figures['sample_distinct_share'] * 100:.1f}%)  DCR median synthetic "
             f"{figures['dcr_synthetic']:.4f} vs holdout {figures['dcr_holdout']:.4f}  {note}"
             f"{'; '.join(flags) or 'targets met'}")
 

@@ -8,7 +8,9 @@ What each column becomes, first match wins:
 - a PII finding: the finding's generator (a Faker provider, `iban`, `credit_card`): never the sample's values;
 - the table's correlated columns (numbers, dates, datetimes, categories; at least two): one `copula` group
   whose matrix is the correlation of the columns' normal scores and whose marginals are the 101 empirical
-  quantiles of each column (categories: weighted choices);
+  quantiles of each column (categories: weighted choices); when the profile stratified the group
+  (`correlations.given`), the stratifier is a choice of its values and every other column's marginal carries
+  `given`: its quantiles or weights per stratifier value;
 - otherwise alone: numbers and dates by their quantiles (a one-column copula), categories as weighted
   choices, booleans by their share, text by its most common pattern (codes) or as Faker sentences (free text).
 

@@ -165,3 +165,58 @@ def test_wide_tables_keep_fewer_exact_values_and_sample_rows(monkeypatch):
     column = profile["tables"]["wide"]["columns"]["c7"]
     assert not column["distinct_exact"] and abs(column["distinct"] - rows) / rows < 0.15
     assert profile["limits"]["distinct_cap"]["wide"] == 1_000
+
+
+def _travel_sample(rows=4000, seed=5):
+    """A nominal category (mode) that moves a number up and down (wait: car 0, bus high, air middle, train low)
+    and a number that follows the wait within each mode (cost), the kind of relation a copula over category
+    ranks cannot keep."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    modes = np.array(["car", "bus", "air", "train"])[rng.integers(0, 4, rows)]
+    centre = {"car": 0.0, "bus": 60.0, "air": 35.0, "train": 15.0}
+    wait = np.array([centre[m] for m in modes]) + np.where(modes == "car", 0, rng.gamma(4, 2.5, rows))
+    cost = np.round(20 + 0.8 * wait + rng.normal(0, 4, rows), 2)
+    return {"mode": modes.tolist(), "wait": np.round(wait, 1).tolist(), "cost": cost.tolist()}
+
+
+def test_a_category_that_moves_numbers_up_and_down_stratifies_the_copula():
+    import numpy as np
+
+    columns = _travel_sample()
+    profile = profile_tables([_source("trips", columns, batch_rows=1000)])
+    given = profile["tables"]["trips"]["correlations"]["given"]
+    assert given["column"] == "mode" and sorted(given["values"]) == ["air", "bus", "car", "train"]
+    spec = infer_spec(profile)  # category list not approved: the spec names the modes by labels
+    wait_spec = spec["tables"]["trips"]["columns"]["wait"]
+    assert wait_spec["marginal"]["given"]["column"] == "mode"
+    assert set(wait_spec["marginal"]["given"]["values"]) <= set(
+        spec["tables"]["trips"]["columns"]["mode"]["marginal"]["values"])
+    assert "car" not in yaml.safe_dump(spec)
+    approved = infer_spec(profile, approved={"trips.mode"})
+    the_plan = plan(parse_spec(approved), seed=2)
+    out = generate_chunk(the_plan, "trips", 0, 4000).columns
+    mode, wait, cost = (np.array(out[name]) for name in ("mode", "wait", "cost"))
+    real_mode, real_wait = np.array(columns["mode"]), np.array(columns["wait"])
+    for value in ("car", "bus", "air", "train"):
+        # each mode keeps its own waits (a copula over the mode's rank would blur them into each other)
+        assert abs(np.median(wait[mode == value]) - np.median(real_wait[real_mode == value])) < 3, value
+    assert set(wait[mode == "car"]) == {0.0}
+    # and within a mode, cost still follows the wait
+    bus = mode == "bus"
+    assert np.corrcoef(wait[bus], cost[bus])[0, 1] > 0.4
+
+
+def test_monotone_relations_and_small_strata_leave_the_copula_unstratified():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    latent = rng.standard_normal(3000)
+    columns = {"level": np.clip(np.rint(2 + latent), 0, 4).astype(int).tolist(),
+               "amount": np.round(100 + 30 * latent + rng.normal(0, 5, 3000), 2).tolist()}
+    correlations = profile_tables([_source("t", columns, batch_rows=1000)])["tables"]["t"]["correlations"]
+    assert "given" not in correlations and correlations["matrix"][0][1] > 0.8
+    small = _travel_sample(rows=120)  # 30 rows a mode: below MIN_STRATUM_ROWS
+    correlations = profile_tables([_source("t", small, batch_rows=50)])["tables"]["t"]["correlations"]
+    assert "given" not in correlations

@@ -95,3 +95,76 @@ def test_normal_cdf_and_its_inverse_agree():
     p = np.linspace(0.0005, 0.9995, 2001)
     assert np.allclose(normal_cdf(normal_ppf(p)), p, atol=2e-7)
     assert abs(normal_cdf(np.array([1.959963985]))[0] - 0.975) < 1e-7
+
+
+def given_doc(rows=30_000):
+    matrix = [[1, 0.6, 0.0], [0.6, 1, 0.0], [0.0, 0.0, 1]]
+
+    def column(index, marginal):
+        return {"type": "copula", "group": "g", "index": index, "correlation": matrix, "marginal": marginal}
+
+    return {"version": 1.1, "name": "t", "seed": 3, "tables": {"t": {"rows": rows, "columns": {
+        "wait": column(0, {"kind": "float", "quantiles": [0, 10, 20], "precision": 1, "given": {
+            "column": "mode", "values": ["car", "air"], "quantiles": [[0, 0, 0], [30, 40, 90]]}}),
+        "seat": column(1, {"kind": "choice", "values": ["aisle", "window"], "weights": [1, 1], "given": {
+            "column": "mode", "values": ["air"], "weights": [[1, 9]]}}),
+        "mode": column(2, {"kind": "choice", "values": ["car", "bus", "air"], "weights": [5, 3, 2]}),
+    }}}}
+
+
+def test_given_marginals_follow_the_value_of_the_other_column():
+    rows = generate_table(given_doc())
+    mode = np.array([r["mode"] for r in rows])
+    wait = np.array([r["wait"] for r in rows])
+    window = np.array([r["seat"] == "window" for r in rows])
+    assert np.allclose([(mode == m).mean() for m in ("car", "bus", "air")], [0.5, 0.3, 0.2], atol=0.015)
+    assert set(wait[mode == "car"]) == {0.0}  # its own quantiles: always 0
+    assert wait[mode == "air"].min() >= 30 and abs(np.median(wait[mode == "air"]) - 40) < 1.5
+    bus = wait[mode == "bus"]  # not listed: the marginal's own quantiles
+    assert bus.min() >= 0 and bus.max() <= 20 and abs(np.median(bus) - 10) < 0.5
+    assert abs(window[mode == "air"].mean() - 0.9) < 0.02 and abs(window[mode != "air"].mean() - 0.5) < 0.02
+    # the latent correlation still ties wait and seat within a case
+    air = mode == "air"
+    assert np.corrcoef(_ranks(wait[air]), window[air])[0, 1] > 0.1
+
+
+def test_given_is_chunk_invariant_and_matches_numbers_and_nulls():
+    doc = given_doc(rows=20_000)
+    assert generate_table(doc, chunk_size=20_000) == generate_table(doc, chunk_size=3_001)
+    columns = doc["tables"]["t"]["columns"]
+    columns["mode"]["marginal"] = {"kind": "choice", "values": [1, 2, 3], "weights": [5, 3, 2]}
+    columns["mode"]["null_ratio"] = 0.1
+    columns["wait"]["marginal"]["given"] = {"column": "mode", "values": [1, 3], "quantiles": [[0, 0, 0], [30, 40, 90]]}
+    del columns["seat"]["marginal"]["given"]
+    rows = generate_table(doc)
+    wait = {m: np.array([r["wait"] for r in rows if r["mode"] == m]) for m in (1, 2, 3, None)}
+    assert set(wait[1]) == {0.0} and wait[3].min() >= 30
+    assert wait[None].max() <= 20 and len(wait[None]) > 1000  # null: the marginal's own quantiles
+
+
+@pytest.mark.parametrize(("given", "path", "message"), [
+    ({"column": "nowhere", "values": ["car"], "quantiles": [[0, 1, 2]]}, "given.column", "names no column"),
+    ({"column": "wait", "values": ["car"], "quantiles": [[0, 1, 2]]}, "given.column", "not the column itself"),
+    ({"column": "mode", "values": ["car", "car"], "quantiles": [[0, 1, 2], [0, 1, 2]]}, "given.values", "repeat"),
+    ({"column": "mode", "values": ["car"], "quantiles": [[0, 1, 2], [0, 1, 2]]}, "given.quantiles", "1 lists"),
+    ({"column": "mode", "values": ["car"], "quantiles": [[0, 1]]}, "given.quantiles[0]", "as many points"),
+    ({"column": "mode", "values": ["car"], "quantiles": [[2, 1, 0]]}, "given.quantiles[0]", "ascending"),
+    ({"column": "mode", "values": [], "quantiles": []}, "given.values", "1 to 50 values"),
+    ({"column": "mode", "values": [["car"]], "quantiles": [[0, 1, 2]]}, "given.values[0]", "string, number"),
+    ({"column": "mode", "values": ["car"], "weights": [[1, 2]]}, "given.weights", "unknown key"),
+    ("mode", "given", "must be a mapping"),
+])
+def test_bad_given_marginals_are_refused_with_their_path(given, path, message):
+    doc = given_doc(rows=10)
+    doc["tables"]["t"]["columns"]["wait"]["marginal"]["given"] = given
+    problems = problem_strings(doc)
+    prefix = f"tables.t.columns.wait.marginal.{path}"
+    assert any(p.startswith(prefix) and message in p for p in problems), problems
+
+
+def test_bad_given_weights_are_refused_with_their_path():
+    doc = given_doc(rows=10)
+    doc["tables"]["t"]["columns"]["seat"]["marginal"]["given"]["weights"] = [[1, 2, 3]]
+    problems = problem_strings(doc)
+    assert any(p.startswith("tables.t.columns.seat.marginal.given.weights[0]") and "2 non-negative weights" in p
+               for p in problems), problems
