@@ -168,3 +168,15 @@ def test_bad_given_weights_are_refused_with_their_path():
     problems = problem_strings(doc)
     assert any(p.startswith("tables.t.columns.seat.marginal.given.weights[0]") and "2 non-negative weights" in p
                for p in problems), problems
+
+
+@pytest.mark.parametrize(("column", "message"), [("nope", "names no column"), ("seat", "not the column itself")])
+def test_a_given_inside_a_when_clause_is_checked_too(column, message):
+    doc = given_doc(rows=10)
+    columns = doc["tables"]["t"]["columns"]
+    columns["x"] = {"type": "constant", "value": 1}
+    columns["seat"]["when"] = [{"if": {"column": "x", "op": "==", "value": 1}, "then": {"marginal": {
+        "kind": "choice", "values": ["car"], "given": {"column": column, "values": [1], "weights": [[1]]}}}}]
+    problems = problem_strings(doc)
+    assert any(p.startswith("tables.t.columns.seat.when[0].then.marginal.given.column") and message in p
+               for p in problems), problems
