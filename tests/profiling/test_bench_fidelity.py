@@ -4,8 +4,15 @@ from apps.profiling.bench_fidelity import _line
 
 
 def _figures(**changes):
-    figures = {"quality": 0.95, "pair_trends": 0.9, "exact_copy_rate": 0.0, "holdout_copy_rate": 0.0,
-               "sample_distinct_share": 1.0, "dcr_synthetic": 0.05, "dcr_holdout": 0.04}
+    figures = {
+        "quality": 0.95,
+        "pair_trends": 0.9,
+        "exact_copy_rate": 0.0,
+        "holdout_copy_rate": 0.0,
+        "sample_distinct_share": 1.0,
+        "dcr_synthetic": 0.05,
+        "dcr_holdout": 0.04,
+    }
     return {**figures, **changes}
 
 

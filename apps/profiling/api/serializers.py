@@ -55,7 +55,9 @@ class ProfileSerializer(ModelSerializer):
 class ProfileDetailSerializer(ProfileSerializer):
     result = serializers.JSONField(read_only=True, help_text=(
         "Per table: rows, columns (kind, null_share, distinct, min/max, quantiles, top_values, length, "
-        "patterns, categories, pii), key_candidates, primary_key, correlations; foreign_keys with child_counts; "
+        "patterns, categories, pii), key_candidates, primary_key, correlations (columns, matrix, and given: the "
+        "stratifier column, its values and the other columns' per-stratum quantiles or shares); foreign_keys with "
+        "child_counts; "
         "pii (every finding with table and column); names (sample names to spec names)."))
     spec = serializers.JSONField(read_only=True, help_text="The inferred schema-language document (version 1.1).")
     approved_categories = serializers.ListField(child=serializers.CharField(), read_only=True)
