@@ -16,7 +16,11 @@ CDF to a value:
   value is interpolated linearly between them (an empirical quantile function). Kinds int, float, date (ISO
   dates) and datetime (ISO datetimes, UTC). `precision` rounds floats (default 2).
 - `choice`: the uniform picks a value by the cumulative weights, in the order listed; ordered categories
-  keep their rank correlation with the other columns.
+  keep their rank correlation with the other columns. (Computed without the CDF: the latent normal is compared
+  with Phi^-1 of the cumulative weights.)
+- `given: {column, values, quantiles | weights}`: the marginal of the rows whose `column` (another column of
+  the row, generated first) holds each listed value; other rows, and nulls, follow the marginal's own. The
+  latent draw does not change, only the distribution it is mapped through.
 - The factor of the matrix is its eigen-decomposition with negative eigenvalues clipped to 0, so a matrix
   rounded for reading still works; validation refuses one that is not symmetric, has a diagonal other than 1,
   entries outside [-1, 1] or an eigenvalue below -0.01 (not a correlation matrix).
