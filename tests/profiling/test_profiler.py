@@ -220,3 +220,12 @@ def test_monotone_relations_and_small_strata_leave_the_copula_unstratified():
     small = _travel_sample(rows=120)  # 30 rows a mode: below MIN_STRATUM_ROWS
     correlations = profile_tables([_source("t", small, batch_rows=50)])["tables"]["t"]["correlations"]
     assert "given" not in correlations
+
+
+def test_a_stratified_inferred_spec_gives_the_same_rows_whatever_the_chunking():
+    profile = profile_tables([_source("trips", _travel_sample(rows=3000), batch_rows=700)])
+    the_plan = plan(parse_spec(infer_spec(profile, seed=4)), seed=4)
+    whole = generate_chunk(the_plan, "trips", 0, 3000).json_rows()
+    pieces = [row for start in range(0, 3000, 777)
+              for row in generate_chunk(the_plan, "trips", start, min(3000, start + 777)).json_rows()]
+    assert whole == pieces
