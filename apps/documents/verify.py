@@ -14,7 +14,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from . import asn1
 
@@ -25,6 +25,8 @@ _CONTENT_TYPE = "1.2.840.113549.1.9.3"
 _MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _DIGESTS = {"2.16.840.1.101.3.4.2.1": hashes.SHA256, "2.16.840.1.101.3.4.2.2": hashes.SHA384,
             "2.16.840.1.101.3.4.2.3": hashes.SHA512}
+_RSASSA_PSS = "1.2.840.113549.1.1.10"
+_MGF1 = "1.2.840.113549.1.1.8"
 _ECDSA = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
           "1.2.840.10045.4.3.4": hashes.SHA512}
 
@@ -54,6 +56,7 @@ class SignedData:
     signature_hash: type | None
     signature: bytes
     attributes: dict[str, bytes]
+    pss_salt_length: int | None = None  # RSASSA-PSS: the salt length its parameters declare; None for ECDSA
 
     def signer_certificate(self) -> x509.Certificate | None:
         for cert in self.certificates:
@@ -68,11 +71,16 @@ class SignedData:
         if self.attributes.get(_CONTENT_TYPE) != self.content_type:
             return False
         key = cert.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            return False
         try:
-            key.verify(self.signature, self.signed_attrs, ec.ECDSA(self.signature_hash()))
-        except InvalidSignature:
+            if self.pss_salt_length is None and isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(self.signature, self.signed_attrs, ec.ECDSA(self.signature_hash()))
+            elif self.pss_salt_length is not None and isinstance(key, rsa.RSAPublicKey):
+                key.verify(self.signature, self.signed_attrs,
+                           padding.PSS(mgf=padding.MGF1(self.signature_hash()), salt_length=self.pss_salt_length),
+                           self.signature_hash())
+            else:
+                return False
+        except (InvalidSignature, ValueError):
             return False
         return True
 
@@ -107,8 +115,37 @@ def open_signed_data(data: bytes) -> SignedData:
         value = values.children()[0]
         attributes[asn1.oid(kind)] = asn1.oid(value) if value.tag == 0x06 else value.contents
     signed_attrs = b"\x31" + attrs_node.data[1:]  # signed as a SET, carried as [0] IMPLICIT
+    signature_hash, salt_length = _signature_algorithm(parts[4])
     return SignedData(content_type, content, certificates, sid[0].data, asn1.integer(sid[1]), digest, signed_attrs,
-                      _ECDSA.get(asn1.oid(parts[4].children()[0])), parts[5].contents, attributes)
+                      signature_hash, parts[5].contents, attributes, salt_length)
+
+
+def _signature_algorithm(node: asn1.Node) -> tuple[type | None, int | None]:
+    """(hash, PSS salt length) of a signer info's signatureAlgorithm: ECDSA with a hash, or id-RSASSA-PSS with
+    RFC 4055 parameters (hash and MGF1 hash the same; a trailer field other than 1 is refused)."""
+    parts = node.children()
+    kind = asn1.oid(parts[0])
+    if kind in _ECDSA:
+        return _ECDSA[kind], None
+    if kind != _RSASSA_PSS or len(parts) != 2:
+        return None, None
+    hash_type, mgf_hash, salt_length = hashes.SHA1, hashes.SHA1, 20  # the RFC 4055 defaults
+    for field in parts[1].children():
+        (inner,) = field.children()
+        if field.tag == 0xA0:
+            hash_type = _DIGESTS.get(asn1.oid(inner.children()[0]))
+        elif field.tag == 0xA1:
+            mgf = inner.children()
+            if asn1.oid(mgf[0]) != _MGF1:
+                return None, None
+            mgf_hash = _DIGESTS.get(asn1.oid(mgf[1].children()[0]))
+        elif field.tag == 0xA2:
+            salt_length = asn1.integer(inner)
+        elif field.tag != 0xA3 or asn1.integer(inner) != 1:
+            return None, None
+    if hash_type is None or mgf_hash is not hash_type or salt_length < 0:
+        return None, None
+    return hash_type, salt_length
 
 
 def issued_by(cert: x509.Certificate, anchors: list[x509.Certificate]) -> x509.Certificate | None:
