@@ -221,6 +221,13 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
     date: a DS is refused as revoked for documents signed at or after that date (RFC 5280 5.3.2), so a
     passport issued before its signer was withdrawn stays valid.
     """
+    return _verify_security_object(data, dg1_of(mrz), None, mrz, signed_at, anchors, revoked)
+
+
+def _verify_security_object(data: bytes, dg1: bytes, dg2: bytes | None, mrz: str, signed_at: datetime,
+                            anchors: list[x509.Certificate], revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+    """The checks of an LDS security object (a SOD, a DTC's): signer chain, signature, validity and revocation
+    on `signed_at`, DG1 (and DG2 when the document carries it) hashes, then the MRZ's check digits."""
     try:
         sd = open_signed_data(data)
     except (asn1.ASN1Error, ValueError):
@@ -247,13 +254,45 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
         hash_type, groups = data_group_hashes(sd.content)
     except (asn1.ASN1Error, ValueError):
         return "malformed"
-    if groups.get(1) != _hash(hash_type, dg1_of(mrz)):
+    if groups.get(1) != _hash(hash_type, dg1):
         return "dg1_hash_mismatch"
     if 2 not in groups:
         return "dg2_missing"
+    if dg2 is not None and groups[2] != _hash(hash_type, dg2):
+        return "dg2_hash_mismatch"
     if not mrz_check_digits_ok(mrz):
         return "mrz_check_digit"
     return None
+
+
+def verify_dtc(data: bytes, signed_at: datetime, anchors: list[x509.Certificate],
+               revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+    """Why a DTC virtual component is refused, or None: a DTCContentInfo {version 1, dtcData {[1] DG1, [2] DG2},
+    [1] security object}; the security object is checked like a SOD against the DG1 and DG2 the DTC carries,
+    and the MRZ inside DG1 must have sound check digits. The reasons are verify_sod's (EXPECTED_REASONS)."""
+    try:
+        version, data_node, signer_node = asn1.parse(data).children()
+        groups = {node.tag: node.contents for node in data_node.children()}
+        if asn1.integer(version) != 1 or signer_node.tag != 0xA1 or 0x81 not in groups or 0x82 not in groups:
+            return "malformed"
+        (security_object,) = signer_node.children()
+        dg1 = groups[0x81]
+        mrz_text = _mrz_of_dg1(dg1)
+    except (asn1.ASN1Error, ValueError):
+        return "malformed"
+    mrz = mrz_text[:44] + "\n" + mrz_text[44:] if len(mrz_text) == 88 else mrz_text
+    return _verify_security_object(security_object.data, dg1, groups[0x82], mrz, signed_at, anchors, revoked)
+
+
+def _mrz_of_dg1(dg1: bytes) -> str:
+    """The MRZ characters of an EF.DG1 (tag 61 holding 5F1F); ASN1Error when it is not one."""
+    if len(dg1) < 4 or dg1[0] != 0x61:
+        raise asn1.ASN1Error("not an EF.DG1")
+    inner = asn1.parse(b"\x30" + dg1[1:]).contents  # the outer length read as a SEQUENCE's
+    if inner[:2] != b"\x5f\x1f":
+        raise asn1.ASN1Error("DG1 does not hold an MRZ")
+    body = asn1.parse(b"\x04" + inner[2:]).contents
+    return body.decode("ascii")
 
 
 def verify_crl(data: bytes, anchors: list[x509.Certificate]) -> tuple[str | None, x509.CertificateRevocationList | None,
