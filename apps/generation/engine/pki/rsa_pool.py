@@ -15,6 +15,7 @@ stream, and gcd(p - 1, e) = 1.
 from __future__ import annotations
 
 import hashlib
+import math
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -62,7 +63,7 @@ class _Stream:
 
 
 def _probably_prime(n: int, stream: _Stream) -> bool:
-    if _gcd(n, _SMALL_PRODUCT) != 1:  # candidates are far larger than the small primes
+    if math.gcd(n, _SMALL_PRODUCT) != 1:  # candidates are far larger than the small primes
         return False
     d, s = n - 1, 0
     while d % 2 == 0:
@@ -103,17 +104,10 @@ def pool_key(bits: int, secret: bytes, seed: int, index: int) -> rsa.RSAPrivateK
             break
     if p < q:
         p, q = q, p
-    phi_lcm = (p - 1) * (q - 1) // _gcd(p - 1, q - 1)
-    d = pow(PUBLIC_EXPONENT, -1, phi_lcm)
+    d = pow(PUBLIC_EXPONENT, -1, math.lcm(p - 1, q - 1))
     numbers = rsa.RSAPrivateNumbers(p=p, q=q, d=d, dmp1=d % (p - 1), dmq1=d % (q - 1), iqmp=pow(q, -1, p),
                                     public_numbers=rsa.RSAPublicNumbers(PUBLIC_EXPONENT, n))
     return numbers.private_key()
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def _index(secret: bytes, material: str) -> int:
