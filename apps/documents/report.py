@@ -1,8 +1,8 @@
 """The validation report of a version's travel-document objects, from its spec and its rows.
 
-The spec says which columns hold what (column types x509_certificate, crl, master_list, mdoc, sod and the columns a
-sod reads); the rows are read as stored. Work is bounded: at most MAX_DOCUMENTS signed documents are checked
-(the report says when it stopped early), and failures are listed up to MAX_LISTED.
+The spec says which columns hold what (column types x509_certificate, crl, master_list, mdoc, sod, dtc and the
+columns a sod or dtc reads); the rows are read as stored. Work is bounded: at most MAX_DOCUMENTS signed documents
+of each kind are checked (the report says when it stopped early), and failures are listed up to MAX_LISTED.
 """
 
 from __future__ import annotations
@@ -148,11 +148,13 @@ def build_report(doc: dict, rows: RowReader) -> dict:
             else:
                 _fail(mdocs, {"table": table, "column": column, "row": index, "reason": reason})
     documents = _documents(doc, rows, anchors, revoked)
+    dtcs = _documents(doc, rows, anchors, revoked, kind="dtc")
     ok = (not certificates["failures"] and not crls["failures"] and not master_lists["failures"]
           and not mdocs["failures"]
-          and not documents["mismatches"] and all(s["rate_ok"] is not False for s in documents["scenarios"].values()))
+          and all(not section["mismatches"] and all(s["rate_ok"] is not False for s in section["scenarios"].values())
+                  for section in (documents, dtcs)))
     return {"ok": ok, "trust_anchors": len(anchors), "certificates": certificates, "crls": crls,
-            "master_lists": master_lists, "mdocs": mdocs, "documents": documents}
+            "master_lists": master_lists, "mdocs": mdocs, "documents": documents, "dtcs": dtcs}
 
 
 def _expected_shares(spec: dict | None) -> dict[str, float]:
@@ -163,7 +165,9 @@ def _expected_shares(spec: dict | None) -> dict[str, float]:
     return {str(v): w / total for v, w in zip(spec["values"], weights, strict=True)} if total > 0 else {}
 
 
-def _documents(doc: dict, rows: RowReader, anchors, revoked) -> dict:
+def _documents(doc: dict, rows: RowReader, anchors, revoked, kind: str = "sod") -> dict:
+    """The signed documents of columns of type `kind`: passports' SODs (`sod`) or DTC virtual components (`dtc`),
+    each checked against its scenario label."""
     checked = accepted = 0
     labels: Counter = Counter()
     as_labelled: Counter = Counter()
@@ -171,7 +175,7 @@ def _documents(doc: dict, rows: RowReader, anchors, revoked) -> dict:
     mismatch_count = 0
     truncated = False
     expected: dict[str, float] = {}
-    for table, column, spec in _columns(doc, "sod"):
+    for table, column, spec in _columns(doc, kind):
         scenario = spec.get("scenario")
         wanted = tuple(c for c in (column, spec["dg1"], spec["signed_at"], scenario) if c)
         expected.update(_expected_shares(doc["tables"][table]["columns"].get(scenario) if scenario else None))
@@ -185,7 +189,10 @@ def _documents(doc: dict, rows: RowReader, anchors, revoked) -> dict:
             checked += 1
             label = str(row.get(scenario)) if scenario and row.get(scenario) is not None else "valid"
             labels[label] += 1
-            reason = verify.verify_sod(data, mrz, when, anchors, revoked)
+            if kind == "dtc":
+                reason = verify.verify_dtc(data, when, anchors, revoked)
+            else:
+                reason = verify.verify_sod(data, mrz, when, anchors, revoked)
             accepted += reason is None
             if label in verify.EXPECTED_REASONS and reason == verify.EXPECTED_REASONS[label]:
                 as_labelled[label] += 1

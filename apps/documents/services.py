@@ -13,7 +13,7 @@ from .models import DocumentReport
 from .report import build_report
 
 READ_BATCH = 2_000
-DOCUMENT_TYPES = frozenset({"x509_certificate", "crl", "master_list", "sod", "mdoc"})
+DOCUMENT_TYPES = frozenset({"x509_certificate", "crl", "master_list", "sod", "mdoc", "dtc"})
 
 
 def has_documents(doc: dict) -> bool:
@@ -28,7 +28,7 @@ def validate_version(version: DatasetVersion) -> DocumentReport:
     doc = parse_or_400(version.spec_snapshot).doc
     if not has_documents(doc):
         raise ServiceValidationError([("version", "the version's spec has no document columns (x509_certificate, "
-                                                  "crl, master_list, sod, mdoc)")])
+                                                  "crl, master_list, sod, mdoc, dtc)")])
 
     def rows(table: str, columns: tuple[str, ...]):
         records = (Record.objects.filter(version=version, table_name=table).order_by("row_index")

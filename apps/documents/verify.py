@@ -14,7 +14,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from . import asn1
 
@@ -25,6 +25,8 @@ _CONTENT_TYPE = "1.2.840.113549.1.9.3"
 _MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _DIGESTS = {"2.16.840.1.101.3.4.2.1": hashes.SHA256, "2.16.840.1.101.3.4.2.2": hashes.SHA384,
             "2.16.840.1.101.3.4.2.3": hashes.SHA512}
+_RSASSA_PSS = "1.2.840.113549.1.1.10"
+_MGF1 = "1.2.840.113549.1.1.8"
 _ECDSA = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
           "1.2.840.10045.4.3.4": hashes.SHA512}
 
@@ -54,6 +56,7 @@ class SignedData:
     signature_hash: type | None
     signature: bytes
     attributes: dict[str, bytes]
+    pss_salt_length: int | None = None  # RSASSA-PSS: the salt length its parameters declare; None for ECDSA
 
     def signer_certificate(self) -> x509.Certificate | None:
         for cert in self.certificates:
@@ -68,11 +71,16 @@ class SignedData:
         if self.attributes.get(_CONTENT_TYPE) != self.content_type:
             return False
         key = cert.public_key()
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            return False
         try:
-            key.verify(self.signature, self.signed_attrs, ec.ECDSA(self.signature_hash()))
-        except InvalidSignature:
+            if self.pss_salt_length is None and isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(self.signature, self.signed_attrs, ec.ECDSA(self.signature_hash()))
+            elif self.pss_salt_length is not None and isinstance(key, rsa.RSAPublicKey):
+                key.verify(self.signature, self.signed_attrs,
+                           padding.PSS(mgf=padding.MGF1(self.signature_hash()), salt_length=self.pss_salt_length),
+                           self.signature_hash())
+            else:
+                return False
+        except (InvalidSignature, ValueError):
             return False
         return True
 
@@ -107,8 +115,37 @@ def open_signed_data(data: bytes) -> SignedData:
         value = values.children()[0]
         attributes[asn1.oid(kind)] = asn1.oid(value) if value.tag == 0x06 else value.contents
     signed_attrs = b"\x31" + attrs_node.data[1:]  # signed as a SET, carried as [0] IMPLICIT
+    signature_hash, salt_length = _signature_algorithm(parts[4])
     return SignedData(content_type, content, certificates, sid[0].data, asn1.integer(sid[1]), digest, signed_attrs,
-                      _ECDSA.get(asn1.oid(parts[4].children()[0])), parts[5].contents, attributes)
+                      signature_hash, parts[5].contents, attributes, salt_length)
+
+
+def _signature_algorithm(node: asn1.Node) -> tuple[type | None, int | None]:
+    """(hash, PSS salt length) of a signer info's signatureAlgorithm: ECDSA with a hash, or id-RSASSA-PSS with
+    RFC 4055 parameters (hash and MGF1 hash the same; a trailer field other than 1 is refused)."""
+    parts = node.children()
+    kind = asn1.oid(parts[0])
+    if kind in _ECDSA:
+        return _ECDSA[kind], None
+    if kind != _RSASSA_PSS or len(parts) != 2:
+        return None, None
+    hash_type, mgf_hash, salt_length = hashes.SHA1, hashes.SHA1, 20  # the RFC 4055 defaults
+    for field in parts[1].children():
+        (inner,) = field.children()
+        if field.tag == 0xA0:
+            hash_type = _DIGESTS.get(asn1.oid(inner.children()[0]))
+        elif field.tag == 0xA1:
+            mgf = inner.children()
+            if asn1.oid(mgf[0]) != _MGF1:
+                return None, None
+            mgf_hash = _DIGESTS.get(asn1.oid(mgf[1].children()[0]))
+        elif field.tag == 0xA2:
+            salt_length = asn1.integer(inner)
+        elif field.tag != 0xA3 or asn1.integer(inner) != 1:
+            return None, None
+    if hash_type is None or mgf_hash is not hash_type or salt_length < 0:
+        return None, None
+    return hash_type, salt_length
 
 
 def issued_by(cert: x509.Certificate, anchors: list[x509.Certificate]) -> x509.Certificate | None:
@@ -184,6 +221,13 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
     date: a DS is refused as revoked for documents signed at or after that date (RFC 5280 5.3.2), so a
     passport issued before its signer was withdrawn stays valid.
     """
+    return _verify_security_object(data, dg1_of(mrz), None, mrz, signed_at, anchors, revoked)
+
+
+def _verify_security_object(data: bytes, dg1: bytes, dg2: bytes | None, mrz: str, signed_at: datetime,
+                            anchors: list[x509.Certificate], revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+    """The checks of an LDS security object (a SOD, a DTC's): signer chain, signature, validity and revocation
+    on `signed_at`, DG1 (and DG2 when the document carries it) hashes, then the MRZ's check digits."""
     try:
         sd = open_signed_data(data)
     except (asn1.ASN1Error, ValueError):
@@ -210,13 +254,45 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
         hash_type, groups = data_group_hashes(sd.content)
     except (asn1.ASN1Error, ValueError):
         return "malformed"
-    if groups.get(1) != _hash(hash_type, dg1_of(mrz)):
+    if groups.get(1) != _hash(hash_type, dg1):
         return "dg1_hash_mismatch"
     if 2 not in groups:
         return "dg2_missing"
+    if dg2 is not None and groups[2] != _hash(hash_type, dg2):
+        return "dg2_hash_mismatch"
     if not mrz_check_digits_ok(mrz):
         return "mrz_check_digit"
     return None
+
+
+def verify_dtc(data: bytes, signed_at: datetime, anchors: list[x509.Certificate],
+               revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+    """Why a DTC virtual component is refused, or None: a DTCContentInfo {version 1, dtcData {[1] DG1, [2] DG2},
+    [1] security object}; the security object is checked like a SOD against the DG1 and DG2 the DTC carries,
+    and the MRZ inside DG1 must have sound check digits. The reasons are verify_sod's (EXPECTED_REASONS)."""
+    try:
+        version, data_node, signer_node = asn1.parse(data).children()
+        groups = {node.tag: node.contents for node in data_node.children()}
+        if asn1.integer(version) != 1 or signer_node.tag != 0xA1 or 0x81 not in groups or 0x82 not in groups:
+            return "malformed"
+        (security_object,) = signer_node.children()
+        dg1 = groups[0x81]
+        mrz_text = _mrz_of_dg1(dg1)
+    except (asn1.ASN1Error, ValueError):
+        return "malformed"
+    mrz = mrz_text[:44] + "\n" + mrz_text[44:] if len(mrz_text) == 88 else mrz_text
+    return _verify_security_object(security_object.data, dg1, groups[0x82], mrz, signed_at, anchors, revoked)
+
+
+def _mrz_of_dg1(dg1: bytes) -> str:
+    """The MRZ characters of an EF.DG1 (tag 61 holding 5F1F); ASN1Error when it is not one."""
+    if len(dg1) < 4 or dg1[0] != 0x61:
+        raise asn1.ASN1Error("not an EF.DG1")
+    inner = asn1.parse(b"\x30" + dg1[1:]).contents  # the outer length read as a SEQUENCE's
+    if inner[:2] != b"\x5f\x1f":
+        raise asn1.ASN1Error("DG1 does not hold an MRZ")
+    body = asn1.parse(b"\x04" + inner[2:]).contents
+    return body.decode("ascii")
 
 
 def verify_crl(data: bytes, anchors: list[x509.Certificate]) -> tuple[str | None, x509.CertificateRevocationList | None,

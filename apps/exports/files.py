@@ -2,7 +2,8 @@
 
 A csv/json/jsonl/parquet export of one table is that table's file; of several tables it is a zip with one
 file per table and manifest.json (what a bundle of that format is). An sql export is one script holding
-every chosen table, parents first. A bundle is a zip in its inner format with manifest.json.
+every chosen table, parents first. A bundle is a zip in its inner format with manifest.json. A pki export is a
+tar.gz with one file per travel-document object of the chosen tables (writers/pki.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from apps.generation.engine.planner import ENGINE_VERSION
 
 from .models import ExportFormat
 from .pg_csv import StoredRows, write_csv_table
-from .selectors import record_rows
+from .selectors import indexed_record_rows, record_rows
 from .writers import BUNDLE_CONTENT_TYPE, WRITERS, table_order, table_schema, write_bundle, write_sql_script
+from .writers import pki as pki_writer
 
 PER_TABLE_FORMATS = ("csv", "json", "jsonl", "parquet")
 # Rows per Parquet row group: what the writer holds in memory at once, in several forms (JSON lines, the
@@ -38,6 +40,8 @@ def is_zip(fmt: str, tables: list[str]) -> bool:
 
 def output_type(fmt: str, tables: list[str]) -> tuple[str, str]:
     """(file extension, content type) of an export."""
+    if fmt == ExportFormat.PKI:
+        return pki_writer.EXTENSION, pki_writer.CONTENT_TYPE
     if is_zip(fmt, tables):
         return "zip", BUNDLE_CONTENT_TYPE
     writer = WRITERS[fmt]
@@ -54,7 +58,7 @@ def download_filename(*, dataset_name: str, version_number: int, fmt: str, table
     extension, _ = output_type(fmt, tables)
     label = f"bundle-{(options or {}).get('inner_format', 'csv')}" if fmt == ExportFormat.BUNDLE else fmt
     head = f"{dataset_name}-v{version_number}"
-    if not is_zip(fmt, tables) and fmt != ExportFormat.SQL:
+    if not is_zip(fmt, tables) and fmt not in (ExportFormat.SQL, ExportFormat.PKI):
         head += f"-{tables[0]}"
     tail = f"-{label}-{export_id}.{extension}"
     return head.replace("/", "_").replace("\\", "_")[: FILENAME_MAX - len(tail)] + tail
@@ -84,6 +88,22 @@ def table_rows(*, version_id: int, doc: Mapping, table: str, fmt: str) -> Stored
     return StoredRows(version_id, table, rows)
 
 
+def pki_problems(doc: Mapping, tables: list[str]) -> list[tuple[str, str]]:
+    """Why a pki export of `tables` cannot be made: none of them holds a travel-document object column."""
+    if pki_writer.pki_tables(doc, tables):
+        return []
+    return [("format", f"the pki format writes one file per travel-document object (columns of type "
+                       f"{', '.join(pki_writer.PKI_TYPES)}); the chosen tables ({', '.join(tables)}) have none")]
+
+
+def _manifest_base(version, dataset_name: str) -> dict:
+    return {
+        "dataset": dataset_name, "version": version.number, "seed": version.seed,
+        "spec_hash": version.spec_hash, "reference_time": version.reference_time,
+        "rows_scale": version.rows_scale, "rows": version.rows, "generator_version": generator_version(),
+    }
+
+
 def write_export(stream: BinaryIO, *, version, doc: Mapping, dataset_name: str, fmt: str, tables: list[str],
                  options: Mapping) -> dict[str, int]:
     """Write the export to `stream` (any object with write(bytes)); returns rows written per table.
@@ -92,6 +112,12 @@ def write_export(stream: BinaryIO, *, version, doc: Mapping, dataset_name: str, 
     group at most) is ever held in memory.
     """
     tables = ordered_tables(doc, tables)
+    if fmt == ExportFormat.PKI:
+        chosen = pki_writer.pki_tables(doc, tables)
+        manifest = pki_writer.write_pki_archive(
+            stream, doc=doc, tables_rows={t: indexed_record_rows(version_id=version.pk, table=t) for t in chosen},
+            manifest_base=_manifest_base(version, dataset_name))
+        return {table: entry["rows"] for table, entry in manifest["tables"].items()}
     if fmt == ExportFormat.BUNDLE:
         inner = options.get("inner_format", "csv")
         writer_options = {key: value for key, value in options.items() if key != "inner_format"}
@@ -107,13 +133,9 @@ def write_export(stream: BinaryIO, *, version, doc: Mapping, dataset_name: str, 
         return table_rows(version_id=version.pk, doc=doc, table=table, fmt=inner)
 
     if is_zip(fmt, tables):
-        manifest_base = {
-            "dataset": dataset_name, "version": version.number, "seed": version.seed,
-            "spec_hash": version.spec_hash, "reference_time": version.reference_time,
-            "rows_scale": version.rows_scale, "rows": version.rows, "generator_version": generator_version(),
-        }
         manifest = write_bundle(stream, fmt=inner, doc=doc, tables_rows={t: rows_of(t) for t in tables},
-                                manifest_base=manifest_base, options=writer_options, table_writer=table_writer)
+                                manifest_base=_manifest_base(version, dataset_name), options=writer_options,
+                                table_writer=table_writer)
         return {table: entry["rows"] for table, entry in manifest["tables"].items()}
     if fmt == ExportFormat.SQL:
         dialect = writer_options.get("dialect", "postgresql")

@@ -13,6 +13,7 @@ class ExportFormat(models.TextChoices):
     PARQUET = "parquet", "Parquet"
     SQL = "sql", "SQL script"
     BUNDLE = "bundle", "Bundle (zip with manifest)"
+    PKI = "pki", "PKI objects (tar.gz of DER and PEM files)"
 
 
 class RunStatus(models.TextChoices):

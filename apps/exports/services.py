@@ -33,7 +33,7 @@ from apps.observability.models import EventType
 from . import push as push_engine
 from .encryption import encrypt_secret
 from .failures import classify_export, classify_push, failure, log_failure
-from .files import BUNDLE_INNER_FORMATS, download_filename, ordered_tables, output_type, write_export
+from .files import BUNDLE_INNER_FORMATS, download_filename, ordered_tables, output_type, pki_problems, write_export
 from .models import Export, ExportFormat, FailureReason, Push, RunStatus, TargetConnection
 from .runs import (
     lease_renewed,
@@ -155,8 +155,11 @@ def export_create(*, tenant, actor, dataset_id: int, version_number: int, fmt: s
     problems.extend(option_problems)
     clean_tables = []
     if version is not None:
-        clean_tables, table_problems = export_tables_clean(version=version, doc=version_doc(version), tables=tables)
+        doc = version_doc(version)
+        clean_tables, table_problems = export_tables_clean(version=version, doc=doc, tables=tables)
         problems.extend(table_problems)
+        if fmt == ExportFormat.PKI and not table_problems:
+            problems.extend(pki_problems(doc, clean_tables))
     if problems:
         raise ServiceValidationError(problems)
     _, content_type = output_type(fmt, clean_tables)
@@ -311,6 +314,8 @@ def export_to_path(*, version, fmt: str, path, tables: list | None = None, optio
     doc = version_doc(version)
     clean_tables, table_problems = export_tables_clean(version=version, doc=doc, tables=tables)
     problems.extend(table_problems)
+    if fmt == ExportFormat.PKI and not table_problems:
+        problems.extend(pki_problems(doc, clean_tables))
     if problems:
         raise ServiceValidationError(problems)
     destination = Path(path)

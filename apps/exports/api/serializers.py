@@ -13,7 +13,8 @@ from ..services import export_is_expired
 @extend_schema_field({"type": "object", "additionalProperties": True,
                       "description": "csv: `neutralise_formulas` (default true); sql: `dialect` (postgresql, mysql, "
                                      "sqlite; default postgresql); bundle: `inner_format` (csv, json, jsonl, "
-                                     "parquet, sql; default csv) and that format's options."})
+                                     "parquet, sql; default csv) and that format's options; pki: none (a tar.gz "
+                                     "of DER/PEM files, one per travel-document object)."})
 class OptionsField(serializers.JSONField):
     pass
 

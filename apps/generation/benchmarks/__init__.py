@@ -17,7 +17,7 @@ from apps.masking import benchmarks as masking
 from apps.profiling import bench_fidelity as fidelity
 from apps.profiling import benchmarks as profiling
 
-from . import documents, engine, jobs
+from . import documents, engine, jobs, rsa_pool
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
     "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
+    "rsa-pool": Benchmark(help=rsa_pool.HELP, add_arguments=rsa_pool.add_arguments, run=rsa_pool.run),
     "profiling": Benchmark(help=profiling.HELP, add_arguments=profiling.add_arguments, run=profiling.run),
     "fidelity": Benchmark(help=fidelity.HELP, add_arguments=fidelity.add_arguments, run=fidelity.run),
     "masking": Benchmark(help=masking.HELP, add_arguments=masking.add_arguments, run=masking.run),

@@ -43,6 +43,13 @@ class Command(BaseCommand):
             for label, item in documents["scenarios"].items():
                 self.stdout.write(f"  {label}: {item['rows']} rows ({item['share']:.2%}), refused as labelled "
                                   f"{item['rejected_as_labelled']}, rate ok: {item['rate_ok']}")
+            dtcs = report.get("dtcs")
+            if dtcs and dtcs["checked"]:
+                self.stdout.write(f"dtcs: {dtcs['checked']} checked, {dtcs['accepted']} accepted, "
+                                  f"{dtcs['mismatch_count']} not as labelled")
+                for label, item in dtcs["scenarios"].items():
+                    self.stdout.write(f"  {label}: {item['rows']} rows ({item['share']:.2%}), refused as labelled "
+                                      f"{item['rejected_as_labelled']}, rate ok: {item['rate_ok']}")
         self.stdout.write("OK" if stored.ok else "FAILED")
         if not stored.ok:
             raise CommandError("the version's documents did not validate (see the report)")

@@ -10,7 +10,7 @@ from apps.exports.writers import DIALECTS
 
 
 class Command(BaseCommand):
-    help = "Export a version of a dataset to PATH in one format (csv, json, jsonl, parquet, sql, bundle)."
+    help = "Export a version of a dataset to PATH in one format (csv, json, jsonl, parquet, sql, bundle, pki)."
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         # Here --version names the dataset's version; Django's own --version (its release) gives way.
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="the file to write (replaced if it exists)")
         parser.add_argument("--tables", nargs="+", help="tables to export (default: all)")
         parser.add_argument("--dialect", choices=DIALECTS, help="SQL dialect (sql, or a bundle of sql)")
-        parser.add_argument("--inner-format", choices=[f for f in ExportFormat.values if f != "bundle"],
+        parser.add_argument("--inner-format", choices=[f for f in ExportFormat.values if f not in ("bundle", "pki")],
                             help="the format of the files inside a bundle (default csv)")
         parser.add_argument("--keep-formulas", action="store_true",
                             help="CSV: do not neutralise cells that a spreadsheet would run as formulas")

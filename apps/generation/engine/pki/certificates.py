@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from .curves import curve_of_key
+from .signing import sign_builder
 
 ROLES = ("csca", "ds", "crl_signer", "master_list_signer", "link")
 # id-icao-mrtd-security-cscaMasterListSigningKey (ICAO 9303-12 4.6.1): extended key usage of a ML signer.
@@ -59,7 +59,7 @@ def build(role: str, subject: x509.Name, public_key: ec.EllipticCurvePublicKey, 
                    .add_extension(x509.ExtendedKeyUsage([ML_SIGNING_EKU]), critical=False))
     else:
         raise ValueError(f"unknown certificate role {role!r}")
-    return builder.sign(issuer_key, curve_of_key(issuer_key).hash(), ecdsa_deterministic=True)
+    return sign_builder(builder, issuer_key)
 
 
 def build_crl(issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey, number: int,
@@ -73,4 +73,4 @@ def build_crl(issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey, 
     for serial, when in sorted(revoked):
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
-    return builder.sign(issuer_key, curve_of_key(issuer_key).hash(), ecdsa_deterministic=True)
+    return sign_builder(builder, issuer_key)

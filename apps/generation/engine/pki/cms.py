@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import der
+from . import der, signing
 from .curves import ECDSA_OIDS
 
 ID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -68,8 +68,9 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
         attributes.append(der.sequence(_SIGNING_TIME_OID, der.set_of(der.utc_time(signing_time))))
     attributes.sort()  # DER orders a SET OF by encodings
     attrs_content = b"".join(attributes)
-    signature = key.sign(b"\x31" + der.length(len(attrs_content)) + attrs_content,
-                         ec.ECDSA(hash_type(), deterministic_signing=True))
+    signature = signing.sign(key, b"\x31" + der.length(len(attrs_content)) + attrs_content, hash_type)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        signature_alg = signing.algorithm_identifier(key, hash_type)
     sid, carried_signer = _signer_parts(signer)
     signer_info = der.sequence(_VERSION_1, sid, digest_alg, der.tlv(0xA0, attrs_content), signature_alg,
                                der.octets(signature))

@@ -14,7 +14,9 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from . import rsa_pool
 from .curves import CURVES
+from .signing import RSA_KINDS
 
 _SEP = b"\x1f"
 KEY_CACHE_SIZE = 4096
@@ -35,5 +37,9 @@ def scalar(curve: str, secret: bytes, seed: int, table: str, column: str, row: i
 @lru_cache(maxsize=KEY_CACHE_SIZE)
 def private_key(curve: str, secret: bytes, seed: int, table: str, column: str, row: int,
                 purpose: str = "") -> ec.EllipticCurvePrivateKey:
-    """The private key of one certificate (table, column, row); `purpose` names a scenario's extra key."""
+    """The private key of one certificate (table, column, row); `purpose` names a scenario's extra key.
+
+    `curve` is the key kind: an ICAO curve, or `rsa-pss-2048`/`rsa-pss-3072` for a key of the RSA pool."""
+    if curve in RSA_KINDS:
+        return rsa_pool.private_key(RSA_KINDS[curve], secret, seed, table, column, row, purpose)
     return ec.derive_private_key(scalar(curve, secret, seed, table, column, row, purpose), CURVES[curve].curve())

@@ -9,8 +9,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import cms, der
-from .curves import curve_of_key
+from . import cms, der, signing
 
 ID_LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 ID_SHA256 = "2.16.840.1.101.3.4.2.1"
@@ -44,5 +43,5 @@ def security_object(hashes_by_group: dict[int, bytes]) -> bytes:
 def sod(dg1_bytes: bytes, dg2_bytes: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
         signing_time: datetime | None) -> bytes:
     content = security_object({1: hashlib.sha256(dg1_bytes).digest(), 2: hashlib.sha256(dg2_bytes).digest()})
-    return cms.signed_data(ID_LDS_SECURITY_OBJECT, content, signer, key, curve_of_key(key).hash,
+    return cms.signed_data(ID_LDS_SECURITY_OBJECT, content, signer, key, signing.hash_of(key),
                            signing_time=signing_time)

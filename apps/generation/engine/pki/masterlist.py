@@ -5,8 +5,7 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import cms, der
-from .curves import curve_of_key
+from . import cms, der, signing
 
 ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 
@@ -14,4 +13,4 @@ ID_CSCA_MASTER_LIST = "2.23.136.1.1.2"
 def master_list(certificates: list[x509.Certificate], signer: x509.Certificate,
                 key: ec.EllipticCurvePrivateKey) -> bytes:
     content = der.sequence(der.integer(0), der.set_of(*(cms.certificate_der(c) for c in certificates)))
-    return cms.signed_data(ID_CSCA_MASTER_LIST, content, signer, key, curve_of_key(key).hash)
+    return cms.signed_data(ID_CSCA_MASTER_LIST, content, signer, key, signing.hash_of(key))

@@ -78,6 +78,17 @@ def check_signer(doc: dict, table_name: str, signer: dict | None, path: str, ctx
                                            f"a signer here must be {' or '.join(roles)}")
 
 
+def check_signer_ecdsa(doc: dict, table_name: str, signer: dict | None, path: str, what: str, ctx) -> None:
+    """A signer whose certificate column holds RSA keys is a problem where only ECDSA is signed (`what`)."""
+    if not signer or not signer["reference"] or not signer["certificate"]:
+        return
+    ref = doc["tables"][table_name]["columns"].get(signer["reference"]) or {}
+    cert = (doc["tables"].get(ref.get("table")) or {"columns": {}})["columns"].get(signer["certificate"]) or {}
+    if cert.get("type") == "x509_certificate" and str(cert.get("curve", "")).startswith("rsa-"):
+        ctx.add(join(path, "certificate"), f"column {signer['certificate']!r} holds RSA keys; {what} is signed "
+                                           "with ECDSA only")
+
+
 def check_reads(pairs: list[tuple[str, str]], table: dict, name: str, kind: str, path: str, ctx) -> None:
     """Each column a document spec reads (key path, column) exists in the table and is not the column itself."""
     for key, column in pairs:

@@ -61,6 +61,7 @@ def reads(spec, columns=None, name=None, *, paths=False):
 def check_links(doc, table_name, table, name, spec, path, ctx):
     docs.check_reads(reads(spec, paths=True), table, name, "mdoc", path, ctx)
     docs.check_signer(doc, table_name, spec.get("signer"), join(path, "signer"), ctx, roles=("ds",))
+    docs.check_signer_ecdsa(doc, table_name, spec.get("signer"), join(path, "signer"), "an mdoc's COSE_Sign1", ctx)
 
 
 def _values(col):

@@ -95,6 +95,14 @@ def _variant(label: str, ds, curve: str, secret: bytes, seed: int, csca_table: s
 
 
 def sample(spec, env):
+    return sign_rows(spec, env, lambda dg1, hashed_dg1, dg2, signer, key, when: lds.sod(hashed_dg1, dg2, signer, key,
+                                                                                        when))
+
+
+def sign_rows(spec, env, make):
+    """The base64 document of each row of the block: `make(dg1, hashed_dg1, dg2, signer, key, signing_time)` with
+    the row's scenario applied (another signer certificate or key, or a DG1 that is not the one hashed). The sod
+    and dtc types share it, so both break the same things for the same labels."""
     get = env.ctx.get
     mrz = docs.texts(get(spec["dg1"]))
     signed_at = docs.moments(get(spec["signed_at"]))
@@ -110,14 +118,17 @@ def sample(spec, env):
             continue
         label, when = labels[i], signed_at[i]
         signer, key, dg1_text = ds, signers.key(i), mrz[i]
+        hashed_text = dg1_text
         if label in (sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN):
             variants = variants or _Variants(env, signers)
             signer = variants.certificate(i, ds, label)
         elif label == sc.WRONG_SIGNER:
             key = signers.key(i, "wrong-signer")
         elif label == sc.TAMPERED_DG1:
-            dg1_text = _tampered(dg1_text)
-        data = lds.sod(lds.dg1(dg1_text), lds.portrait(rt.seed, env.table.name, row), signer, key, when)
+            hashed_text = _tampered(dg1_text)
+        dg1 = lds.dg1(dg1_text)
+        data = make(dg1, dg1 if hashed_text is dg1_text else lds.dg1(hashed_text),
+                    lds.portrait(rt.seed, env.table.name, row), signer, key, when)
         out.append(docs.encode(data))
     return docs.text_column(out)
 

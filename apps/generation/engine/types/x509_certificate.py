@@ -8,9 +8,11 @@ the issuer (the previous CSCA): CSCA rollover.
 
 from __future__ import annotations
 
-from ..column_types import join, read_str
+from collections.abc import Mapping
+
+from ..column_types import check_keys, describe, join, read_int, read_str
 from ..pki import certificates as profiles
-from ..pki import keys
+from ..pki import keys, rsa_pool, signing
 from ..pki.cms import certificate_der
 from ..pki.curves import CURVES
 from . import _documents as docs
@@ -29,7 +31,10 @@ def normalise(raw, path, ctx, nested):
     if curve not in CURVES:
         ctx.add(join(path, "curve"), f"must be one of {', '.join(CURVES)}")
         curve = "P-256"
-    out = {"role": role, "curve": curve}
+    key = _read_key(raw, path, ctx, curve)
+    # `curve` is the key kind every document type derives keys by: an ICAO curve or rsa-pss-<bits>.
+    out = {"role": role, "curve": key["curve"] if key["algorithm"] == "ec" else signing.rsa_kind(key["bits"]),
+           "key": key}
     for key in _COLUMNS:
         out[key] = docs.read_column(raw, key, path, ctx, required=key in _REQUIRED)
     out["issuer"] = docs.read_signer(raw, "issuer", path, ctx, required=role != "csca")
@@ -41,6 +46,39 @@ def normalise(raw, path, ctx, nested):
         ctx.add(join(path, "subject_key"), "only a link certificate takes subject_key")
         out["subject_key"] = None
     return out
+
+
+def _read_key(raw, path, ctx, curve):
+    """`key: {algorithm: ec, curve}` or `key: {algorithm: rsa, bits: 2048|3072, padding: pss}`; without it,
+    an ECDSA key on `curve`."""
+    value = raw.get("key")
+    kpath = join(path, "key")
+    if value is None:
+        return {"algorithm": "ec", "curve": curve}
+    if not isinstance(value, Mapping):
+        ctx.add(kpath, f"must be a mapping {{algorithm, ...}}, got {describe(value)}")
+        return {"algorithm": "ec", "curve": curve}
+    if raw.get("curve") is not None:
+        ctx.add(join(path, "curve"), "give the curve inside key, not beside it")
+    algorithm = read_str(value, "algorithm", kpath, ctx, "ec", required=True)
+    if algorithm == "ec":
+        check_keys(value, ("algorithm", "curve"), kpath, ctx, "an ec key")
+        curve = read_str(value, "curve", kpath, ctx, "P-256")
+        if curve not in CURVES:
+            ctx.add(join(kpath, "curve"), f"must be one of {', '.join(CURVES)}")
+            curve = "P-256"
+        return {"algorithm": "ec", "curve": curve}
+    if algorithm != "rsa":
+        ctx.add(join(kpath, "algorithm"), "must be ec or rsa")
+        return {"algorithm": "ec", "curve": curve}
+    check_keys(value, ("algorithm", "bits", "padding"), kpath, ctx, "an rsa key")
+    bits = read_int(value, "bits", kpath, ctx, 2048)
+    if bits not in rsa_pool.SIZES:
+        ctx.add(join(kpath, "bits"), f"must be one of {', '.join(map(str, rsa_pool.SIZES))}, got {bits}")
+        bits = 2048
+    if value.get("padding") != "pss":
+        ctx.add(join(kpath, "padding"), "is required and must be pss (RSASSA-PSS; PKCS#1 v1.5 is not offered)")
+    return {"algorithm": "rsa", "bits": bits, "padding": "pss"}
 
 
 def reads(spec, columns=None, name=None, *, paths=False):
@@ -103,14 +141,14 @@ def docs_subject(country, common, organization):
 
 ENTRY = ColumnType(
     name="x509_certificate",
-    keys=("role", "curve", *_COLUMNS, "issuer", "subject_key"),
+    keys=("role", "curve", "key", *_COLUMNS, "issuer", "subject_key"),
     normalise=normalise,
     sample=sample,
     value_kind="str",
-    text_chars=2048,  # base64 DER: a P-521 certificate with 64-character names is about 1,400
+    text_chars=2048,  # base64 DER: a P-521 or RSA-3072 certificate with 64-character names is about 1,600
     quoted=True,
     row_bound=True,
-    structural_keys=("role", "curve", "issuer", "subject_key"),
+    structural_keys=("role", "curve", "key", "issuer", "subject_key"),
     export_kind="string",
     no_unique="x509_certificate values are derived from other columns and cannot be made unique",
     reads=reads,
