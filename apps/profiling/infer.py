@@ -221,7 +221,7 @@ def infer_spec(profile: dict, *, approved: set[str] | frozenset[str] = frozenset
             for finding in cinfo.get("pii") or []:
                 if finding["evidence"] == "name" and _is_code(cinfo):
                     continue  # named like PII, written like a code: its pattern generates it (format-preserving)
-                pii_generator = generator_for(finding["kind"])
+                pii_generator = generator_for(finding["kind"], finding.get("scheme"))
                 if pii_generator is not None:
                     break
             if pii_generator is not None:

@@ -1,48 +1,118 @@
 """PII findings per column, from the column's name and from its values, each with a confidence (0..1).
 
-Values are checked on the profile's row sample: the share of non-null values that match a detector is its
-value evidence; a matching column name adds to it. IBANs and card numbers count only when their check digits
-are right (mod 97, Luhn), which keeps order numbers and phone numbers from passing as either. A finding
-never carries a value, only the kind, the evidence and how the inferred spec generates the column.
+Values are checked on the profile's row sample (at most MAX_VALUES of a column): the share of non-null values
+that match a detector is its value evidence; a matching column name adds to it. Check digits decide where
+there are some: IBANs (mod 97), cards (Luhn) and the national ids of `national_ids` (BSN, Steuer-ID, NIR,
+DNI/NIE, codice fiscale, personnummer, HETU), which keeps order numbers and phone numbers from passing as
+any of them; ids with a format only (US SSN, UK NINO, DK CPR) count for less. Names are looked up in the
+first and last names of the Faker locales in NAME_LOCALES, built once per process. Work is bounded: every
+detector first reads SCREEN_VALUES values, and only the detectors that match a fair share of those read the
+rest. A finding never carries a value, only the kind (and the national id scheme), the evidence and the share.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from . import national_ids
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 EMAIL_IN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{6,18}[0-9]$")
 PHONE_IN = re.compile(r"(?<![0-9])\+?[0-9][0-9 ()./-]{7,16}[0-9](?![0-9])")
 IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 CARD = re.compile(r"^[0-9][0-9 -]{11,21}[0-9]$")
-US_SSN = re.compile(r"^(?!000|666|9)[0-9]{3}-?(?!00)[0-9]{2}-?(?!0000)[0-9]{4}$")
-ADDRESS = re.compile(r"^\d{1,6}[A-Za-z]? [A-Za-z0-9 .'-]{2,60} (st|street|ave|avenue|rd|road|blvd|lane|ln|dr|drive|"
-                     r"way|ct|court|pl|place|str|strasse|straße|gasse|weg|platz)\.?\b", re.IGNORECASE)
-ADDRESS_EU = re.compile(r"^[A-Za-zÀ-ÿ .'-]{3,60}(strasse|straße|str\.|gasse|weg|platz|allee|rue|via|calle) ?\d{1,5}",
-                        re.IGNORECASE)
 
-# (kind, name regex, generator in the inferred spec)
+# Phones: E.164 and international forms (+ or 00, a country code), North American numbers with their
+# separators, and national numbers with a trunk 0 (`(030) 1234567`, `020-123 4567`, `06 12345678`).
+PHONE_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+PHONE_INTL = re.compile(r"^(?:\+|00)[1-9][0-9]{0,3}[ .-]?(?:\(0?[0-9]{1,4}\)[ .-]?)?[0-9][0-9 .-]{4,16}[0-9]$")
+PHONE_NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}$")
+PHONE_NATIONAL = re.compile(r"^(?:\(0[1-9][0-9]{0,4}\)|0[1-9][0-9]{0,4})[ /.-]?[0-9][0-9 .-]{3,13}[0-9]$")
+DATE_LIKE = re.compile(r"^[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}$")
+
+# Postal addresses: a house number then a street (English, French), a street type then its name and number
+# (Spanish, Italian, Portuguese, Polish, French), or a street name ending in a street word then its number
+# (German, Dutch, Scandinavian, Finnish).
+_EN_FR_STREETS = (r"st|street|ave|avenue|rd|road|blvd|boulevard|lane|ln|dr|drive|way|ct|court|pl|place|terrace|"
+                  r"close|crescent|square|sq|hwy|highway|parkway|pkwy|rue|av|bd|chemin|allée|impasse|quai|cours|"
+                  r"route")
+ADDRESS_NUMBER_FIRST = re.compile(rf"^\d{{1,6}}[A-Za-z]?,? (?:[^\W\d_][\w'.-]* ){{0,4}}?(?:{_EN_FR_STREETS})\b\.?",
+                                  re.IGNORECASE)
+ADDRESS_TYPE_FIRST = re.compile(
+    r"^(?:calle|c/|avda\.?|avenida|paseo|plaza|carrer|via|viale|piazza|corso|largo|vicolo|rua|travessa|praça|"
+    r"ul\.|ulica|al\.|aleja|rue|avenue|boulevard|chemin|place|allée) ?[^\W\d_][^\d]{1,60}?,? ?(?:n[º°o]\.? ?)?"
+    r"\d{1,5}[a-zA-Z]?\b", re.IGNORECASE)
+ADDRESS_NAME_FIRST = re.compile(
+    r"^[^\W\d_][\w'. -]{0,50}?(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|straat|laan|plein|"
+    r"gracht|kade|dijk|singel|steeg|gatan|vägen|gränd|torget|gade|vej|allé|katu|tie|kuja) ?\d{1,5}[a-zA-Z]?\b",
+    re.IGNORECASE)
+
+# The Faker locales whose first and last names the name detector knows (ja_JP: the romanised forms too).
+NAME_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_PT", "pt_BR", "pl_PL", "sv_SE",
+                "da_DK", "fi_FI", "ja_JP")
+_FIRST_ATTRIBUTES = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
+_LAST_ATTRIBUTES = ("last_names", "last_romanized_names", "male_last_names", "female_last_names",
+                    "unisex_last_names")
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "da", "di", "del", "della", "la", "le", "du", "dos", "das",
+                        "y", "e", "ter", "ten", "zu", "af", "al", "bin", "mc"})
+
+MAX_VALUES = 5000  # values of a column read by the detectors
+SCREEN_VALUES = 256  # every detector reads these first
+SCREEN_SHARE = 0.25  # and reads the rest only if it matches this share of them
+FINDING_SHARE = 0.5  # a finding from values needs this share of the values
+
+_PARTS = r"(?:^|_)(?:{})(?:_|$)"
+
+
+def _name_pattern(words: str) -> re.Pattern:
+    return re.compile(_PARTS.format(words))
+
+
+# (kind, name regex, generator in the inferred spec); names are lower-cased with `_` between words.
 NAME_HINTS = (
-    ("email", re.compile(r"e-?mail"), {"type": "faker", "provider": "email"}),
-    ("phone", re.compile(r"phone|mobile|\bcell|\btel\b|fax"), {"type": "faker", "provider": "phone_number"}),
+    ("email", re.compile(r"e_?mail"), {"type": "faker", "provider": "email"}),
+    ("phone", re.compile(r"phone|mobile|(?:^|_)(?:cell|tel|fax|telefon|telefoon|telefono|telephone)(?:_|$)"),
+     {"type": "faker", "provider": "phone_number"}),
     ("iban", re.compile(r"iban"), {"type": "iban"}),
-    ("card", re.compile(r"card|\bpan\b|cc_?num"), {"type": "credit_card"}),
-    ("national_id", re.compile(r"ssn|social_?sec|national_?id|passport|tax_?id|\bnin\b|\bsin\b"),
+    ("card", re.compile(r"card|(?:^|_)pan(?:_|$)|cc_?num"), {"type": "credit_card"}),
+    ("national_id", re.compile(
+        r"ssn|social_?sec|national_?id|passport|tax_?id|bsn|burgerservice|steuer_?id|steuerid|idnr|insee|"
+        r"codice_?fiscale|personnummer|personal_?number|personal_?id|hetu|henkilotunnus|"
+        + _PARTS.format("nin|sin|nino|nir|dni|nie|nif|cf|cpr|pesel")),
      {"type": "faker", "provider": "ssn"}),
-    ("first_name", re.compile(r"first_?name|given_?name|forename|vorname"),
-     {"type": "faker", "provider": "first_name"}),
-    ("last_name", re.compile(r"last_?name|surname|family_?name|nachname"), {"type": "faker", "provider": "last_name"}),
-    ("name", re.compile(r"(^|_)(full_?)?name$|customer_?name|person"), {"type": "faker", "provider": "name"}),
-    ("address", re.compile(r"address|street|addr"), {"type": "faker", "provider": "street_address"}),
-    ("city", re.compile(r"city|town"), {"type": "faker", "provider": "city"}),
-    ("postcode", re.compile(r"zip|postcode|postal"), {"type": "faker", "provider": "postcode"}),
-    ("birth_date", re.compile(r"birth|dob"), None),
+    ("first_name", re.compile(r"first_?name|given_?name|forename|vorname|prenom|voornaam|nombre|fornavn|fornamn|"
+                              r"etunimi"), {"type": "faker", "provider": "first_name"}),
+    ("last_name", re.compile(r"last_?name|surname|family_?name|nachname|achternaam|apellido|cognome|efternavn|"
+                             r"efternamn|sukunimi"), {"type": "faker", "provider": "last_name"}),
+    ("name", re.compile(r"(^|_)(full_?)?name$|customer_?name|person|(^|_)(nom|naam|nome)$"),
+     {"type": "faker", "provider": "name"}),
+    ("address", re.compile(r"address|street|addr|adresse|adres|strasse|direccion|indirizzo|endereco"),
+     {"type": "faker", "provider": "street_address"}),
+    ("city", re.compile(r"city|town|(^|_)(ort|stadt|ville|ciudad|citta|plaats|stad)(_|$)"),
+     {"type": "faker", "provider": "city"}),
+    ("postcode", re.compile(r"zip|postcode|postal|plz|(^|_)cap(_|$)|postleitzahl|code_?postal"),
+     {"type": "faker", "provider": "postcode"}),
+    ("birth_date", re.compile(r"birth|dob|geburt|naissance|nacimiento"), None),
     ("ip_address", re.compile(r"(^|_)ip(_|$)|ip_?addr"), {"type": "faker", "provider": "ipv4"}),
 )
 GENERATORS = {kind: generator for kind, _, generator in NAME_HINTS}
 GENERATORS["free_text"] = {"type": "faker", "provider": "sentence"}
+
+# A national id column named after its scheme.
+_SCHEME_NAMES = (
+    ("nl_bsn", re.compile(r"bsn|burgerservice")), ("de_steuer_id", re.compile(r"steuer|idnr")),
+    ("fr_nir", re.compile(r"insee|" + _PARTS.format("nir"))),
+    ("es_dni", re.compile(_PARTS.format("dni|nie|nif"))),
+    ("it_codice_fiscale", re.compile(r"codice_?fiscale|" + _PARTS.format("cf"))),
+    ("se_personnummer", re.compile(r"personnummer")), ("fi_hetu", re.compile(r"hetu|henkilotunnus")),
+    ("uk_nino", re.compile(_PARTS.format("nino|nin"))), ("dk_cpr", re.compile(_PARTS.format("cpr"))),
+    ("us_ssn", re.compile(r"ssn|social_?sec")),
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -73,37 +143,108 @@ def _is_card(text: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
-def _first_names() -> frozenset[str]:
-    from faker.providers.person.en_US import Provider
-
-    names = set(Provider.first_names_male) | set(Provider.first_names_female)
-    return frozenset(name.lower() for name in names)
-
-
-_NAMES: frozenset[str] | None = None
-
-
-def _name_words() -> frozenset[str]:
-    global _NAMES
-    if _NAMES is None:
-        _NAMES = _first_names()
-    return _NAMES
+def is_phone(text: str) -> bool:
+    """A phone number in E.164, an international form, a North American form or a national form with a trunk 0."""
+    digits = sum(c.isdigit() for c in text)
+    if not 8 <= digits <= 15 or DATE_LIKE.match(text):
+        return False
+    if PHONE_E164.match(text) or PHONE_NANP.match(text):
+        return True
+    if PHONE_INTL.match(text):
+        # `00` and digits only is as likely a zero-padded code
+        return text.startswith("+") or any(c in " .-()" for c in text)
+    return bool(PHONE_NATIONAL.match(text)) and 9 <= digits <= 12 and not _is_card(text)
 
 
-def _looks_like_name(text: str) -> bool:
-    words = text.split()
-    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and any(
-        w.lower().strip(".,") in _name_words() for w in words)
+def is_address(text: str) -> bool:
+    return bool(ADDRESS_NUMBER_FIRST.match(text) or ADDRESS_TYPE_FIRST.match(text) or ADDRESS_NAME_FIRST.match(text))
 
 
+def _fold(word: str) -> str:
+    """Lower case without accents: `José` and `jose` are one name."""
+    word = word.casefold()
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@functools.cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, last names) of NAME_LOCALES, folded (`_fold`); built once per process."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for locale in NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:  # a Faker release without the locale
+            continue
+        for attributes, into in ((_FIRST_ATTRIBUTES, first), (_LAST_ATTRIBUTES, last)):
+            for attribute in attributes:
+                for name in getattr(provider, attribute, ()) or ():
+                    if isinstance(name, str) and name:
+                        folded = _fold(name)
+                        into.add(folded)
+                        into.add(folded.split()[-1])  # `van den Berg`: berg
+    return frozenset(first), frozenset(last)
+
+
+def name_shape(text: str) -> str | None:
+    """`first`, `last` or `both` for one known name, `full` for a personal name of several words, else None."""
+    words = text.replace(",", " ").split()
+    if not 1 <= len(words) <= 5 or any(c.isdigit() for c in text):
+        return None
+    first, last = name_lists()
+    folded = []
+    for word in words:
+        bare = word.strip(".'")
+        if not bare:
+            return None
+        if _fold(bare) in _PARTICLES and len(words) > 1:
+            continue
+        if not bare[0].isupper():
+            return None
+        folded.append(_fold(bare))
+    if not folded:
+        return None
+    if len(words) == 1:
+        in_first, in_last = folded[0] in first, folded[0] in last
+        return "both" if in_first and in_last else "first" if in_first else "last" if in_last else None
+    # Both ends known names, in either order (`Yamada Taro`, `Smith, John`): a place of two words rarely is.
+    if (folded[0] in first or folded[0] in last) and (folded[-1] in last or folded[-1] in first):
+        return "full"
+    return None
+
+
+@dataclass(frozen=True)
+class Detector:
+    kind: str
+    check: Callable[[str], bool]
+    scheme: str | None = None
+    strong: bool = True  # a check digit or an unmistakable form: random look-alikes mostly fail
+
+
+# Written without separators, a US SSN is any 9-digit number: only its written form counts as evidence.
+_NEEDS_SEPARATOR = frozenset({"us_ssn"})
+
+
+def _scheme_check(code: str) -> Callable[[str], bool]:
+    if code in _NEEDS_SEPARATOR:
+        return lambda v: not v.isdigit() and national_ids.is_valid(code, v)
+    return functools.partial(national_ids.is_valid, code)
+
+
+NATIONAL_ID_DETECTORS = tuple(
+    Detector("national_id", _scheme_check(code), code, scheme.check_digit)
+    for code, scheme in national_ids.SCHEMES.items())
 VALUE_DETECTORS = (
-    ("email", lambda v: bool(EMAIL.match(v))),
-    ("iban", iban_ok),
-    ("card", _is_card),
-    ("national_id", lambda v: bool(US_SSN.match(v)) and "-" in v),
-    ("phone", lambda v: bool(PHONE.match(v)) and sum(c.isdigit() for c in v) >= 7 and not _is_card(v)),
-    ("address", lambda v: bool(ADDRESS.match(v) or ADDRESS_EU.match(v))),
-    ("name", _looks_like_name),
+    Detector("email", lambda v: bool(EMAIL.match(v))),
+    Detector("iban", iban_ok),
+    Detector("card", _is_card),
+    *(d for d in NATIONAL_ID_DETECTORS if d.strong),
+    Detector("phone", lambda v: is_phone(v) and not _is_card(v), strong=False),
+    *(d for d in NATIONAL_ID_DETECTORS if not d.strong),
+    Detector("address", is_address, strong=False),
+    Detector("name", lambda v: name_shape(v) is not None, strong=False),
 )
 
 
@@ -113,56 +254,123 @@ class Finding:
     confidence: float
     evidence: str  # "name", "values" or "name and values"
     share: float  # of sampled non-null values matching the kind
+    scheme: str | None = None  # national ids: the code in national_ids.SCHEMES
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "confidence": round(self.confidence, 3), "evidence": self.evidence,
-                "matching_share": round(self.share, 4)}
+        out = {"kind": self.kind, "confidence": round(self.confidence, 3), "evidence": self.evidence,
+               "matching_share": round(self.share, 4)}
+        if self.scheme is not None:
+            out["scheme"] = self.scheme
+        return out
+
+
+def _lowered(column: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", _fold(column)).strip("_")
 
 
 def _name_kind(column: str) -> str | None:
-    lowered = re.sub(r"[^a-z0-9]+", "_", column.lower())
+    lowered = _lowered(column)
     for kind, pattern, _ in NAME_HINTS:
         if pattern.search(lowered):
             return kind
     return None
 
 
-def findings_for(column: str, kind: str, values: list[str]) -> list[Finding]:
-    """PII findings of one column: `values` are the sampled non-null values as text (strings only)."""
+def _name_scheme(column: str) -> str | None:
+    lowered = _lowered(column)
+    for code, pattern in _SCHEME_NAMES:
+        if pattern.search(lowered):
+            return code
+    return None
+
+
+def _shares(texts: list[str], detectors) -> dict[Detector, float]:
+    """Share of `texts` each detector matches; a detector matching under SCREEN_SHARE of the first
+    SCREEN_VALUES is not run on the rest (it cannot reach FINDING_SHARE but by a skewed sample)."""
+    screen = texts[:SCREEN_VALUES]
+    shares: dict[Detector, float] = {}
+    for detector in detectors:
+        matched = sum(1 for v in screen if detector.check(v))
+        if not matched:
+            continue
+        if len(texts) > len(screen):
+            if matched / len(screen) < SCREEN_SHARE:
+                continue
+            matched += sum(1 for v in texts[len(screen):] if detector.check(v))
+        shares[detector] = matched / len(texts)
+    return shares
+
+
+def _names_kind(texts: list[str], by_name: str | None) -> str:
+    """`name` (several words), `first_name` or `last_name` for a column of personal names."""
+    shapes = [name_shape(v) for v in texts[:SCREEN_VALUES * 4]]
+    full = shapes.count("full")
+    first, last, both = shapes.count("first"), shapes.count("last"), shapes.count("both")
+    if full >= first + last + both:
+        return "name"
+    if by_name in ("first_name", "last_name"):
+        return by_name
+    return "first_name" if first >= last else "last_name"
+
+
+def findings_for(column: str, kind: str, values: list) -> list[Finding]:
+    """PII findings of one column. `values` are the sampled non-null values: text (strings are checked by every
+    detector) or, for an integer column, its numbers (checked as national ids only: a BSN, a Steuer-ID or a
+    personnummer is often stored as a number)."""
     found: list[Finding] = []
     by_name = _name_kind(column)
-    shares: dict[str, float] = {}
-    texts = [v for v in values if isinstance(v, str)][:5000]
-    if texts:
-        for detector_kind, check in VALUE_DETECTORS:
-            matched = sum(1 for v in texts if check(v.strip()))
-            if matched:
-                shares[detector_kind] = matched / len(texts)
+    name_scheme = _name_scheme(column) if by_name == "national_id" else None
+    if kind == "int":
+        texts = [str(v) for v in values[:MAX_VALUES] if isinstance(v, int) and not isinstance(v, bool)]
+        detectors = NATIONAL_ID_DETECTORS
+    else:
+        texts = [v.strip() for v in values[:MAX_VALUES] if isinstance(v, str)]
+        detectors = VALUE_DETECTORS
+    shares = _shares(texts, detectors) if texts else {}
+    free_text = 0.0
+    if kind != "int" and texts:
         long_texts = [v for v in texts if len(v) > 40 and " " in v]
         if len(long_texts) > len(texts) / 2:
             hits = sum(1 for v in long_texts if EMAIL_IN.search(v) or PHONE_IN.search(v))
-            if hits:
-                shares["free_text"] = hits / len(long_texts)
-    best_value = max(shares.items(), key=lambda item: item[1]) if shares else None
-    if best_value and best_value[1] >= 0.5 or best_value and best_value[0] == "free_text":
-        value_kind, share = best_value
-        confidence = min(1.0, 0.35 + 0.6 * share + (0.1 if by_name == value_kind else 0))
-        if value_kind == "name" and by_name in ("first_name", "last_name"):
-            value_kind = by_name
-        evidence = "name and values" if by_name in (value_kind, "name") or (
-            by_name in ("first_name", "last_name") and value_kind in ("first_name", "last_name")) else "values"
-        found.append(Finding(value_kind, confidence, evidence, share))
+            free_text = hits / len(long_texts)
+    order = {detector: i for i, detector in enumerate(detectors)}
+    best = max(shares.items(), key=lambda item: (item[1], -order[item[0]])) if shares else None
+    if best is not None and best[1] >= FINDING_SHARE:
+        detector, share = best
+        value_kind = _names_kind(texts, by_name) if detector.kind == "name" else detector.kind
+        name_agrees = by_name == value_kind or (detector.kind == "name" and by_name in (
+            "name", "first_name", "last_name"))
+        if detector.strong:
+            confidence = 0.35 + 0.6 * share + (0.1 if name_agrees else 0)
+        else:  # a format only: a look-alike passes as easily as a real one
+            confidence = 0.3 + 0.5 * share + (0.15 if name_agrees else 0)
+        evidence = "name and values" if name_agrees else "values"
+        found.append(Finding(value_kind, min(1.0, confidence), evidence, share, detector.scheme))
+    elif free_text:
+        found.append(Finding("free_text", min(1.0, 0.35 + 0.6 * free_text), "values", free_text))
     elif by_name is not None:
-        share = shares.get(by_name, 0.0)
+        share = max((s for d, s in shares.items() if d.kind == by_name and name_scheme in (None, d.scheme)),
+                    default=0.0)
         # A name alone is weaker evidence; numbers under a PII-looking name (an id) weaker still.
         confidence = 0.5 if kind == "string" else 0.3
         if by_name == "birth_date" and kind in ("date", "datetime"):
             confidence = 0.7
-        found.append(Finding(by_name, confidence, "name", share))
+        checked = by_name in ("iban", "card") or (
+            name_scheme is not None and national_ids.SCHEMES[name_scheme].check_digit)
+        if checked and len(texts) >= 20 and share < 0.1:
+            confidence = 0.2  # named like a checked number, and the values fail its check
+        found.append(Finding(by_name, confidence, "name", share, name_scheme))
     return found
 
 
-def generator_for(kind: str) -> dict | None:
-    """The spec the inferred document uses for a PII kind (a Faker provider or a check-digit type)."""
+def generator_for(kind: str, scheme: str | None = None) -> dict | None:
+    """The spec the inferred document uses for a PII kind (a Faker provider or a check-digit type). A national
+    id of a known scheme: Faker's `ssn` of the locale that writes it with valid check digits, or, where no
+    Faker locale writes it, a string of its shape."""
+    if kind == "national_id" and scheme in national_ids.SCHEMES:
+        known = national_ids.SCHEMES[scheme]
+        if known.faker_locale:
+            return {"type": "faker", "provider": "ssn", "locale": known.faker_locale}
+        return {"type": "string", "pattern": known.pattern}
     generator = GENERATORS.get(kind)
     return dict(generator) if generator else None

@@ -175,7 +175,8 @@ class TableProfiler:
             total = sum(counts.values()) or 1
             ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             info["categories"] = [{"value": _json_value(v), "share": round(c / total, 6)} for v, c in ordered]
-        sampled = list(column.drop_null().to_pylist()) if acc.kind == "string" and len(column) else []
+        sampled = (column.drop_null().slice(0, pii.MAX_VALUES).to_pylist()
+                   if acc.kind in ("string", "int") and len(column) else [])
         info["pii"] = [f.as_dict() for f in pii.findings_for(acc.name, acc.kind, sampled)]
         return info
 
