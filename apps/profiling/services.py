@@ -190,10 +190,63 @@ def samples_trash_purge(*, cutoff) -> int:
 # ----------------------------------------------------------------------------- target tables
 
 MAX_TARGET_ROWS = 1_000_000
+MAX_TARGET_SEED = 2**31 - 1
+# A table with at most SMALL_FACTOR x `rows` rows is read whole and its rows ordered by the seeded hash; a
+# bigger one is sampled with TABLESAMPLE (BERNOULLI, or SYSTEM when the share is under SYSTEM_SHARE), for
+# OVERSAMPLE x `rows` rows on average, of which the `rows` with the smallest seeded hashes are kept.
+SMALL_FACTOR = 10
+OVERSAMPLE = 1.5
+SYSTEM_OVERSAMPLE = 2.0
+SYSTEM_SHARE = 0.01
+_SAMPLED_KINDS = ("r", "m", "p")  # tables, materialised views and partitioned tables take TABLESAMPLE
 
 
-def sample_from_target(*, tenant, actor, target, table_name: str, source_table: str, rows: int = 100_000) -> Sample:
-    """Copy up to `rows` rows of one table of a target database, in a read-only transaction, as a sample.
+def _target_sample_query(cursor, parts: list[str], rows: int, seed: int):
+    """The SELECT of a random sample of `rows` rows of a target table, the same for the same seed and table.
+
+    Every row gets a key: md5 of the seed and the row's text. The rows read are ordered by it and the first
+    `rows` kept (a top-N sort: memory bounded by `rows`). Which rows are read is bounded too:
+
+    - a table (or materialised view) with over SMALL_FACTOR x rows rows by the planner's estimate
+      (`pg_class.reltuples`; an unanalysed one is counted up to that bound) is read through
+      `TABLESAMPLE BERNOULLI (p) REPEATABLE (seed)` with p for OVERSAMPLE x rows rows, or `SYSTEM` (whole
+      pages, read only for the share) when that is under 1% of the table;
+    - a smaller table is read whole;
+    - a view, which TABLESAMPLE cannot read, is read up to SMALL_FACTOR x rows rows, and the sample drawn from
+      those.
+    """
+    from psycopg import sql
+
+    table = sql.Identifier(*parts)
+    cursor.execute("SELECT c.relkind::text, c.reltuples::float8 FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                   [table.as_string(cursor.connection)])
+    found = cursor.fetchone()
+    if found is None:
+        raise LookupError("no such relation")
+    kind, estimate = found
+    bound = SMALL_FACTOR * rows
+    row_key = sql.SQL("md5({} || sample_row::text)").format(sql.Literal(f"{seed}:"))
+    if kind in _SAMPLED_KINDS and estimate <= 0:  # never analysed: count up to the bound
+        cursor.execute(sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT {}) AS counted").format(
+            table, sql.Literal(bound + 1)))
+        estimate = float(cursor.fetchone()[0])
+    if kind in _SAMPLED_KINDS and estimate > bound:
+        share = OVERSAMPLE * rows / estimate
+        method, share = ("SYSTEM", min(1.0, SYSTEM_OVERSAMPLE * rows / estimate)) if share < SYSTEM_SHARE else (
+            "BERNOULLI", min(1.0, share))
+        sampled = "SELECT * FROM {} AS sample_row TABLESAMPLE {} ({}) REPEATABLE ({}) ORDER BY {} LIMIT {}"
+        return sql.SQL(sampled).format(table, sql.SQL(method), sql.Literal(round(100 * share, 6)), sql.Literal(seed),
+                                       row_key, sql.Literal(rows))
+    if kind in _SAMPLED_KINDS:
+        return sql.SQL("SELECT * FROM {} AS sample_row ORDER BY {} LIMIT {}").format(table, row_key, sql.Literal(rows))
+    return sql.SQL("SELECT * FROM (SELECT * FROM {} LIMIT {}) AS sample_row ORDER BY {} LIMIT {}").format(
+        table, sql.Literal(bound), row_key, sql.Literal(rows))
+
+
+def sample_from_target(*, tenant, actor, target, table_name: str, source_table: str, rows: int = 100_000,
+                       seed: int = 0) -> Sample:
+    """Copy a random sample of up to `rows` rows of one table of a target database, in a read-only transaction,
+    as a sample; the same `seed` draws the same rows of the same table (`_target_sample_query`).
 
     The target's host is checked like a push's (apps.exports.targets.connect); the table is named by
     `schema.table` or `table` and quoted as identifiers."""
@@ -208,8 +261,10 @@ def sample_from_target(*, tenant, actor, target, table_name: str, source_table: 
     parts = [p for p in (source_table or "").split(".") if p]
     if not 1 <= len(parts) <= 2 or any(len(p) > 63 or "\x00" in p for p in parts):
         problems.append(("source_table", "must be `table` or `schema.table`"))
-    if not isinstance(rows, int) or not 1 <= rows <= MAX_TARGET_ROWS:
+    if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= MAX_TARGET_ROWS:
         problems.append(("rows", f"must be an integer from 1 to {MAX_TARGET_ROWS}"))
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_TARGET_SEED:
+        problems.append(("seed", f"must be an integer from 0 to {MAX_TARGET_SEED}"))
     if problems:
         raise ServiceValidationError(problems)
     with tempfile.TemporaryDirectory(prefix="synthhub-sample-") as work:
@@ -218,8 +273,8 @@ def sample_from_target(*, tenant, actor, target, table_name: str, source_table: 
             with connect(target) as connection:
                 connection.read_only = True
                 with connection.transaction(), connection.cursor() as cursor, open(csv_path, "wb") as out:
-                    query = sql.SQL("COPY (SELECT * FROM {} LIMIT {}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
-                        sql.Identifier(*parts), sql.Literal(rows))
+                    query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+                        _target_sample_query(cursor, parts, rows, seed))
                     written = 0
                     with cursor.copy(query) as copy:
                         for block in copy:
@@ -234,7 +289,7 @@ def sample_from_target(*, tenant, actor, target, table_name: str, source_table: 
             raise ServiceValidationError([("target", "the target database could not be reached")]) from None
         except SampleRejected as exc:
             raise ServiceValidationError([(exc.path, str(exc))]) from None
-        except psycopg.Error:
+        except (psycopg.Error, LookupError):
             raise ServiceValidationError([("source_table", "the table could not be read (does it exist, and may "
                                                            "the target's user read it?)")]) from None
         out_path = str(Path(work) / "sample.parquet")

@@ -19,7 +19,10 @@ class SampleFromTargetSerializer(Serializer):
     source_table = serializers.CharField(max_length=130, help_text="`table` or `schema.table` in the target.")
     table_name = serializers.CharField(max_length=63)
     rows = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=100_000,
-                                    help_text="At most this many rows are read (read-only transaction).")
+                                    help_text="The sample's size: a random sample of at most this many rows is "
+                                              "read (read-only transaction).")
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0,
+                                    help_text="The same seed draws the same rows of the same table.")
 
 
 class SampleSerializer(ModelSerializer):

@@ -71,7 +71,7 @@ class SampleViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
                 raise ServiceValidationError([("target", "no target connection of this tenant has this id")])
             sample = services.sample_from_target(tenant=self.tenant, actor=request.user, target=target,
                                                  table_name=data["table_name"], source_table=data["source_table"],
-                                                 rows=data["rows"])
+                                                 rows=data["rows"], seed=data["seed"])
         return Response(SampleSerializer(sample).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
