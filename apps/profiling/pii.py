@@ -264,6 +264,25 @@ class Finding:
         return out
 
 
+def _phone_in(text: str) -> bool:
+    """A run of digits and separators in `text` that reads as a phone number (not an order number)."""
+    return any(is_phone(match.group().strip()) for match in PHONE_IN.finditer(text))
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{7,32}[A-Za-z0-9]")
+_STRONG_SCHEMES = tuple(code for code, scheme in national_ids.SCHEMES.items() if scheme.check_digit)
+
+
+def _checked_number_in(text: str) -> bool:
+    """An IBAN, a card number or a national id with a right check digit written as one word of `text`."""
+    for token in _TOKEN.findall(text):
+        if sum(c.isdigit() for c in token) < 6:
+            continue
+        if iban_ok(token) or _is_card(token) or any(national_ids.is_valid(c, token) for c in _STRONG_SCHEMES):
+            return True
+    return False
+
+
 def _lowered(column: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", _fold(column)).strip("_")
 
@@ -331,7 +350,7 @@ def findings_for(column: str, kind: str, values: list) -> list[Finding]:
     if kind != "int" and texts:
         long_texts = [v for v in texts if len(v) > 40 and " " in v]
         if len(long_texts) > len(texts) / 2:
-            hits = sum(1 for v in long_texts if EMAIL_IN.search(v) or PHONE_IN.search(v))
+            hits = sum(1 for v in long_texts if EMAIL_IN.search(v) or _phone_in(v) or _checked_number_in(v))
             free_text = hits / len(long_texts)
     order = {detector: i for i, detector in enumerate(detectors)}
     best = max(shares.items(), key=lambda item: (item[1], -order[item[0]])) if shares else None

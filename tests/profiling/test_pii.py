@@ -283,3 +283,15 @@ def test_no_sample_value_in_findings_profile_spec_or_logs(caplog):
         "locale": "nl_NL",
         "pii": True,
     }
+
+
+def test_free_text_holding_a_checked_number_is_found():
+    notes = [
+        "customer asked to move the refund to DE89370400440532013000 before the end of the month",
+        "the clerk wrote the BSN 111222333 on the form by mistake and sent it to the archive",
+        "nothing personal in this note about the parcel that arrived late again last week",
+    ]
+    [finding] = findings_for("notes", "string", notes * 20)
+    assert finding.kind == "free_text" and 0.6 <= finding.share <= 0.7
+    random_numbers = ["the order 111222334 was shipped late to the warehouse in the north of the country"] * 20
+    assert findings_for("notes", "string", random_numbers) == []
