@@ -28,8 +28,38 @@ _SEGMENTS = ["retail", "pro", "enterprise", "public", "education"]
 _WORDS = ["order", "late", "parcel", "refund", "thanks", "quality", "support", "delivery", "price", "again"]
 
 
-def write_sample(path: Path, rows: int, seed: int = 11) -> None:
-    """rows x 20 columns of look-real data: 8 correlated numbers, 2 dates, 3 categories, 7 text columns."""
+_HOLDERS_FIRST = ["Jan", "Giulia", "Hans", "Sofía", "Lars", "Marie", "Wiktoria", "Aino", "Taro", "Anouk", "James"]
+_HOLDERS_LAST = ["de Vries", "Rossi", "Müller", "García", "Johansson", "Dubois", "Kowalski", "Virtanen", "Yamada",
+                 "Jansen", "Smith"]
+_STREETS = ["{n} Main Street", "Hauptstraße {n}", "Kerkstraat {n}", "{n} rue de la Paix", "Via Roma {n}",
+            "Calle Mayor, {n}", "Storgatan {n}"]
+
+
+def _pii_columns(rows: int, rng: np.random.Generator) -> dict[str, list[str]]:
+    """The PII-rich variant's text columns: names of several locales, Dutch BSNs (11-test), addresses of
+    several countries, national phone numbers, and notes of which a third carry an IBAN."""
+    from apps.generation.engine.domain import iban
+
+    first = np.asarray(_HOLDERS_FIRST)[rng.integers(0, len(_HOLDERS_FIRST), rows)]
+    last = np.asarray(_HOLDERS_LAST)[rng.integers(0, len(_HOLDERS_LAST), rows)]
+    digits = rng.integers(0, 10, (rows * 2, 8))
+    check = (digits @ np.arange(9, 1, -1)) % 11
+    digits, check = digits[check < 10][:rows], check[check < 10][:rows]
+    bsn = ["".join(map(str, d)) + str(c) for d, c in zip(digits.tolist(), check.tolist(), strict=True)]
+    ibans = iban(rng, rows)
+    return {
+        "holder": [f"{a} {b}" for a, b in zip(first.tolist(), last.tolist(), strict=True)],
+        "national_id": bsn,
+        "street": [_STREETS[i % len(_STREETS)].format(n=1 + i % 300) for i in range(rows)],
+        "phone": [f"06 {10_000_000 + (i * 7919) % 90_000_000}" for i in range(rows)],
+        "note": [f"please move the refund to {ibans[i]} before friday" if i % 3 == 0 else
+                 " ".join(_WORDS[(i + k) % 10] for k in range(8)) for i in range(rows)],
+    }
+
+
+def write_sample(path: Path, rows: int, seed: int = 11, pii_rich: bool = False) -> None:
+    """rows x 20 columns of look-real data: 8 correlated numbers, 2 dates, 3 categories, 7 text columns; with
+    `pii_rich` five of the text columns hold names, national ids, addresses, phones and notes with IBANs."""
     rng = np.random.default_rng(seed)
     latent = rng.standard_normal((rows, 3))
     age = np.clip(np.rint(45 + 14 * latent[:, 0]), 18, 90).astype(int)
@@ -45,12 +75,24 @@ def write_sample(path: Path, rows: int, seed: int = 11) -> None:
     segment = np.asarray(_SEGMENTS)[np.minimum((rng.random(rows) ** 2 * 5).astype(int), 4)]
     region = np.asarray(["north", "south", "east", "west"])[rng.integers(0, 4, rows)]
     active = rng.random(rows) < 0.7
+    pii = _pii_columns(rows, rng) if pii_rich else None
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "first_name", "email", "age", "income", "spend", "visits", "score", "balance",
-                         "tenure", "rating", "signup", "last_seen", "segment", "region", "active", "code",
-                         "phone", "note", "city_code"])
+        header = ["id", "first_name", "email", "age", "income", "spend", "visits", "score", "balance",
+                  "tenure", "rating", "signup", "last_seen", "segment", "region", "active", "code",
+                  "phone", "note", "city_code"]
+        replaced = {"first_name": "holder", "code": "national_id", "city_code": "street"} if pii else {}
+        writer.writerow([replaced.get(name, name) for name in header])
         for i in range(rows):
+            if pii is not None:
+                name = pii["holder"][i].split()[0]
+                writer.writerow([
+                    i + 1, pii["holder"][i], f"{name.lower()}.{i}@example.org", age[i], income[i], spend[i], visits[i],
+                    score[i], balance[i], tenure[i], rating[i], signup[i], last_seen[i], segment[i], region[i],
+                    "true" if active[i] else "false", pii["national_id"][i], pii["phone"][i], pii["note"][i],
+                    pii["street"][i],
+                ])
+                continue
             name = _FIRST[i % 10]
             writer.writerow([
                 i + 1, name, f"{name.lower()}.{i}@example.org", age[i], income[i], spend[i], visits[i], score[i],
@@ -110,7 +152,7 @@ def _child(csv_path: str, generate_rows: int, connection) -> None:
             "generate_rows": generate_rows, "full_rows_per_second": generate_rows / full_seconds,
             "copula_rows_per_second": generate_rows / copula_seconds, "copula_columns": len(copula_columns),
             "startup_rss_mb": startup, "peak_rss_mb": peak_rss_mb(),
-            "pii": sorted({f["kind"] for f in profile["pii"]}),
+            "pii": sorted({f["kind"] + (f" ({f['scheme']})" if f.get("scheme") else "") for f in profile["pii"]}),
         }))
     except BaseException as exc:
         connection.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -122,6 +164,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the sample (default 100,000)")
     parser.add_argument("--generate-rows", type=int, default=500_000,
                         help="rows generated from the inferred spec (default 500,000)")
+    parser.add_argument("--pii-rich", action="store_true",
+                        help="five text columns hold names, BSNs, addresses, national phones and notes with IBANs")
 
 
 def run(options: dict, write) -> dict:
@@ -130,11 +174,12 @@ def run(options: dict, write) -> dict:
         raise ValueError("--rows must be at least 100 and --generate-rows at least 1000")
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "customers.csv"
-        write_sample(path, rows)
+        write_sample(path, rows, pii_rich=bool(options.get("pii_rich")))
         size = path.stat().st_size
         figures = run_in_child(_child, str(path), generate_rows, name="bench-profiling")
     figures["csv_bytes"] = size
-    write(f"sample: {figures['rows']:,} rows x {figures['columns']} columns, {size / 2**20:.1f} MiB of CSV "
+    variant = ", PII-rich" if options.get("pii_rich") else ""
+    write(f"sample: {figures['rows']:,} rows x {figures['columns']} columns{variant}, {size / 2**20:.1f} MiB of CSV "
           f"(core {figures['core']})")
     write("wall-clock figures are what counts; CPU time is printed beside them because on a shared machine the "
           "pinned core is not ours alone")

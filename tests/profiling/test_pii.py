@@ -295,3 +295,30 @@ def test_free_text_holding_a_checked_number_is_found():
     assert finding.kind == "free_text" and 0.6 <= finding.share <= 0.7
     random_numbers = ["the order 111222334 was shipped late to the warehouse in the north of the country"] * 20
     assert findings_for("notes", "string", random_numbers) == []
+
+
+def test_the_pii_rich_bench_sample_is_found_by_the_profiler(tmp_path):
+    import csv
+
+    from apps.profiling.benchmarks import write_sample
+    from apps.profiling.readers import convert_to_parquet, iter_stored
+
+    path = tmp_path / "customers.csv"
+    write_sample(path, 600, pii_rich=True)
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 600 and len(rows[0]) == 20
+    assert all(national_ids.nl_bsn(row["national_id"]) for row in rows)
+    parquet = str(tmp_path / "sample.parquet")
+    with open(path, "rb") as handle:
+        result = convert_to_parquet(handle, "csv", parquet, max_bytes=1 << 30)
+    profile = profile_tables([TableSource("customers", lambda: iter_stored(parquet), result.row_count)])
+    kinds = {(f["column"], f["kind"], f.get("scheme")) for f in profile["pii"]}
+    assert {
+        ("holder", "name", None),
+        ("national_id", "national_id", "nl_bsn"),
+        ("street", "address", None),
+        ("phone", "phone", None),
+        ("note", "free_text", None),
+        ("email", "email", None),
+    } <= kinds
