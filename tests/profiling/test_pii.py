@@ -322,3 +322,30 @@ def test_the_pii_rich_bench_sample_is_found_by_the_profiler(tmp_path):
         ("note", "free_text", None),
         ("email", "email", None),
     } <= kinds
+
+
+def test_national_id_findings_in_the_api_and_the_console_without_values(tenant_a, api_client_for, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.profiling import services
+
+    tenant, users = tenant_a
+    bsns = _faker_values("nl_bsn", 120)
+    content = "id,bsn,holder\n" + "".join(f"{i},{b},Jan de Vries\n" for i, b in enumerate(bsns, 1))
+    sample = services.sample_upload(
+        tenant=tenant,
+        actor=users["editor"],
+        table_name="people",
+        uploaded=SimpleUploadedFile("people.csv", content.encode()),
+    )
+    profile = services.profile_create(tenant=tenant, actor=users["editor"], samples=[sample])
+    services.profile_run(profile_id=profile.pk)
+    body = api_client_for(users["editor"]).get(f"/api/v1/tenants/alpha/profiles/{profile.pk}/").json()
+    [finding] = body["result"]["tables"]["people"]["columns"]["bsn"]["pii"]
+    assert finding["kind"] == "national_id" and finding["scheme"] == "nl_bsn" and finding["confidence"] >= 0.9
+    assert body["spec"]["tables"]["people"]["columns"]["bsn"]["locale"] == "nl_NL"
+    client.force_login(users["editor"])
+    page = client.get(f"/console/profiling/profile/{profile.pk}/change/").content.decode()
+    assert "national_id (nl_bsn)" in page and "name (" in page
+    pii_part = json.dumps(body["result"]["pii"]) + json.dumps(body["spec"])
+    assert not any(b in pii_part for b in bsns)
