@@ -33,6 +33,10 @@ PHONE_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 PHONE_INTL = re.compile(r"^(?:\+|00)[1-9][0-9]{0,3}[ .-]?(?:\(0?[0-9]{1,4}\)[ .-]?)?[0-9][0-9 .-]{4,16}[0-9]$")
 PHONE_NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}$")
 PHONE_NATIONAL = re.compile(r"^(?:\(0[1-9][0-9]{0,4}\)|0[1-9][0-9]{0,4})[ /.-]?[0-9][0-9 .-]{3,13}[0-9]$")
+# Digits in spaced groups (`729 825 979`, `030 123 45 67`) or a country code in brackets (`(351) 919825979`).
+PHONE_GROUPED = re.compile(r"^(?:\(?[0-9]{2,4}\)?)(?: [0-9]{2,4}){2,4}$")
+PHONE_BRACKETED_COUNTRY = re.compile(r"^\(\+?[1-9][0-9]{0,2}\) ?[0-9][0-9 ]{7,12}[0-9]$")
+PHONE_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?[0-9]{1,5}$", re.IGNORECASE)
 DATE_LIKE = re.compile(r"^[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4}$")
 
 # Postal addresses: a house number then a street (English, French), a street type then its name and number
@@ -145,19 +149,92 @@ def _is_card(text: str) -> bool:
 
 def is_phone(text: str) -> bool:
     """A phone number in E.164, an international form, a North American form or a national form with a trunk 0."""
+    text = PHONE_EXTENSION.sub("", text)
     digits = sum(c.isdigit() for c in text)
     if not 8 <= digits <= 15 or DATE_LIKE.match(text):
         return False
     if PHONE_E164.match(text) or PHONE_NANP.match(text):
         return True
+    if (PHONE_GROUPED.match(text) or PHONE_BRACKETED_COUNTRY.match(text)) and 9 <= digits <= 13:
+        return not _is_card(text)
     if PHONE_INTL.match(text):
         # `00` and digits only is as likely a zero-padded code
         return text.startswith("+") or any(c in " .-()" for c in text)
-    return bool(PHONE_NATIONAL.match(text)) and 9 <= digits <= 12 and not _is_card(text)
+    # 8 digits only when written in groups (`08-29 51 58`): bare, they are as likely a code
+    low = 8 if sum(c in " /.-" for c in text) >= 2 else 9
+    return bool(PHONE_NATIONAL.match(text)) and low <= digits <= 12 and not _is_card(text)
+
+
+# Street words of the Faker address providers: a street type written as a word of its own (`Avenue`, `Calle`,
+# `Via`, `rue`, `Travessa`) or glued to the street's name (`Kerkstraat`, `Storgatan`, `Nørregade`, `Kaivokatu`).
+_STREET_WORD_ATTRIBUTES = {
+    "en_US": ("street_suffixes",), "en_GB": ("street_suffixes",), "de_DE": ("street_suffixes_long",),
+    "fr_FR": ("street_prefixes",), "es_ES": ("street_prefixes",), "it_IT": ("street_suffixes",),
+    "pt_PT": ("street_prefixes",), "pt_BR": ("street_prefixes",), "pl_PL": ("street_prefixes",),
+}
+_STREET_ENDING_ATTRIBUTES = {
+    "de_DE": ("street_suffixes_short",), "nl_NL": ("street_suffixes",), "sv_SE": ("street_suffixes",),
+    "da_DK": ("street_suffixes",), "fi_FI": ("street_suffixes",),
+}
+_SECONDARY = frozenset({"apt", "apartment", "suite", "unit", "flat", "studio", "#", "appartamento", "piano", "puerta",
+                        "piso", "bus", "app", "etage", "og"})
+_HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?$")
+
+
+def _provider_words(locales: dict, attribute_kind: str) -> frozenset[str]:
+    words: set[str] = set()
+    for locale, attributes in locales.items():
+        try:
+            provider = importlib.import_module(f"faker.providers.address.{locale}").Provider
+        except ImportError:
+            continue
+        for attribute in attributes:
+            for word in getattr(provider, attribute, ()) or ():
+                folded = _fold(word.strip()).rstrip(".")
+                if folded and (attribute_kind == "ending" or " " not in folded):
+                    words.add(folded)
+    return frozenset(words)
+
+
+@functools.cache
+def street_words() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(street types written as words, street endings glued to names), folded; built once per process."""
+    endings = _provider_words(_STREET_ENDING_ATTRIBUTES, "ending") | {"strasse", "straat", "vagen", "gatan"}
+    return _provider_words(_STREET_WORD_ATTRIBUTES, "word"), tuple(sorted(endings, key=len, reverse=True))
+
+
+def _street_tokens(text: str) -> tuple[list[str], bool]:
+    """The words of an address line without a leading or trailing secondary part (`Flat 4`, `Apt. 290`), and
+    whether a leading one had a number."""
+    tokens = text.replace(",", " ").split()
+    numbered = False
+    if len(tokens) > 2 and _fold(tokens[0]).rstrip(".") in _SECONDARY and _HOUSE_NUMBER.match(tokens[1]):
+        tokens, numbered = tokens[2:], True
+    for i, token in enumerate(tokens[1:], 1):
+        if _fold(token).rstrip(".") in _SECONDARY:
+            tokens = tokens[:i]
+            break
+    return tokens, numbered
 
 
 def is_address(text: str) -> bool:
-    return bool(ADDRESS_NUMBER_FIRST.match(text) or ADDRESS_TYPE_FIRST.match(text) or ADDRESS_NAME_FIRST.match(text))
+    """A street address line: a house number and a street (type words and endings of several countries)."""
+    if ADDRESS_NUMBER_FIRST.match(text) or ADDRESS_TYPE_FIRST.match(text) or ADDRESS_NAME_FIRST.match(text):
+        return True
+    tokens, numbered = _street_tokens(text)
+    if not 2 <= len(tokens) <= 8:
+        return False
+    words, endings = street_words()
+    folded = [_fold(t).rstrip(".,") for t in tokens]
+    if _HOUSE_NUMBER.match(tokens[0]) or numbered:  # `825 Garrett Circles`, `12 rue de la Paix`
+        rest = folded[0 if numbered else 1:]
+        return bool(rest) and (rest[-1] in words or rest[0] in words) and not any(c.isdigit() for c in "".join(rest))
+    if not any(_HOUSE_NUMBER.match(t) for t in tokens[1:]):
+        return False
+    if folded[0] in words and (tokens[0][:1].isupper() or folded[0] in ("rue", "ulica", "aleja", "plac")):
+        return True  # `Acceso Yolanda Sáez 119`, `Rotonda Claudia, 9`, `ulica Polna 5`
+    first_number = next(i for i, t in enumerate(tokens) if _HOUSE_NUMBER.match(t))
+    return any(word.endswith(endings) for word in folded[:first_number])  # `Storgatan 3`
 
 
 def _fold(word: str) -> str:
@@ -188,10 +265,23 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last)
 
 
+# Titles and degrees around a name (`Prof. Dr.`, `Mme`, `B.Sc.`, `MBA`): left out before the names are looked up.
+_TITLES = frozenset({"dr", "prof", "mr", "mrs", "ms", "miss", "mx", "sir", "dame", "herr", "frau", "mme", "mlle",
+                     "mevr", "dhr", "sr", "sra", "srta", "sig", "sigra", "dott", "ing", "mag", "phd", "mba", "md", "jr",
+                     "ii", "iii", "iv", "dipl", "univ"})
+
+
+def _known(word: str, names: frozenset[str]) -> bool:
+    return word in names or ("-" in word and any(part in names for part in word.split("-") if part))
+
+
 def name_shape(text: str) -> str | None:
     """`first`, `last` or `both` for one known name, `full` for a personal name of several words, else None."""
-    words = text.replace(",", " ").split()
-    if not 1 <= len(words) <= 5 or any(c.isdigit() for c in text):
+    if any(c.isdigit() for c in text):
+        return None
+    words = [w for w in text.replace(",", " ").split() if "." not in w.rstrip(".") and
+             _fold(w.rstrip(".")) not in _TITLES and not (w.endswith(".") and len(w) <= 5)]
+    if not 1 <= len(words) <= 5:
         return None
     first, last = name_lists()
     folded = []
@@ -201,16 +291,17 @@ def name_shape(text: str) -> str | None:
             return None
         if _fold(bare) in _PARTICLES and len(words) > 1:
             continue
-        if not bare[0].isupper():
+        if bare[0].islower() or not bare[0].isalpha():  # kanji and other uncased scripts pass
             return None
         folded.append(_fold(bare))
     if not folded:
         return None
     if len(words) == 1:
-        in_first, in_last = folded[0] in first, folded[0] in last
+        in_first, in_last = _known(folded[0], first), _known(folded[0], last)
         return "both" if in_first and in_last else "first" if in_first else "last" if in_last else None
     # Both ends known names, in either order (`Yamada Taro`, `Smith, John`): a place of two words rarely is.
-    if (folded[0] in first or folded[0] in last) and (folded[-1] in last or folded[-1] in first):
+    if (_known(folded[0], first) or _known(folded[0], last)) and (_known(folded[-1], last) or
+                                                                    _known(folded[-1], first)):
         return "full"
     return None
 

@@ -349,3 +349,27 @@ def test_national_id_findings_in_the_api_and_the_console_without_values(tenant_a
     assert "national_id (nl_bsn)" in page and "name (" in page
     pii_part = json.dumps(body["result"]["pii"]) + json.dumps(body["spec"])
     assert not any(b in pii_part for b in bsns)
+
+
+@pytest.mark.parametrize(
+    "locale",
+    ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "sv_SE", "da_DK", "fi_FI", "ja_JP"],
+)
+def test_faker_people_of_several_locales_are_found(locale):
+    fake = Faker(locale)
+    fake.seed_instance(21)
+    names = [fake.name() for _ in range(300)]  # titles, degrees, double names and kanji included
+    [name] = findings_for("ref", "string", names)
+    assert name.kind == "name" and name.share >= 0.9
+    if locale not in ("ja_JP", "da_DK"):  # Faker writes these without a trunk 0 or a country code
+        [phone] = findings_for("ref", "string", [fake.phone_number() for _ in range(300)])
+        assert phone.kind == "phone" and phone.share >= 0.75  # it_IT: bare mobile numbers are not counted
+    if locale != "ja_JP":
+        [address] = findings_for("ref", "string", [fake.street_address() for _ in range(300)])
+        assert address.kind == "address" and address.share >= 0.8
+    assert pii.street_words() is pii.street_words()
+
+
+def test_dates_amounts_and_times_are_no_phones():
+    for value in ("01.02.2020", "2020-01-01", "12:30:45", "1.234.567,89", "12345678", "1234 5678 9012 3456"):
+        assert not pii.is_phone(value), value
