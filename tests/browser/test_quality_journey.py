@@ -20,8 +20,12 @@ def profiled_version(teams):
     from apps.profiling.models import Profile, ProfileStatus
 
     tenant, owner = teams["a"], teams["users"]["owner"]
-    sample = profiling.sample_upload(tenant=tenant, actor=owner, table_name="customers",
-                                     uploaded=SimpleUploadedFile("customers.csv", customers_csv(400)))
+    sample = profiling.sample_upload(
+        tenant=tenant,
+        actor=owner,
+        table_name="customers",
+        uploaded=SimpleUploadedFile("customers.csv", customers_csv(400)),
+    )
     profile = profiling.profile_create(tenant=tenant, actor=owner, samples=[sample])
     profiling.profile_run(profile_id=profile.pk)
     profile = Profile.objects.get(pk=profile.pk)
@@ -47,8 +51,11 @@ def test_owner_reads_the_quality_and_privacy_report_of_a_version(teams, profiled
 
     overall = j.find("p.overall strong").text
     assert 0 < float(overall) <= 1
-    properties = {row.find_element(By.CSS_SELECTOR, "td").text: row.find_elements(By.CSS_SELECTOR, "td")[1].text
-                  for row in j.all("#content-main table:first-of-type tr") if row.find_elements(By.CSS_SELECTOR, "td")}
+    properties = {
+        row.find_element(By.CSS_SELECTOR, "td").text: row.find_elements(By.CSS_SELECTOR, "td")[1].text
+        for row in j.all("#content-main table:first-of-type tr")
+        if row.find_elements(By.CSS_SELECTOR, "td")
+    }
     assert {"column shapes", "column pair trends"} <= set(properties)
     assert all(re.fullmatch(r"\d\.\d{3}|n/a", score) for score in properties.values())
 
