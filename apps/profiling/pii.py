@@ -5,7 +5,9 @@ that match a detector is its value evidence; a matching column name adds to it. 
 there are some: IBANs (mod 97), cards (Luhn) and the national ids of `national_ids` (BSN, Steuer-ID, NIR,
 DNI/NIE, codice fiscale, personnummer, HETU), which keeps order numbers and phone numbers from passing as
 any of them; ids with a format only (US SSN, UK NINO, DK CPR) count for less. Names are looked up in the
-first and last names of the Faker locales in NAME_LOCALES, built once per process. Work is bounded: every
+first and last names of the Faker locales in NAME_LOCALES, addresses in the street words of their address
+providers, both built once per process. Phones are heuristics (E.164, international, North American and
+national forms): the `phonenumbers` package is not a dependency. Work is bounded: every
 detector first reads SCREEN_VALUES values, and only the detectors that match a fair share of those read the
 rest. A finding never carries a value, only the kind (and the national id scheme), the evidence and the share.
 """
