@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from apps.datasets import benchmarks as persist
 from apps.datasets import benchmarks_api as api
+from apps.datasets import benchmarks_api_cpu as api_cpu
 from apps.exports import benchmarks as export
 from apps.masking import benchmarks as masking
 from apps.profiling import bench_fidelity as fidelity
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "persist": Benchmark(help=persist.HELP, add_arguments=persist.add_arguments, run=persist.run),
     "jobs": Benchmark(help=jobs.HELP, add_arguments=jobs.add_arguments, run=jobs.run),
     "api": Benchmark(help=api.HELP, add_arguments=api.add_arguments, run=api.run),
+    "api-cpu": Benchmark(help=api_cpu.HELP, add_arguments=api_cpu.add_arguments, run=api_cpu.run),
     "documents": Benchmark(help=documents.HELP, add_arguments=documents.add_arguments, run=documents.run),
     "rsa-pool": Benchmark(help=rsa_pool.HELP, add_arguments=rsa_pool.add_arguments, run=rsa_pool.run),
     "profiling": Benchmark(help=profiling.HELP, add_arguments=profiling.add_arguments, run=profiling.run),
