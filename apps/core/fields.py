@@ -2,8 +2,19 @@
 
 import json
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+
+def loads(text):
+    """JSON text as Python objects, keys in their written order: orjson, several times faster than json on a
+    schema document; what orjson refuses and json reads (NaN, Infinity, integers beyond 64 bits, which
+    `json.dumps` writes) goes through json."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class OrderedJSONField(models.TextField):
@@ -16,7 +27,7 @@ class OrderedJSONField(models.TextField):
     description = "JSON kept as text, key order preserved"
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else json.loads(value)
+        return None if value is None else loads(value)
 
     def to_python(self, value):
         if isinstance(value, str):

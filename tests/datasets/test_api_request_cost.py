@@ -80,7 +80,7 @@ def test_records_still_follow_the_parent_datasets_permission(tenant_a, api_clien
     assert_error_shape(viewer.get(f"{BASE}/datasets/{dataset.pk}/versions/1/records/0/?table=customers"), 404)
 
 
-def test_a_job_list_builds_the_permission_subquery_once_for_its_rows_and_its_dataset_filter(
+def test_a_job_list_builds_no_queryset_for_its_scope_and_its_dataset_filter_only_when_filtered(
         tenant_a, tenant_b, api_client_for, make_dataset, monkeypatch):
     from apps.datasets import selectors
 
@@ -96,9 +96,14 @@ def test_a_job_list_builds_the_permission_subquery_once_for_its_rows_and_its_dat
 
     monkeypatch.setattr(selectors, "datasets_allowed", counting)
     client = api_client_for(users["viewer"])
-    assert client.get(f"{BASE}/jobs/").status_code == 200
-    # The rows' scope and the `dataset` filter's choices share one; each built its own before.
-    assert built == ["view"]
-    # Shared, the choices still follow the rule: the caller's dataset is a choice, another tenant's is not.
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"{BASE}/jobs/").status_code == 200
+    # The rows' scope is the prepared id subquery; an unfiltered list builds no filterset and no choices.
+    assert built == []
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert len(statements) == 3, statements  # token, membership, the page (its scope a subquery)
+    # Filtered, the choices still follow the rule: the caller's dataset is a choice, another tenant's is not.
     assert client.get(f"{BASE}/jobs/?dataset={dataset.pk}").status_code == 200
-    assert_error_shape(client.get(f"{BASE}/jobs/?dataset={foreign.pk}"), 400)
+    assert_error_shape(client.get(f"{BASE}/jobs/?dataset={foreign.pk}"), 400, paths={"dataset"})
+    assert_error_shape(client.get(f"{BASE}/jobs/?status=nonsense"), 400, paths={"status"})
+    assert built == []

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import ModelSerializer, Serializer
+from apps.core.api.serializers import ModelSerializer, ReadOnlyListSerializer, Serializer
 
 from ..models import DATASET_ACTIONS, Dataset, DatasetVersion, Record
 
@@ -26,6 +26,7 @@ class DatasetSerializer(ModelSerializer):
         fields = ["id", "name", "description", "template_name", "default_seed", "spec", "spec_hash", "created_by",
                   "created_at", "updated_at", "deleted_at"]
         read_only_fields = fields
+        list_serializer_class = ReadOnlyListSerializer
 
 
 class DatasetCreateSerializer(Serializer):

@@ -187,8 +187,11 @@ class RecordViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     filter_backends = []
 
     def _version(self):
-        self._current_version = selectors.version_of(dataset=self.parent_dataset, number=self.kwargs["number"])
-        return self._current_version
+        version = getattr(self, "_current_version", None)
+        if version is None:
+            version = selectors.version_of(dataset=self.parent_dataset, number=self.kwargs["number"])
+            self._current_version = version
+        return version
 
     def _table(self, version) -> str:
         table = self.request.query_params.get("table", "")
@@ -220,8 +223,19 @@ class RecordViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     def list(self, request, *args, **kwargs):
         # A page holds up to 1000 rows: it reads only the columns it shows, as dicts, and builds each row with
         # record_rows (what RecordSerializer gives), since a serializer per row cost more than the page's query.
-        queryset = self.filter_queryset(self.get_queryset()).values(*RECORD_PAGE_COLUMNS)
-        page = self.paginate_queryset(queryset)
+        # The page itself is one prepared statement (selectors.record_page) when the filters have a prepared
+        # form: the rows of this version and table, the version found under the parent dataset, which was looked
+        # up in this tenant among the datasets the caller may view; the queryset answers every other filter.
+        version = self._version()
+        table = self._table(version)
+        if version.tenant_id != self.tenant.pk or version.dataset_id != self.parent_dataset.pk:
+            raise Http404  # never: the version was looked up by its dataset; the scope is checked, not assumed
+        columns = version.spec_snapshot.get("tables", {}).get(table, {}).get("columns", {})
+        rows = selectors.record_page(version=version, table=table,
+                                     lookups=data_lookups(request.query_params, columns=columns))
+        if rows is None:
+            rows = self.filter_queryset(self.get_queryset()).values(*RECORD_PAGE_COLUMNS)
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(record_rows(page, columns=self.get_serializer_context().get("columns")))
 
     @extend_schema(parameters=[TABLE_PARAMETER])

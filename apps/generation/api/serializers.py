@@ -4,7 +4,7 @@ from datetime import UTC
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from apps.core.api.serializers import ModelSerializer, Serializer
+from apps.core.api.serializers import ModelSerializer, ReadOnlyListSerializer, Serializer
 from apps.generation.engine.limits import MAX_DATETIME, MAX_TABLE_ROWS, MAX_TABLES, MIN_DATETIME
 
 from ..models import GenerationJob
@@ -79,3 +79,4 @@ class JobSerializer(ModelSerializer):
                   "chunks_total", "parameters", "requested_by", "created_at", "started_at", "finished_at",
                   "last_heartbeat", "attempts", "error"]
         read_only_fields = fields
+        list_serializer_class = ReadOnlyListSerializer

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -47,6 +48,17 @@ class JobViewSet(JobEventsMixin, TenantScopedGenericViewSet, mixins.ListModelMix
     filterset_fields = ["status", "dataset"]
     ordering_fields = ["id", "created_at"]
     ordering = "-id"
+
+    # What a list shows (JobSerializer): a page of 50 jobs loaded their datasets, versions (spec snapshots
+    # included) and users whole, which cost more than the rest of the request.
+    LIST_COLUMNS = ("id", "dataset", "status", "rows_done", "rows_total", "chunks_done", "chunks_total",
+                    "parameters", "created_at", "started_at", "finished_at", "last_heartbeat", "attempts", "error",
+                    "version", "version__number", "requested_by", f"requested_by__{get_user_model().USERNAME_FIELD}")
+
+    def narrow(self, queryset):
+        if self.action == "list":
+            return queryset.select_related(None).select_related("version", "requested_by").only(*self.LIST_COLUMNS)
+        return queryset
 
     @extend_schema(request=None, responses={200: JobSerializer})
     @action(detail=True, methods=["post"])
