@@ -9,6 +9,7 @@ import inspect
 from collections.abc import Mapping
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model
 from django.db.models.manager import BaseManager
 from rest_framework import serializers
 from rest_framework.fields import Field, SkipField, empty, is_simple_callable
@@ -91,18 +92,28 @@ def _source_value(instance, attrs):
     call) kept per function."""
     for attr in attrs:
         try:
-            instance = instance[attr] if isinstance(instance, Mapping) else getattr(instance, attr)
+            if not isinstance(instance, Model) and isinstance(instance, Mapping):
+                instance = instance[attr]
+            else:
+                instance = getattr(instance, attr)
         except ObjectDoesNotExist:
             return None
-        if callable(instance) and (inspect.isfunction(instance) or inspect.ismethod(instance)):
+        if not callable(instance):
+            continue
+        if inspect.isfunction(instance) or inspect.ismethod(instance):
             key = getattr(instance, "__func__", instance)
             simple = _SIMPLE_CALLABLE.get(key)
             if simple is None:
                 simple = _SIMPLE_CALLABLE[key] = is_simple_callable(instance)
-            if simple:
+        else:
+            simple = is_simple_callable(instance)  # a partial, or a builtin, which DRF refuses
+        if simple:
+            try:
                 instance = instance()
-        elif is_simple_callable(instance):  # a partial; builtins raise as DRF raises
-            instance = instance()
+            except (AttributeError, KeyError) as exc:  # as DRF: not taken for a missing attribute
+                raise ValueError(
+                    f"Exception raised in callable attribute '{attr}'; original exception was: {exc}"
+                ) from exc
     return instance
 
 
