@@ -356,3 +356,18 @@ def test_stored_documents_read_back_whatever_json_wrote():
     assert list(loads('{"b": 1, "a": 2}')) == ["b", "a"]  # written order
     assert loads(str(2**70)) == 2**70  # beyond 64 bits: json reads it
     assert math.isnan(loads("NaN"))
+
+
+def test_a_cancelled_version_answers_409_before_its_filters_are_read(
+    tenant_a, api_client_for, make_dataset, make_version
+):
+    from apps.datasets.models import DatasetVersion
+
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"])
+    version = make_version(dataset, users["owner"])
+    DatasetVersion.objects.filter(pk=version.pk).update(status="cancelled")
+    client = api_client_for(users["viewer"])
+    url = f"{BASE}/datasets/{dataset.pk}/versions/{version.number}/records/?table=customers"
+    for query in ("", "&data__country=NL", "&data__regex=.*", "&data__age__gte=40"):
+        assert_error_shape(client.get(url + query), 409)

@@ -230,6 +230,7 @@ class RecordViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
         table = self._table(version)
         if version.tenant_id != self.tenant.pk or version.dataset_id != self.parent_dataset.pk:
             raise Http404  # never: the version was looked up by its dataset; the scope is checked, not assumed
+        selectors.readable(version)  # a cancelled version: 409 before its filters are read, as the queryset answers
         columns = version.spec_snapshot.get("tables", {}).get(table, {}).get("columns", {})
         rows = selectors.record_page(version=version, table=table,
                                      lookups=data_lookups(request.query_params, columns=columns))
