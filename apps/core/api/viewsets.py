@@ -167,9 +167,9 @@ class TenantScopedMixin(SealedScope):
         return cached
 
     def datasets_allowed(self, action: str = "view"):
-        """The request's datasets_allowed(user, tenant, action), built once per request and action: a list's row
-        scope and its filter choices each built it, and building it cost more than running it. A queryset is
-        never changed in place (filter/values copy it), so every use gets the same rows."""
+        """The request's datasets_allowed(user, tenant, action) as a queryset of datasets, built once per request
+        and action, for routes that read the datasets themselves (scopes and choices use dataset_ids_allowed). A
+        queryset is never changed in place (filter/values copy it), so every use gets the same rows."""
         from apps.datasets.selectors import datasets_allowed
 
         built = self.__dict__.setdefault("_datasets_allowed", {})
