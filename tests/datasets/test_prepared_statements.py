@@ -371,3 +371,18 @@ def test_a_cancelled_version_answers_409_before_its_filters_are_read(
     url = f"{BASE}/datasets/{dataset.pk}/versions/{version.number}/records/?table=customers"
     for query in ("", "&data__country=NL", "&data__regex=.*", "&data__age__gte=40"):
         assert_error_shape(client.get(url + query), 409)
+
+
+def test_the_dataset_list_shows_what_the_dataset_detail_shows(tenant_a, api_client_for, make_dataset):
+    tenant, users = tenant_a
+    make_dataset(tenant, users["editor"], name="by-editor")
+    orphan = make_dataset(tenant, users["owner"], name="no-creator")
+    Dataset.objects.filter(pk=orphan.pk).update(created_by=None)
+    client = api_client_for(users["viewer"])
+    listed = client.get(f"{BASE}/datasets/").json()["results"]
+    assert {row["name"]: row["created_by"] for row in listed} == {
+        "by-editor": users["editor"].get_username(),
+        "no-creator": None,
+    }
+    for row in listed:
+        assert row == client.get(f"{BASE}/datasets/{row['id']}/").json()
