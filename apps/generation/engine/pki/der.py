@@ -12,13 +12,17 @@ from functools import cache
 
 def length(n: int) -> bytes:
     if n < 0x80:
-        return bytes([n])
+        return bytes((n,))
+    if n < 0x100:
+        return bytes((0x81, n))
+    if n < 0x10000:
+        return bytes((0x82, n >> 8, n & 0xFF))
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(body)]) + body
 
 
 def tlv(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + length(len(body)) + body
+    return bytes((tag,)) + length(len(body)) + body
 
 
 def integer(value: int) -> bytes:

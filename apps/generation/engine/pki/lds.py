@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,28 +21,47 @@ def _tag(tag: bytes, body: bytes) -> bytes:
     return tag + der.length(len(body)) + body
 
 
+@lru_cache(maxsize=64)
+def _dg1_head(size: int) -> bytes:
+    """DG1's bytes before an MRZ of `size` characters: 61 L 5F1F L."""
+    inner = b"\x5f\x1f" + der.length(size)
+    return b"\x61" + der.length(len(inner) + size) + inner
+
+
 def dg1(mrz: str) -> bytes:
     """EF.DG1: tag 61 holding 5F1F, the MRZ characters without line breaks."""
-    return _tag(b"\x61", _tag(b"\x5f\x1f", mrz.replace("\n", "").encode("ascii", "replace")))
+    text = mrz.replace("\n", "").encode("ascii", "replace")
+    return _dg1_head(len(text)) + text
+
+
+_PORTRAIT_HEAD = b"\x75" + der.length(PORTRAIT_BYTES)
 
 
 def portrait(seed: int, table: str, row: int) -> bytes:
     """Deterministic synthetic portrait bytes of a document (a placeholder, not an image): DG2's content."""
-    body = hashlib.shake_256(f"synthhub-portrait\x1f{seed}\x1f{table}\x1f{row}".encode()).digest(PORTRAIT_BYTES)
-    return _tag(b"\x75", body)
+    return _PORTRAIT_HEAD + hashlib.shake_256(f"synthhub-portrait\x1f{seed}\x1f{table}\x1f{row}".encode()).digest(
+        PORTRAIT_BYTES)
 
 
 _HEAD = der.integer(0) + der.algorithm(ID_SHA256)
 
 
+@lru_cache(maxsize=256)
+def _group_head(number: int, size: int) -> bytes:
+    """DataGroupHash {dataGroupNumber, dataGroupHashValue} up to the hash's bytes."""
+    body = der.integer(number) + b"\x04" + der.length(size)
+    return b"\x30" + der.length(len(body) + size) + body
+
+
 def security_object(hashes_by_group: dict[int, bytes]) -> bytes:
     """LDSSecurityObject v0 with SHA-256 data-group hashes."""
-    groups = [der.sequence(der.integer(n), der.octets(h)) for n, h in sorted(hashes_by_group.items())]
-    return der.sequence(_HEAD, der.sequence(*groups))
+    groups = b"".join([_group_head(n, len(h)) + h for n, h in sorted(hashes_by_group.items())])
+    return der.tlv(0x30, _HEAD + der.tlv(0x30, groups))
 
 
 def sod(dg1_bytes: bytes, dg2_bytes: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
-        signing_time: datetime | None) -> bytes:
+        signing_time: datetime | None, hash_type=None) -> bytes:
+    """The SOD over DG1 and DG2; `hash_type` is the signing hash of `key` (looked up when not given)."""
     content = security_object({1: hashlib.sha256(dg1_bytes).digest(), 2: hashlib.sha256(dg2_bytes).digest()})
-    return cms.signed_data(ID_LDS_SECURITY_OBJECT, content, signer, key, signing.hash_of(key),
+    return cms.signed_data(ID_LDS_SECURITY_OBJECT, content, signer, key, hash_type or signing.hash_of(key),
                            signing_time=signing_time)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from .cbor import Raw, Tag, dumps, embedded
+from .cbor import Raw, Tag, dumps
 from .curves import curve_of_key
 
 # COSE algorithm of each signing hash (ES256/384/512) and COSE EC2 curve ids.
@@ -67,25 +68,139 @@ def cose_key(public: ec.EllipticCurvePublicKey) -> dict:
             -3: numbers.y.to_bytes(size, "big")}
 
 
+_MARKS = tuple(b"\x00synthhub-mark-%d\x00" % n for n in range(7))
+
+
+class _Frame:
+    """An encoding with marks where per-document values go: `fill(values)` puts values[k] at mark k (map keys
+    sort by their encodings, so marks need not appear in the order they are numbered)."""
+
+    def __init__(self, template: bytes, count: int):
+        positions = sorted((template.index(mark), k) for k, mark in enumerate(_MARKS[:count]))
+        pieces = []
+        at = 0
+        for position, k in positions:
+            pieces.append(template[at:position].replace(b"%", b"%%"))
+            at = position + len(_MARKS[k])
+        pieces.append(template[at:].replace(b"%", b"%%"))
+        self.format = b"%b".join(pieces)
+        self.order = itemgetter(*(k for _, k in positions))
+
+    def fill(self, values: tuple[bytes, ...]) -> bytes:
+        return self.format % self.order(values)
+
+
+@lru_cache(maxsize=256)
+def _mso_frame(doc_type: str, namespace: str) -> _Frame:
+    """The MSO's encoding around (value digests, device key, signed, validFrom, validUntil): its keys sort the
+    same whatever the values, so it is encoded once with marks in their places."""
+    mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": {namespace: Raw(_MARKS[0])},
+           "deviceKeyInfo": Raw(_MARKS[1]), "docType": doc_type,
+           "validityInfo": {"signed": Raw(_MARKS[2]), "validFrom": Raw(_MARKS[3]), "validUntil": Raw(_MARKS[4])}}
+    return _Frame(dumps(mso), 5)
+
+
+@lru_cache(maxsize=256)
+def _document_frame(doc_type: str, namespace: str) -> _Frame:
+    """The Document's encoding around (the issuer-signed items, issuerAuth)."""
+    document = {"docType": doc_type, "issuerSigned": {"nameSpaces": {namespace: Raw(_MARKS[0])},
+                                                      "issuerAuth": Raw(_MARKS[1])}}
+    return _Frame(dumps(document), 2)
+
+
+@lru_cache(maxsize=4096)
+def _item_parts(digest_id: int, name: str) -> tuple[bytes, bytes, bytes]:
+    """An IssuerSignedItem's bytes between its salt and its value (digestID, the elementValue key), its tail
+    (elementIdentifier), and the head of its entry in the MSO's value digests (digestID, a 32-byte bstr)."""
+    return _DIGEST_ID + dumps(digest_id) + _VALUE, _IDENTIFIER + dumps(name), dumps(digest_id) + b"\x58\x20"
+
+
+@lru_cache(maxsize=65536)
+def _moment_value(value: date) -> bytes:
+    """A date (full-date, tag 1004) or datetime (tdate) element value, encoded once per value."""
+    return dumps(element_value(value))
+
+
+@lru_cache(maxsize=65536)
+def _tdate_bytes(moment: datetime) -> bytes:
+    return dumps(tdate(moment))
+
+
+@lru_cache(maxsize=64)
+def _protected(hash_type: type[hashes.HashAlgorithm]) -> tuple[bytes, bytes, ec.ECDSA]:
+    """(protected header, its encoding as a bstr, the signature algorithm)."""
+    protected = dumps({1: _COSE_ALG[hash_type]})
+    return protected, dumps(protected), ec.ECDSA(hash_type(), deterministic_signing=True)
+
+
+def _bstr_head(size: int) -> bytes:
+    if size < 24:
+        return bytes((0x40 | size,))
+    if size < 0x100:
+        return bytes((0x58, size))
+    if size < 0x10000:
+        return bytes((0x59, size >> 8, size & 0xFF))
+    return b"\x5a" + size.to_bytes(4, "big")
+
+
+def _bstr(data: bytes) -> bytes:
+    return _bstr_head(len(data)) + data
+
+
+_ITEM_HEAD = b"\xa4" + _RANDOM
+
+
 def issuer_signed(items: list[tuple[str, object]], salts: list[bytes], signer: x509.Certificate,
                   key: ec.EllipticCurvePrivateKey, device_key: Raw, signed: datetime,
                   valid_from: datetime, valid_until: datetime, doc_type: str = MDL_DOCTYPE,
-                  namespace: str = MDL_NAMESPACE) -> bytes:
+                  namespace: str = MDL_NAMESPACE, hash_type: type[hashes.HashAlgorithm] | None = None) -> bytes:
+    """The Document (deterministic CBOR). Everything that does not change between documents (map keys in
+    their order, headers, the signer's x5chain) is encoded once; a document concatenates its items, their
+    digests, the validity and the signature into those pieces. `hash_type` is the signing hash of `key`'s
+    curve (looked up when not given)."""
     tagged = []
-    digests = {}
+    digests = []
+    sha256 = hashlib.sha256
+    parts = _item_parts
     for digest_id, ((name, value), salt) in enumerate(zip(items, salts, strict=True)):
-        item = Raw(b"\xd8\x18" + dumps(_item(digest_id, salt, name, value)))  # #6.24(bstr .cbor item)
-        tagged.append(item)
-        digests[digest_id] = hashlib.sha256(item.data).digest()
-    mso = {"version": "1.0", "digestAlgorithm": "SHA-256", "valueDigests": {namespace: digests},
-           "deviceKeyInfo": device_key, "docType": doc_type,
-           "validityInfo": {"signed": tdate(signed), "validFrom": tdate(valid_from), "validUntil": tdate(valid_until)}}
-    payload = dumps(embedded(mso))
-    hash_type = curve_of_key(key).hash
-    protected = dumps({1: _COSE_ALG[hash_type]})
-    to_sign = dumps(["Signature1", protected, b"", payload])
-    r, s = decode_dss_signature(key.sign(to_sign, ec.ECDSA(hash_type(), deterministic_signing=True)))
+        before_value, tail, digest_head = parts(digest_id, name)
+        kind = type(value)
+        if kind is str:
+            encoded = _text_bytes(value)
+        elif kind is date or kind is datetime:
+            encoded = _moment_value(value)
+        else:
+            encoded = dumps(element_value(value))
+        body = b"".join((_ITEM_HEAD, b"\x50" if len(salt) == 16 else _bstr_head(len(salt)), salt, before_value,
+                         encoded, tail))
+        item = b"\xd8\x18" + _bstr_head(len(body)) + body
+        tagged.append(item)  # #6.24(bstr .cbor IssuerSignedItem)
+        digests.append(digest_head + sha256(item).digest())
+    count = len(tagged)
+    head = bytes([0xA0 | count]) if count < 24 else dumps(dict.fromkeys(range(count), 0))[:2]
+    signed_bytes = _tdate_bytes(signed)
+    mso = _mso_frame(doc_type, namespace).fill((
+        head + b"".join(digests), device_key.data, signed_bytes,
+        signed_bytes if valid_from == signed else _tdate_bytes(valid_from), _tdate_bytes(valid_until)))
+    payload = b"\xd8\x18" + _bstr(mso)
+    hash_type = hash_type or curve_of_key(key).hash
+    _, protected_bstr, algorithm = _protected(hash_type)
+    payload_bstr = _bstr(payload)
+    # Sig_structure = ["Signature1", protected, external_aad (empty), payload] (RFC 9052 4.4).
+    to_sign = b"".join((b"\x84\x6aSignature1", protected_bstr, b"\x40", payload_bstr))
+    r, s = decode_dss_signature(key.sign(to_sign, algorithm))
     size = (key.curve.key_size + 7) // 8
-    cose = [protected, _x5chain(signer), payload,
-            r.to_bytes(size, "big") + s.to_bytes(size, "big")]
-    return dumps({"docType": doc_type, "issuerSigned": {"nameSpaces": {namespace: tagged}, "issuerAuth": cose}})
+    signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    cose = b"".join((b"\x84", protected_bstr, _x5chain(signer).data, payload_bstr, _bstr(signature)))
+    array_head = bytes([0x80 | count]) if count < 24 else dumps(list(range(count)))[:2]
+    return _document_frame(doc_type, namespace).fill((array_head + b"".join(tagged), cose))
+
+
+def _text_bytes(value: str) -> bytes:
+    data = value.encode("utf-8")
+    size = len(data)
+    if size < 24:
+        return bytes([0x60 | size]) + data
+    if size < 0x100:
+        return bytes([0x78, size]) + data
+    return dumps(value)

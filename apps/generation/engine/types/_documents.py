@@ -136,7 +136,11 @@ def integers(col: Col) -> list[int | None]:
 
 
 class Signers:
-    """The signer of each row of a block: its parent row, certificate and private key."""
+    """The signer of each row of a block: its parent row, certificate and private key.
+
+    Many rows of a block share a signer, so its key and parsed certificate are looked up once per block
+    (by parent row) on top of the per-process caches.
+    """
 
     def __init__(self, env, signer: dict):
         runtime = env.runtime
@@ -145,17 +149,29 @@ class Signers:
         self.column = signer["certificate"]
         self.spec = runtime.doc["tables"][self.table]["columns"][self.column]
         self.indices = env.ctx.reference_indices_of(signer["reference"])
+        self.parents = self.indices.tolist()
         self.certificates = texts(runtime.values_at(self.table, self.column, self.indices))
         self.runtime = runtime
+        self._keys: dict = {}
+        self._certs: dict = {}
 
     def key(self, i: int, purpose: str = ""):
-        rt = self.runtime
-        return keys.private_key(self.spec["curve"], rt.document_secret, rt.seed, self.table, self.column,
-                                int(self.indices[i]), purpose)
+        parent = self.parents[i]
+        found = self._keys.get((parent, purpose))
+        if found is None:
+            rt = self.runtime
+            found = self._keys[(parent, purpose)] = keys.private_key(
+                self.spec["curve"], rt.document_secret, rt.seed, self.table, self.column, parent, purpose)
+        return found
 
     def certificate(self, i: int) -> x509.Certificate | None:
         text = self.certificates[i]
-        return None if text is None else certificate(text)
+        if text is None:
+            return None
+        found = self._certs.get(self.parents[i])
+        if found is None:
+            found = self._certs[self.parents[i]] = certificate(text)
+        return found
 
 
 def text_column(out: list[str | None]) -> Col:

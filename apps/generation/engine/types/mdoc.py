@@ -15,12 +15,14 @@ from functools import lru_cache
 
 from ..column_types import check_keys, describe, join, read_str
 from ..pki import keys, mdoc
+from ..pki.curves import CURVES
 from ..values import to_pylist
 from . import _documents as docs
 from .base import ColumnType
 
 DEVICE_KEYS = 256
 MAX_ITEMS = 50
+_ITEM_NUMBERS = [b"%d" % n for n in range(MAX_ITEMS)]
 _ELEMENT = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
@@ -84,18 +86,34 @@ def sample(spec, env):
     columns = {name: _values(get(column)) for name, column in spec["items"].items()}
     signers = docs.Signers(env, spec["signer"])
     curve = signers.spec["curve"]
+    hash_type = CURVES[curve].hash
+    # Salts: BLAKE2b keyed by the document secret over "mdoc-salt, seed, table, row, item"; the common prefix
+    # is absorbed once and the state copied per item.
+    salt_state = hashlib.blake2b(key=rt.document_secret[:64], digest_size=16)
+    salt_state.update(f"mdoc-salt\x1f{rt.seed}\x1f{env.table.name}\x1f".encode())
+    names = list(columns)
+    value_lists = [columns[name] for name in names]
+    devices: dict = {}
     out = []
     for i, row in enumerate(env.rows.tolist()):
         signer = signers.certificate(i)
         if signer is None or signed[i] is None or until[i] is None:
             out.append(None)
             continue
-        items = [(name, values[i]) for name, values in columns.items() if values[i] is not None]
-        salts = [hashlib.blake2b(f"mdoc-salt\x1f{rt.seed}\x1f{env.table.name}\x1f{row}\x1f{n}".encode(),
-                                 key=rt.document_secret[:64], digest_size=16).digest() for n in range(len(items))]
-        device = _device_key(curve, rt.document_secret, rt.seed, env.table.name, env.path, row % DEVICE_KEYS)
+        items = [(name, values[i]) for name, values in zip(names, value_lists, strict=True) if values[i] is not None]
+        row_state = salt_state.copy()
+        row_state.update(b"%d\x1f" % row)
+        salts = []
+        for n in range(len(items)):
+            state = row_state.copy()
+            state.update(_ITEM_NUMBERS[n])
+            salts.append(state.digest())
+        slot = row % DEVICE_KEYS
+        device = devices.get(slot)
+        if device is None:
+            device = devices[slot] = _device_key(curve, rt.document_secret, rt.seed, env.table.name, env.path, slot)
         data = mdoc.issuer_signed(items, salts, signer, signers.key(i), device, signed[i], signed[i],
-                                  until[i], spec["doc_type"], spec["namespace"])
+                                  until[i], spec["doc_type"], spec["namespace"], hash_type)
         out.append(docs.encode(data))
     return docs.text_column(out)
 

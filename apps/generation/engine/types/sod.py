@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from ..column_types import join
 from ..pki import certificates as profiles
-from ..pki import keys, lds
+from ..pki import keys, lds, signing
 from ..pki import scenarios as sc
 from ..randomness import derive_key
 from . import _documents as docs
@@ -95,8 +95,15 @@ def _variant(label: str, ds, curve: str, secret: bytes, seed: int, csca_table: s
 
 
 def sample(spec, env):
-    return sign_rows(spec, env, lambda dg1, hashed_dg1, dg2, signer, key, when: lds.sod(hashed_dg1, dg2, signer, key,
-                                                                                        when))
+    hash_types: dict = {}  # the signing hash of each key of the block, looked up once
+
+    def make(dg1, hashed_dg1, dg2, signer, key, when):
+        hash_type = hash_types.get(key)
+        if hash_type is None:
+            hash_type = hash_types[key] = signing.hash_of(key)
+        return lds.sod(hashed_dg1, dg2, signer, key, when, hash_type)
+
+    return sign_rows(spec, env, make)
 
 
 def sign_rows(spec, env, make):
@@ -111,26 +118,28 @@ def sign_rows(spec, env, make):
     variants = None
     out = []
     rt = env.runtime
+    seed, table = rt.seed, env.table.name
     for i, row in enumerate(env.rows.tolist()):
         ds = signers.certificate(i)
         if ds is None or mrz[i] is None or signed_at[i] is None:
             out.append(None)
             continue
-        label, when = labels[i], signed_at[i]
+        label = labels[i]
         signer, key, dg1_text = ds, signers.key(i), mrz[i]
-        hashed_text = dg1_text
-        if label in (sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN):
-            variants = variants or _Variants(env, signers)
-            signer = variants.certificate(i, ds, label)
-        elif label == sc.WRONG_SIGNER:
-            key = signers.key(i, "wrong-signer")
-        elif label == sc.TAMPERED_DG1:
-            hashed_text = _tampered(dg1_text)
-        dg1 = lds.dg1(dg1_text)
-        data = make(dg1, dg1 if hashed_text is dg1_text else lds.dg1(hashed_text),
-                    lds.portrait(rt.seed, env.table.name, row), signer, key, when)
-        out.append(docs.encode(data))
+        dg1 = hashed_dg1 = lds.dg1(dg1_text)
+        if label in _SPECIAL:
+            if label in (sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN):
+                variants = variants or _Variants(env, signers)
+                signer = variants.certificate(i, ds, label)
+            elif label == sc.WRONG_SIGNER:
+                key = signers.key(i, "wrong-signer")
+            else:
+                hashed_dg1 = lds.dg1(_tampered(dg1_text))
+        out.append(docs.encode(make(dg1, hashed_dg1, lds.portrait(seed, table, row), signer, key, signed_at[i])))
     return docs.text_column(out)
+
+
+_SPECIAL = frozenset((sc.EXPIRED_DS, sc.NOT_YET_VALID_DS, sc.BROKEN_CHAIN, sc.WRONG_SIGNER, sc.TAMPERED_DG1))
 
 
 ENTRY = ColumnType(
