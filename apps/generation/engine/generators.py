@@ -15,6 +15,7 @@ import numpy as np
 from . import analysis, leaves
 from .conditions import matches
 from .randomness import MAX_PERMUTATION_DOMAIN, permute, spread_permute
+from .rowcounts import BLOCK_ROWS
 from .templating import parse_template, slugify
 from .types import registry
 from .values import KIND_DTYPES, Col, object_array, to_pylist
@@ -150,11 +151,30 @@ def reference_indices(spec: dict, env: Env) -> np.ndarray:
             picks = np.floor(rng.random(env.n) * earlier).astype(np.int64)
         return np.where(rows == 0, -1, picks)
     count = runtime.row_counts[parent]
+    where = spec.get("where")
+    eligible = None
+    if where is not None and count:
+        key = ("reference_where", parent, where["column"], where["op"], repr(where["value"]))
+        eligible = runtime.cached(key, lambda: _matching_rows(runtime, parent, where))
+        count = len(eligible)
     if count == 0:
         return np.full(env.n, -1, dtype=np.int64)
     if zipf:
-        return (rng.zipf(zipf["a"], env.n).astype(np.int64) - 1) % count
-    return rng.integers(0, count, env.n, dtype=np.int64)
+        picks = (rng.zipf(zipf["a"], env.n).astype(np.int64) - 1) % count
+    else:
+        picks = rng.integers(0, count, env.n, dtype=np.int64)
+    return picks if eligible is None else eligible[picks]
+
+
+def _matching_rows(runtime, table: str, where: dict) -> np.ndarray:
+    """Indices of the rows of `table` whose column matches a reference's `where`, in row order."""
+    found = []
+    total = runtime.row_counts[table]
+    for start in range(0, total, BLOCK_ROWS):
+        rows = np.arange(start, min(start + BLOCK_ROWS, total), dtype=np.int64)
+        col = runtime.values_at(table, where["column"], rows)
+        found.append(rows[matches(col, where["op"], where["value"], runtime.reference_time)])
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 def apply_nulls(spec: dict, env: Env, col: Col) -> Col:

@@ -43,6 +43,8 @@ MIN_ZIPF_A = 1.01  # numpy's zipf draw rejects almost every sample as a approach
 
 # -- rows
 MAX_TABLE_ROWS = 10**10  # rows of one table (a tenant's quota is usually far lower)
+# Rows of a table that a reference with `where` reads whole (the matching rows are listed once per process).
+MAX_WHERE_PARENT_ROWS = 1_000_000
 
 # -- time: every date, datetime and series_time value lies in these bounds after every offset. Datetimes
 # keep a day clear of both ends so that writing them in any time zone stays inside years 1..9999.

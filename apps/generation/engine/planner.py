@@ -13,6 +13,7 @@ from .errors import Problem, SpecError
 from .rowcounts import child_counts
 from .spec import Spec
 from .timeparse import TimeValueError
+from .types import reference
 from .validation import nested_problems, range_problem, unique_problem
 
 ENGINE_VERSION = 1
@@ -190,6 +191,9 @@ def _limits(spec: Spec, counts: dict[str, int], reference_time: datetime, reques
                 problem = range_problem(col_spec, counts[name], reference_time)
                 if problem:
                     problems.append(Problem(path, problem))
+            if col_spec["type"] == "reference":
+                problems.extend(Problem(where, message) for where, message
+                                in reference.plan_problems(doc, name, column, col_spec, path, counts))
             if col_spec["unique"]:
                 problem = unique_problem(doc, name, col_spec, counts[name], counts, reference_time)
                 if problem:

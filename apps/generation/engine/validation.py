@@ -612,13 +612,13 @@ def _check_kinds(doc: dict, table: dict, spec: dict, path: str, ctx: Context) ->
             ctx.add(f"{path}.when[{i}].if.op", f"{condition['op']} cannot compare {kind} values")
             continue
         for value in values:
-            problem = _condition_value_problem(kind, value, columns[condition["column"]])
+            problem = condition_value_problem(kind, value, columns[condition["column"]])
             if problem:
                 ctx.add(vpath, problem)
                 break
 
 
-def _condition_value_problem(kind: str, value: object, spec: dict) -> str | None:
+def condition_value_problem(kind: str, value: object, spec: dict) -> str | None:
     if value is None or kind == "json":
         return None
     if kind in ("int", "float", "number"):
