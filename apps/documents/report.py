@@ -97,8 +97,8 @@ def build_report(doc: dict, rows: RowReader) -> dict:
             else:
                 certificates["valid"] += 1
     crls = _section()
-    # Each revoked DS serial with its earliest revocation date, by CSCA subject.
-    revoked: dict[bytes, dict[int, datetime]] = {}
+    # The verified CRLs of each CSCA: a document is checked against the one in force when it was signed.
+    revoked = verify.RevocationLists()
     for table, column, _ in _columns(doc, "crl"):
         numbers: dict[bytes, list[int]] = {}
         for index, row in enumerate(rows(table, (column,))):
@@ -112,10 +112,7 @@ def build_report(doc: dict, rows: RowReader) -> dict:
                 continue
             crls["valid"] += 1
             key = csca.subject.public_bytes()
-            entries = revoked.setdefault(key, {})
-            for entry in crl:
-                at = entry.revocation_date_utc
-                entries[entry.serial_number] = min(at, entries.get(entry.serial_number, at))
+            revoked.add(key, crl)
             number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
             numbers.setdefault(key, []).append(number)
         for seen in numbers.values():

@@ -213,13 +213,47 @@ def data_group_hashes(content: bytes) -> tuple[type, dict[int, bytes]]:
     return hash_type, out
 
 
+class RevocationLists:
+    """Each CSCA's verified CRLs, by the CSCA's subject (DER), to read the CRL in force at a moment: the
+    latest one issued (thisUpdate) at or before it, the highest CRL number among those issued together."""
+
+    def __init__(self) -> None:
+        self._lists: dict[bytes, list[tuple[datetime, int, dict[int, datetime]]]] = {}
+        self._sorted: set[bytes] = set()
+
+    def add(self, csca_subject: bytes, crl: x509.CertificateRevocationList) -> None:
+        try:
+            number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+        except x509.ExtensionNotFound:
+            number = -1
+        entries = {entry.serial_number: entry.revocation_date_utc for entry in crl}
+        self._lists.setdefault(csca_subject, []).append((crl.last_update_utc, number, entries))
+        self._sorted.discard(csca_subject)
+
+    def in_force(self, csca_subject: bytes, moment: datetime) -> dict[int, datetime] | None:
+        """The revoked serials (with their revocation dates) of the CSCA's CRL in force at `moment`, None when
+        the CSCA had issued no CRL by then."""
+        lists = self._lists.get(csca_subject)
+        if not lists:
+            return None
+        if csca_subject not in self._sorted:
+            lists.sort(key=lambda item: (item[0], item[1]))
+            self._sorted.add(csca_subject)
+        found = None
+        for issued, _number, entries in lists:
+            if issued > moment:
+                break
+            found = entries
+        return found
+
+
 def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Certificate],
-               revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+               revoked: RevocationLists) -> str | None:
     """Why a passport's SOD and MRZ are refused, or None.
 
-    `revoked` maps a CSCA's subject (DER) to the serials its verified CRLs revoke, each with its revocation
-    date: a DS is refused as revoked for documents signed at or after that date (RFC 5280 5.3.2), so a
-    passport issued before its signer was withdrawn stays valid.
+    `revoked` holds the verified CRLs: a DS is refused as revoked when the CRL of its CSCA in force at the
+    signing time lists it with a revocation date at or before that time (RFC 5280 5.3.2), so a passport
+    issued before its signer was withdrawn stays valid, and so does one signed before any CRL said so.
     """
     return _verify_security_object(data, dg1_of(mrz), None, mrz, signed_at, anchors, revoked)
 
@@ -247,7 +281,8 @@ def _verify_security_object(data: bytes, dg1: bytes, dg2: bytes | None, mrz: str
         return f"ds_{validity}"
     if within(csca, signed_at) is not None:
         return "csca_not_valid"
-    revoked_at = revoked.get(csca.subject.public_bytes(), {}).get(ds.serial_number)
+    listed = revoked.in_force(csca.subject.public_bytes(), signed_at)
+    revoked_at = None if listed is None else listed.get(ds.serial_number)
     if revoked_at is not None and revoked_at <= signed_at:
         return "ds_revoked"
     try:

@@ -227,6 +227,9 @@ def test_mdocs_verify_and_a_changed_element_or_signature_is_refused(generated):
 def test_a_ds_is_refused_as_revoked_only_for_documents_signed_from_its_revocation(generated):
     from datetime import timedelta
 
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     from apps.documents import verify
 
     _, tables, _, _ = generated
@@ -235,9 +238,25 @@ def test_a_ds_is_refused_as_revoked_only_for_documents_signed_from_its_revocatio
     sod = base64.b64decode(row["sod"])
     signed_at = datetime.fromisoformat(row["issue_date"]).replace(hour=12, tzinfo=UTC)
     ds = verify.open_signed_data(sod).signer_certificate()
-    csca = verify.issued_by(ds, anchors).subject.public_bytes()
-    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, {}) is None
-    later = {csca: {ds.serial_number: signed_at + timedelta(days=1)}}
-    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, later) is None
+    csca = verify.issued_by(ds, anchors)
+    key = ec.generate_private_key(ec.SECP256R1())  # RevocationLists holds CRLs already verified by the caller
+
+    def lists(issued: datetime, revoked_at: datetime | None) -> verify.RevocationLists:
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(csca.subject).last_update(issued)
+                   .next_update(issued + timedelta(days=30)).add_extension(x509.CRLNumber(1), critical=False))
+        if revoked_at is not None:
+            builder = builder.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(
+                ds.serial_number).revocation_date(revoked_at).build())
+        out = verify.RevocationLists()
+        out.add(csca.subject.public_bytes(), builder.sign(key, hashes.SHA256()))
+        return out
+
+    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, verify.RevocationLists()) is None
+    # Revoked after the signing: the passport stays valid.
+    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors,
+                             lists(signed_at, signed_at + timedelta(days=1))) is None
     for at in (signed_at, signed_at - timedelta(days=1)):
-        assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, {csca: {ds.serial_number: at}}) == "ds_revoked"
+        assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, lists(signed_at, at)) == "ds_revoked"
+    # The CRL in force at the signing is the one that counts: a CRL issued afterwards says nothing about it.
+    later = lists(signed_at + timedelta(days=1), signed_at - timedelta(days=1))
+    assert verify.verify_sod(sod, row["mrz"], signed_at, anchors, later) is None

@@ -135,7 +135,7 @@ def test_absolute_rows_beyond_a_unique_domain_name_the_column():
 
 @pytest.mark.parametrize(("template", "lookups"), [
     ("hr-basic", {"departments"}),
-    ("travel-documents", {"countries", "revocations"}),
+    ("travel-documents", {"countries"}),
 ])
 def test_templates_with_lookup_tables_plan_at_any_scale_up_to_100(template, lookups):
     from apps.generation.engine.builtin_templates import load_template

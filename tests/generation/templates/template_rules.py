@@ -173,15 +173,17 @@ def check_travel_documents_pki(report: Report):
                 or verify.issued_by(_cert(r["certificate"]), [_cert(iacas[r["iaca_id"]]["certificate"])]) is None)
 
     revoked_by_csca = defaultdict(dict)
-    for r in report.rows("revocations"):
-        revoked_by_csca[r["csca_id"]][r["revoked_serial"]] = as_datetime(r["revoked_at"])
+    for r in report.rows("ds_certificates"):
+        if r["revoked_at"] is not None:
+            revoked_by_csca[r["csca_id"]][r["serial_number"]] = as_date(r["revoked_at"])
 
     def crl_problem(r):
         reason, crl, _ = verify.verify_crl(_der(r["crl"]), [anchors[r["csca_id"]]])
-        this_update = as_datetime(r["this_update"])
+        this_update = as_date(r["this_update"])
         expected = {s for s, at in revoked_by_csca[r["csca_id"]].items() if at <= this_update}
         listed = {entry.serial_number for entry in crl} if crl is not None else None
-        return reason is not None or listed != expected or crl.last_update_utc != this_update \
+        return reason is not None or listed != expected or crl.last_update_utc.date() != this_update \
+            or crl.next_update_utc.date() != as_date(r["next_update"]) \
             or crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number != r["crl_number"]
     report.rule("crls", "CRL signed by its CSCA, listing exactly the CSCA's revocations up to its issue",
                 crl_problem)
@@ -192,12 +194,11 @@ def check_travel_documents_pki(report: Report):
                 or _der(cscas[list_signers[r["master_list_signer_id"]]["csca_id"]]["certificate"])
                 not in _der(r["master_list"]))
 
-    # The CRLs as a relying party has them: each DS serial with its revocation date, by CSCA subject.
-    crl_entries = defaultdict(dict)
+    # The CRLs as a relying party has them: a passport is checked against the CRL in force when it was signed.
+    crl_entries = verify.RevocationLists()
     for r in report.rows("crls"):
         crl = x509.load_der_x509_crl(_der(r["crl"]))
-        for entry in crl:
-            crl_entries[crl.issuer.public_bytes()][entry.serial_number] = entry.revocation_date_utc
+        crl_entries.add(crl.issuer.public_bytes(), crl)
 
     def sod_reason(r):
         return verify.verify_sod(_der(r["sod"]), r["printed_mrz"], _noon(r["issue_date"]), list(anchors.values()),
@@ -257,7 +258,7 @@ def check_travel_documents(report: Report, reference_time: datetime):
                 lambda r: r["country_id"] != cscas[r["csca_id"]]["country_id"]
                 or r["country_code"] != cscas[r["csca_id"]]["country_code"])
 
-    revoked_on = {r["ds_id"]: as_date(r["revoked_at"]) for r in report.rows("revocations")}
+    revoked_on = {r["ds_id"]: as_date(r["revoked_at"]) for r in signers.values() if r["revoked_at"] is not None}
 
     def age_at_issue(r):
         return full_years(as_date(r["birth_date"]), as_date(r["issue_date"]))
@@ -269,11 +270,17 @@ def check_travel_documents(report: Report, reference_time: datetime):
                 <= add_years(as_date(r["issue_date"]), 10))
     report.rule("passports", "a minor's passport valid for at most 5 years",
                 lambda r: age_at_issue(r) < 18 and as_date(r["expiry_date"]) > add_years(as_date(r["issue_date"]), 5))
-    report.rule("passports", "signed by a DS whose private key was in use on the issue date",
-                lambda r: not as_date(signers[r["ds_id"]]["valid_from"]) <= as_date(r["issue_date"])
-                <= as_date(signers[r["ds_id"]]["key_usage_end"]))
-    report.rule("passports", "signed by a DS not revoked before the issue date",
-                lambda r: r["ds_id"] in revoked_on and revoked_on[r["ds_id"]] < as_date(r["issue_date"]))
+    report.rule("passports", "signed by a DS whose private key was in use on the issue date (but revoked_ds)",
+                lambda r: r["scenario"] != "revoked_ds" and not as_date(signers[r["ds_id"]]["valid_from"])
+                <= as_date(r["issue_date"]) <= as_date(signers[r["ds_id"]]["key_usage_end"]))
+    report.rule("passports", "signed by a DS not revoked by the issue date (but revoked_ds)",
+                lambda r: r["scenario"] != "revoked_ds" and r["ds_id"] in revoked_on
+                and revoked_on[r["ds_id"]] <= as_date(r["issue_date"]))
+    report.rule("passports", "revoked_ds: signed by a revoked DS, on or after the CRL listing it, while it is valid",
+                lambda r: r["scenario"] == "revoked_ds" and not (
+                    r["ds_id"] in revoked_on
+                    and as_date(signers[r["ds_id"]]["revocation_listed_from"]) <= as_date(r["issue_date"])
+                    <= as_date(signers[r["ds_id"]]["valid_to"])))
     report.rule("passports", "signed by a passport DS",
                 lambda r: signers[r["ds_id"]]["document_type"] != "passport")
     report.rule("passports", "issuing state and nationality are the signer's country",
@@ -287,25 +294,35 @@ def check_travel_documents(report: Report, reference_time: datetime):
     report.rule("passports", "place of birth from the issuing country's locale",
                 lambda r: not place_follows_locale(r["place_of_birth"], COUNTRY_LOCALES[r["nationality"]]))
 
-    report.rule("revocations", "revoked after the DS started, by now and while it was valid",
-                lambda r: not as_date(signers[r["ds_id"]]["valid_from"]) <= as_date(r["revoked_at"])
-                <= min(as_date(signers[r["ds_id"]]["valid_to"]), today)
-                or as_datetime(r["revoked_at"]) > reference_time)
-    report.rule("revocations", "names the DS's serial number and CSCA",
-                lambda r: r["revoked_serial"] != signers[r["ds_id"]]["serial_number"]
-                or r["csca_id"] != signers[r["ds_id"]]["csca_id"])
+    report.rule("ds_certificates", "revoked after its key stopped signing, while valid, by the CSCA's latest CRL",
+                lambda r: r["revoked_at"] is not None and not (
+                    as_date(r["key_usage_end"]) < as_date(r["revoked_at"]) < as_date(r["valid_to"])
+                    and as_date(r["revoked_at"]) <= as_date(cscas[r["csca_id"]]["last_crl_issued"]) <= today))
+    report.rule("ds_certificates", "a reason and a first listing exactly when revoked",
+                lambda r: (r["revoked_at"] is None) != (r["revocation_reason"] is None)
+                or (r["revoked_at"] is None) != (r["revocation_crl_number"] is None))
+    report.fact("ds_certificates", "about one DS in seven is revoked",
+                lambda: None if 0.05 <= _share(len(revoked_on), len(signers)) <= 0.35
+                else f"{len(revoked_on)} of {len(signers)} revoked")
 
-    def crl_numbers_decrease():
+    def crl_periods():
         per_csca = defaultdict(list)
-        for r in report.rows("revocations"):
-            per_csca[r["csca_id"]].append((as_datetime(r["revoked_at"]), r["crl_number"], r["revocation_id"]))
+        for r in report.rows("crls"):
+            per_csca[r["csca_id"]].append(r)
         bad = []
-        for entries in per_csca.values():
-            entries.sort()
-            bad += [b[2] for a, b in zip(entries, entries[1:], strict=False) if b[1] < a[1]]
-        return f"{len(bad)} revocations on a lower CRL number than an earlier one, first ids {bad[:5]}" if bad \
+        for csca_id, crls in per_csca.items():
+            numbers = [r["crl_number"] for r in crls]
+            periods = [(as_date(r["this_update"]), as_date(r["next_update"])) for r in crls]
+            if numbers != list(range(1, len(crls) + 1)) or periods[0][0] != as_date(cscas[csca_id]["valid_from"]) \
+                    or any(a[1] != b[0] for a, b in zip(periods, periods[1:], strict=False)) \
+                    or not periods[-1][0] <= today < periods[-1][1]:
+                bad.append(csca_id)
+        if set(per_csca) != set(cscas):
+            bad.append("CSCAs without CRLs")
+        return f"CSCAs whose CRLs are not numbered 1.. in order over contiguous periods up to now: {bad[:5]}" if bad \
             else None
-    report.fact("revocations", "CRL numbers of a CSCA increase over time", crl_numbers_decrease)
+    report.fact("crls", "each CSCA's CRLs are numbered 1, 2, ... over contiguous periods from its takeover to now",
+                crl_periods)
 
     def mdl_age(r):
         return full_years(as_date(r["birth_date"]), as_date(r["issue_date"]))
