@@ -9,6 +9,7 @@ built row by row.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import operator
 import re
@@ -488,8 +489,15 @@ _MRZ_SEXES = {
 }
 
 
+# The weights repeated over the longest field a check digit covers (the 39-character composite), so a check
+# digit is one pass of C-level maps rather than a Python loop per character.
+_MRZ_WEIGHT_RUN = _MRZ_WEIGHTS * 20
+
+
 def _mrz_check_digit(field: str) -> str:
-    return str(sum(_MRZ_VALUES[char] * _MRZ_WEIGHTS[i % 3] for i, char in enumerate(field)) % 10)
+    if len(field) > len(_MRZ_WEIGHT_RUN):
+        return str(sum(_MRZ_VALUES[char] * _MRZ_WEIGHTS[i % 3] for i, char in enumerate(field)) % 10)
+    return str(sum(map(operator.mul, map(_MRZ_VALUES.__getitem__, field), _MRZ_WEIGHT_RUN)) % 10)
 
 
 def _is_missing(value: object) -> bool:
@@ -539,8 +547,16 @@ def _mrz_code(value: object, width: int) -> str:
 
 
 def _mrz_state(value: object) -> str:
+    if type(value) is str:
+        return _mrz_state_text(value)
     if _is_missing(value):
         return "<<<"
+    return _mrz_state_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mrz_state_text(value: str) -> str:
+    """A state code in MRZ form (issuing states and nationalities repeat: each is worked out once)."""
     code = re.sub(r"[^A-Z]", "", _latin_upper(str(value)))
     code = _ALPHA2_TO_ALPHA3.get(code, code) if len(code) == 2 else code
     # ICAO 9303 codes Germany as "D" rather than its ISO alpha-3 code.
