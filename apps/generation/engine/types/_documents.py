@@ -113,12 +113,25 @@ def encode(data: bytes) -> str:
 
 
 def moments(col: Col) -> list[datetime | None]:
-    """A date or datetime column as aware UTC datetimes (dates at midnight), None for null."""
+    """A date or datetime column as aware UTC datetimes (dates at midnight), None for null.
+
+    The rows of a block share few days, so a day's datetime is made once and shared.
+    """
     if col.kind not in ("date", "datetime"):
         raise TypeError(f"a {col.kind} column cannot be a certificate time")
     seconds = col.values.astype("datetime64[s]").astype(np.int64).tolist()
     nulls = col.null_mask().tolist()
-    return [None if null else datetime.fromtimestamp(s, UTC) for s, null in zip(seconds, nulls, strict=True)]
+    made: dict[int, datetime] = {}
+    out = []
+    for s, null in zip(seconds, nulls, strict=True):
+        if null:
+            out.append(None)
+            continue
+        moment = made.get(s)
+        if moment is None:
+            moment = made[s] = datetime.fromtimestamp(s, UTC)
+        out.append(moment)
+    return out
 
 
 def texts(col: Col) -> list[str | None]:

@@ -67,9 +67,13 @@ def check_links(doc, table_name, table, name, spec, path, ctx):
 
 
 def _values(col):
-    if col.kind in ("date", "datetime"):
-        moments = docs.moments(col)
-        return [m if m is None or col.kind == "datetime" else m.date() for m in moments]
+    if col.kind == "date":
+        # numpy gives datetime.date objects (None for NaT); nulls are None too.
+        days = col.values.astype("datetime64[D]").tolist()
+        return days if col.nulls is None else [None if null else d for d, null in zip(days, col.nulls.tolist(),
+                                                                                     strict=True)]
+    if col.kind == "datetime":
+        return docs.moments(col)
     return to_pylist(col)
 
 
