@@ -61,3 +61,16 @@ def test_bench_coherent_rows_agree_with_themselves():
         assert decoded["make"] == row["make"] and decoded["model_year"] == row["model_year"], row
         assert decoded["check_digit_valid"] and row["odometer_km"] >= 0, row
     assert {row["country"] for row in rows} == set(BENCH_COHERENT["tables"]["drivers"]["columns"]["country"]["values"])
+
+
+def test_documents_benchmark_prints_both_rates_with_the_raw_rate_sampled_through_the_run():
+    stdout = io.StringIO()
+    call_command("bench", "documents", "--passports", "300", "--mdl", "100", stdout=stdout)
+    text = stdout.getvalue()
+    assert "300 passports with SODs + 100 mDL, document signers on P-256" in text
+    # 3,000 signatures before the run and 1,000 before each block's document column (one block per table).
+    assert re.search(r"raw cryptography deterministic ECDSA sign \(P-256\): [\d,]+ signatures/s "
+                     r"\(5,000 signatures sampled through the run\)", text)
+    for line in ("SOD column:", "mDL column:", "whole rows (every column, Faker names and MRZ included):"):
+        assert re.search(re.escape(line) + r"\s+[\d,]+ (signatures|documents)/s \([\d.]+x raw", text), line
+    assert re.search(r"both:\s+[\d,]+ signatures/s \([\d.]+x raw; target >= 0.5x\) (PASS|MISS)", text)
