@@ -259,7 +259,7 @@ def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Ce
 
 
 def _verify_security_object(data: bytes, dg1: bytes, dg2: bytes | None, mrz: str, signed_at: datetime,
-                            anchors: list[x509.Certificate], revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+                            anchors: list[x509.Certificate], revoked: RevocationLists) -> str | None:
     """The checks of an LDS security object (a SOD, a DTC's): signer chain, signature, validity and revocation
     on `signed_at`, DG1 (and DG2 when the document carries it) hashes, then the MRZ's check digits."""
     try:
@@ -301,7 +301,7 @@ def _verify_security_object(data: bytes, dg1: bytes, dg2: bytes | None, mrz: str
 
 
 def verify_dtc(data: bytes, signed_at: datetime, anchors: list[x509.Certificate],
-               revoked: dict[bytes, dict[int, datetime]]) -> str | None:
+               revoked: RevocationLists) -> str | None:
     """Why a DTC virtual component is refused, or None: a DTCContentInfo {version 1, dtcData {[1] DG1, [2] DG2},
     [1] security object}; the security object is checked like a SOD against the DG1 and DG2 the DTC carries,
     and the MRZ inside DG1 must have sound check digits. The reasons are verify_sod's (EXPECTED_REASONS)."""

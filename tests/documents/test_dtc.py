@@ -72,18 +72,19 @@ def test_changed_data_groups_or_signature_are_refused(generated):
     row = next(r for r in tables["travel_credentials"] if r["scenario"] == "valid")
     data = base64.b64decode(row["dtc"])
     at = _noon(row["issue_date"])
-    assert verify.verify_dtc(data, at, anchors, {}) is None
+    no_crls = verify.RevocationLists()
+    assert verify.verify_dtc(data, at, anchors, no_crls) is None
     dg1, dg2, _ = _parts(data)
     other_name = dg1.replace(b"<<", b"<X", 1)
-    assert verify.verify_dtc(data.replace(dg1, other_name), at, anchors, {}) == "dg1_hash_mismatch"
-    assert verify.verify_dtc(data.replace(dg2, dg2[:-1] + bytes([dg2[-1] ^ 1])), at, anchors, {}) == \
+    assert verify.verify_dtc(data.replace(dg1, other_name), at, anchors, no_crls) == "dg1_hash_mismatch"
+    assert verify.verify_dtc(data.replace(dg2, dg2[:-1] + bytes([dg2[-1] ^ 1])), at, anchors, no_crls) == \
         "dg2_hash_mismatch"
     broken = bytearray(data)
     broken[-3] ^= 0x01  # inside the signature
-    assert verify.verify_dtc(bytes(broken), at, anchors, {}) == "bad_signature"
-    assert verify.verify_dtc(b"\x30\x03\x02\x01\x02", at, anchors, {}) == "malformed"
-    assert verify.verify_dtc(data[:-10], at, anchors, {}) == "malformed"
-    assert verify.verify_dtc(data, at, [], {}) == "unknown_csca"
+    assert verify.verify_dtc(bytes(broken), at, anchors, no_crls) == "bad_signature"
+    assert verify.verify_dtc(b"\x30\x03\x02\x01\x02", at, anchors, no_crls) == "malformed"
+    assert verify.verify_dtc(data[:-10], at, anchors, no_crls) == "malformed"
+    assert verify.verify_dtc(data, at, [], no_crls) == "unknown_csca"
 
 
 @needs_openssl

@@ -132,7 +132,7 @@ def test_the_report_accepts_positives_and_refuses_each_scenario_for_its_reason(g
 
 
 def test_a_pss_signature_over_other_attributes_is_refused(generated):
-    from apps.documents.verify import verify_sod
+    from apps.documents.verify import RevocationLists, verify_sod
 
     _, tables, _, _ = generated
     row = next(r for r in tables["passports"] if r["scenario"] == "valid")
@@ -140,8 +140,8 @@ def test_a_pss_signature_over_other_attributes_is_refused(generated):
     data[-5] ^= 0x01  # inside the RSA signature
     anchors = [_cert(r["certificate"]) for r in tables["cscas"]]
     signed_at = datetime.fromisoformat(row["issue_date"]).replace(hour=12, tzinfo=UTC)
-    assert verify_sod(base64.b64decode(row["sod"]), row["mrz"], signed_at, anchors, {}) is None
-    assert verify_sod(bytes(data), row["mrz"], signed_at, anchors, {}) == "bad_signature"
+    assert verify_sod(base64.b64decode(row["sod"]), row["mrz"], signed_at, anchors, RevocationLists()) is None
+    assert verify_sod(bytes(data), row["mrz"], signed_at, anchors, RevocationLists()) == "bad_signature"
 
 
 def test_same_seed_same_bytes_and_another_secret_other_keys():
