@@ -17,9 +17,11 @@ from rest_framework.exceptions import APIException
 
 from apps.generation.engine import SpecError
 from apps.generation.engine.spec import load_document
+from apps.observability.console import events_table
+from apps.observability.models import JobKind
 from apps.profiling import services
 from apps.profiling.infer import spec_yaml
-from apps.profiling.models import Profile, ProfileStatus, Sample
+from apps.profiling.models import FINISHED_STATUSES, Profile, ProfileStatus, Sample
 from apps.profiling.permissions import sample_allowed_filter, user_may_sample
 from apps.tenants.models import Role
 
@@ -102,6 +104,7 @@ class ProfileConsole(ConsoleModelAdmin):
             path("<path:object_id>/review/", wrap(require_POST(self.review_view)), name=f"{prefix}_review"),
             path("<path:object_id>/dataset/", wrap(require_POST(self.dataset_view)), name=f"{prefix}_dataset"),
             path("<path:object_id>/purge/", wrap(require_POST(self.purge_view)), name=f"{prefix}_purge"),
+            path("<path:object_id>/cancel/", wrap(require_POST(self.cancel_view)), name=f"{prefix}_cancel"),
             *super().get_urls(),
         ]
 
@@ -131,9 +134,10 @@ class ProfileConsole(ConsoleModelAdmin):
         return TemplateResponse(request, "console/profiling/form.html", context)
 
     def _context(self, request, profile, review_form=None, dataset_form=None) -> dict:
-        finished = profile.status in (ProfileStatus.SUCCEEDED, ProfileStatus.FAILED)
+        finished = profile.status in FINISHED_STATUSES
         editor = self.has_role(request, Role.EDITOR, profile)
         context = {"profile": profile, "finished": finished, "percent": round(100 * profile.progress),
+                   "events": events_table(kind=JobKind.PROFILE, job_id=profile.pk),
                    "may_edit": editor, "may_purge": all(user_may_sample(user=request.user, sample=s, action="delete")
                                                         for s in profile.samples.all())}
         if profile.status == ProfileStatus.SUCCEEDED:
@@ -232,3 +236,11 @@ class ProfileConsole(ConsoleModelAdmin):
         self.run_service(request, lambda: services.profile_purge(profile=profile, actor=request.user),
                          f"{profile} and its samples are purged.")
         return redirect("console:profiling_profile_changelist")
+
+    def cancel_view(self, request, object_id):
+        profile = self._profile(request, object_id)
+        if not self.has_role(request, Role.EDITOR, profile):
+            raise PermissionDenied
+        self.run_service(request, lambda: services.profile_cancel(profile=profile, actor=request.user),
+                         f"{profile} is cancelled.")
+        return redirect("console:profiling_profile_change", profile.pk)

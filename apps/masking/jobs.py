@@ -38,6 +38,8 @@ from apps.datasets.persistence import records_write_chunk
 from apps.exports.models import TargetConnection
 from apps.generation.dispatch import dispatch_on_commit
 from apps.generation.models import GenerationJob, JobChunk
+from apps.observability import events
+from apps.observability.models import EventType, JobKind
 
 from . import progress, selectors, sources
 from .engine import MaskingRules, MaskingRun, RulesError
@@ -167,6 +169,10 @@ def _create(*, tenant, actor, parsed, rules, described, order, origin, key, name
         rows_total=sum(described[t]["rows"] for t in order), chunks_total=len(order),
     )
     JobChunk.objects.bulk_create(JobChunk(job=job, table_name=t, start=0, stop=described[t]["rows"]) for t in order)
+    # Its timeline is a generation job's (claims, tables done, retries, failure, cancel: apps.generation.services).
+    events.record(kind=JobKind.GENERATION, job_id=job.pk, tenant_id=tenant.pk, type=EventType.QUEUED,
+                  message=f"queued: masking {len(order)} tables of target {target.pk}, {job.rows_total} rows, "
+                          f"requested by {events.actor_name(actor)}", rows=job.rows_total)
     audit_record(action="masking.start", actor=actor, tenant=tenant, target=job,
                  after={"version": version.number, **origin, "tables": order, "key_id": key.key_id,
                         "rows_total": job.rows_total})

@@ -58,9 +58,11 @@ def events_prune() -> int:
     """Events of jobs that no longer exist (purged with their dataset or tenant): run by the scheduler."""
     from apps.exports.models import Export, Push
     from apps.generation.models import GenerationJob
+    from apps.profiling.models import Profile
 
     removed = 0
-    for kind, model in ((JobKind.GENERATION, GenerationJob), (JobKind.EXPORT, Export), (JobKind.PUSH, Push)):
+    for kind, model in ((JobKind.GENERATION, GenerationJob), (JobKind.EXPORT, Export), (JobKind.PUSH, Push),
+                        (JobKind.PROFILE, Profile)):
         orphans = JobEvent.objects.filter(kind=kind).exclude(job_id__in=model._base_manager.values("pk"))
         removed += orphans.delete()[0]
     return removed

@@ -71,6 +71,10 @@ class ProfileStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINISHED_STATUSES = (ProfileStatus.SUCCEEDED, ProfileStatus.FAILED, ProfileStatus.CANCELLED)
 
 
 class Profile(TenantOwnedModel, SoftDeleteModel):

@@ -11,6 +11,7 @@ parent are then counted exactly from the child column's value counts (parents wi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -392,8 +393,12 @@ def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-def profile_tables(sources: list[TableSource], progress: Callable[[float], None] | None = None) -> dict:
-    """The profile of every table: statistics, keys, foreign keys, PII findings and correlations."""
+def profile_tables(sources: list[TableSource], progress: Callable[[float], None] | None = None,
+                   table_done: Callable[[str, int, float], None] | None = None) -> dict:
+    """The profile of every table: statistics, keys, foreign keys, PII findings and correlations.
+
+    `table_done(name, rows, seconds)` is called as each table's statistics are complete (a profile job's
+    timeline: names and counts only)."""
     total = sum(s.rows for s in sources) or 0
     seen = [0]
 
@@ -404,7 +409,10 @@ def profile_tables(sources: list[TableSource], progress: Callable[[float], None]
 
     tables, samples, accumulators = {}, {}, {}
     for source in sources:
+        began = time.monotonic()
         table, sample, accs = TableProfiler(source, advance).run()
+        if table_done is not None:
+            table_done(source.name, int(table.get("rows", 0) or 0), time.monotonic() - began)
         tables[source.name], samples[source.name], accumulators[source.name] = table, sample, accs
     foreign_keys = _foreign_keys(tables, accumulators)
     references = {(fk["table"], fk["column"]) for fk in foreign_keys}

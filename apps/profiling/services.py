@@ -21,10 +21,13 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ServiceValidationError
+from apps.observability import events
+from apps.observability.models import EventType, JobKind
 from apps.tenants.models import TenantGroup
 
 from .infer import infer_spec, spec_names
 from .models import (
+    FINISHED_STATUSES,
     SAMPLE_ACTIONS,
     Profile,
     ProfileStatus,
@@ -319,6 +322,9 @@ def profile_create(*, tenant, actor, samples: list[Sample]) -> Profile:
     with transaction.atomic():
         profile = Profile.objects.create(tenant=tenant, requested_by=actor)
         profile.samples.set(samples)
+        rows = sum(sample.row_count for sample in samples)
+        _event(profile, EventType.QUEUED, f"queued: {len(samples)} tables, {rows} rows, requested by "
+                                          f"{events.actor_name(actor)}", rows=rows)
         audit_record(action="profile.create", actor=actor, tenant=tenant, target=profile,
                      after={"samples": [s.pk for s in samples], "tables": names})
         transaction.on_commit(lambda: _enqueue(profile.pk))
@@ -346,48 +352,111 @@ def _sources(profile: Profile):
     return sources
 
 
-def profile_run(*, profile_id: int) -> str:
-    """Profile the samples and infer the spec; the profile's status says how it went."""
+def _event(profile: Profile, type: str, message: str, **fields) -> None:
+    """A profile job's event (apps.observability.events): the caller holds the profile's row lock or created it
+    in this transaction. Messages name tables, counts, times and exception classes, never a sample's value."""
+    events.record(kind=JobKind.PROFILE, job_id=profile.pk, tenant_id=profile.tenant_id, type=type, message=message,
+                  **fields)
+
+
+def _locked(profile_id: int) -> Profile | None:
+    return Profile.objects.select_for_update(no_key=True).filter(pk=profile_id).first()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def profile_run(*, profile_id: int, worker: str = "") -> str:
+    """Profile the samples and infer the spec; the profile's status and its timeline say how it went."""
     from apps.generation.engine import SpecError, parse_spec
 
     from .profiler import profile_tables
 
-    claimed = Profile.objects.filter(pk=profile_id, status=ProfileStatus.QUEUED).update(
-        status=ProfileStatus.RUNNING, started_at=timezone.now(), progress=0.0)
-    if not claimed:
-        return "skipped"
-    profile = Profile.objects.get(pk=profile_id)
+    with transaction.atomic():
+        profile = _locked(profile_id)
+        if profile is None or profile.status != ProfileStatus.QUEUED:
+            return "skipped"
+        profile.status, profile.started_at, profile.progress = ProfileStatus.RUNNING, timezone.now(), 0.0
+        profile.save(update_fields=["status", "started_at", "progress", "updated_at"])
+        _event(profile, EventType.CLAIMED, f"claimed by worker {worker or 'unknown'}", worker=worker)
     last = [0.0]
 
     def progress(share: float) -> None:
         if share - last[0] >= PROGRESS_STEP:
             last[0] = share
-            Profile.objects.filter(pk=profile_id).update(progress=round(share, 4))
+            if not Profile.objects.filter(pk=profile_id, status=ProfileStatus.RUNNING).update(
+                    progress=round(share, 4)):
+                raise _Cancelled
 
+    def table_done(table: str, rows: int, seconds: float) -> None:
+        with transaction.atomic():
+            locked = _locked(profile_id)
+            if locked is None or locked.status != ProfileStatus.RUNNING:
+                raise _Cancelled
+            _event(locked, EventType.CHUNK_DONE, f"table {table} profiled in {seconds:.2f} s with {rows} rows",
+                   chunk=table, rows=rows, seconds=seconds, worker=worker)
+
+    began = timezone.now()
     try:
-        result = profile_tables(_sources(profile), progress)
+        result = profile_tables(_sources(profile), progress, table_done)
         result["names"] = spec_names(result)
         spec = infer_spec(result, approved=set(profile.approved_categories), name=f"profile-{profile_id}")
         parse_spec(spec)
+    except _Cancelled:
+        return "cancelled"
     except SpecError as exc:
         # The problems name paths of the inferred document, never values.
         logger.error("profile %s: the inferred spec is not valid: %s", profile_id, "; ".join(
             p.path for p in exc.problems))
-        return _fail(profile_id, "The inferred spec is not valid; this is a bug of the profiler.")
+        return _fail(profile_id, "The inferred spec is not valid; this is a bug of the profiler.",
+                     event="failed: the inferred spec is not valid (SpecError)")
     except Exception as exc:  # noqa: BLE001 - any failure is the profile's, recorded without its text
         # The exception's text may quote a value of the sample: only its type is logged.
         logger.error("profile %s failed: %s", profile_id, type(exc).__name__)
-        return _fail(profile_id, "Reading or profiling the samples failed.")
-    Profile.objects.filter(pk=profile_id).update(
-        status=ProfileStatus.SUCCEEDED, progress=1.0, result=result, spec=spec, finished_at=timezone.now(),
-        error="")
+        return _fail(profile_id, "Reading or profiling the samples failed.",
+                     event=f"failed with {type(exc).__name__} while reading or profiling the samples")
+    with transaction.atomic():
+        locked = _locked(profile_id)
+        if locked is None or locked.status != ProfileStatus.RUNNING:
+            return "cancelled"
+        now = timezone.now()
+        Profile.all_objects.filter(pk=profile_id).update(
+            status=ProfileStatus.SUCCEEDED, progress=1.0, result=result, spec=spec, finished_at=now, error="",
+            updated_at=now)
+        seconds = (now - began).total_seconds()
+        _event(locked, EventType.SUCCEEDED, f"succeeded: {len(result.get('tables', {}))} tables in {seconds:.1f} s",
+               seconds=seconds)
     return "succeeded"
 
 
-def _fail(profile_id: int, message: str) -> str:
-    Profile.objects.filter(pk=profile_id).update(status=ProfileStatus.FAILED, error=message,
-                                                 finished_at=timezone.now())
+def _fail(profile_id: int, message: str, *, event: str) -> str:
+    """`message` is the profile's error (shown to its users); `event` says what failed, by exception class."""
+    with transaction.atomic():
+        locked = _locked(profile_id)
+        if locked is None or locked.status != ProfileStatus.RUNNING:
+            return "cancelled"
+        now = timezone.now()
+        Profile.all_objects.filter(pk=profile_id).update(status=ProfileStatus.FAILED, error=message, finished_at=now,
+                                                         updated_at=now)
+        _event(locked, EventType.FAILED, event)
     return "failed"
+
+
+@transaction.atomic
+def profile_cancel(*, profile: Profile, actor) -> Profile:
+    """Stop a queued or running profile: a running one stops at its next progress step or table."""
+    locked = _locked(profile.pk)
+    if locked is None or locked.status in FINISHED_STATUSES:
+        raise Conflict(f"Only a queued or running profile can be cancelled; this one is "
+                       f"{locked.status if locked else 'gone'}.")
+    before = locked.status
+    locked.status, locked.finished_at = ProfileStatus.CANCELLED, timezone.now()
+    locked.save(update_fields=["status", "finished_at", "updated_at"])
+    _event(locked, EventType.CANCELLED, f"cancelled by {events.actor_name(actor)}")
+    audit_record(action="profile.cancel", actor=actor, tenant=locked.tenant, target=locked,
+                 before={"status": before}, after={"status": locked.status})
+    return locked
 
 
 def _category_columns(profile: Profile) -> set[str]:

@@ -118,7 +118,13 @@ def test_a_masking_job_writes_a_masked_version_that_joins(tenant_a, api_client_f
     stored = json.dumps([customers, orders]) + json.dumps(GenerationJob.objects.filter(pk=job.pk).values().first(),
                                                           default=str)
     audit = json.dumps(list(AuditEvent.objects.values("before", "after", "target_label")), default=str)
-    for text in (stored, audit, caplog.text):
+    timeline = client.get(f"{BASE}/jobs/{job.pk}/events/")
+    assert timeline.status_code == 200, timeline.content
+    story = timeline.json()["events"]
+    assert [e["type"] for e in story] == ["queued", "claimed", "chunk_done", "chunk_done", "succeeded"]
+    assert story[0]["message"].startswith("queued: masking 2 tables") and story[0]["rows"] == 210
+    assert {e["chunk"] for e in story[2:4]} == {"customers[0:60]", "orders[0:150]"}
+    for text in (stored, audit, caplog.text, json.dumps(story)):
         assert [value for value in originals if value in text] == []
 
     # The secret shown once gives mask_file the same outputs as the platform's job.

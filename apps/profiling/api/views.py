@@ -10,6 +10,8 @@ from apps.core.errors import ServiceValidationError
 from apps.core.parsers import BoundedJSONParser
 from apps.core.permissions import IsTenantEditor, IsTenantViewer
 from apps.datasets.api.serializers import DatasetSerializer
+from apps.observability.api.views import JobEventsMixin
+from apps.observability.models import JobKind
 from apps.tenants.models import Role
 
 from .. import services
@@ -85,7 +87,7 @@ class SampleViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProfileViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
+class ProfileViewSet(JobEventsMixin, TenantScopedGenericViewSet, mixins.ListModelMixin):
     """Profiles of samples: visible to whoever may view every one of their samples (they hold the samples'
     statistics). Creating, reviewing and making a dataset need the editor role; purging a profile (with its
     samples) needs `delete` on each of its samples."""
@@ -96,9 +98,10 @@ class ProfileViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
     dataset_path = None  # scoped by its samples' permissions (narrow below)
     filter_backends = []
     ordering = "-id"
+    events_kind = JobKind.PROFILE
 
     def get_permissions(self):
-        if self.action in ("create", "partial_update", "dataset"):
+        if self.action in ("create", "partial_update", "dataset", "cancel"):
             return [IsTenantEditor()]
         return [IsTenantViewer()]
 
@@ -144,6 +147,14 @@ class ProfileViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
                                                   "permission on each of them.")
         services.profile_purge(profile=profile, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer},
+                   description="Stop a queued or running profile (409 once it has finished); a running one stops at "
+                               "its next progress step.")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        profile = services.profile_cancel(profile=self.get_object(), actor=request.user)
+        return Response(ProfileSerializer(profile).data)
 
     @extend_schema(request=ProfileDatasetSerializer, responses={201: DatasetSerializer})
     @action(detail=True, methods=["post"])
