@@ -151,6 +151,9 @@ API_ROUTES: dict[str, Route] = {
                             bodies={"PATCH": lambda o: {"approved_categories": []}}),
     "profile-dataset": Route({"POST": roles(403, 201, 201, 201)}, objects={"pk": "profile"},
                              bodies={"POST": lambda o: {"name": "from a profile"}}),
+    # The walked profile has succeeded: cancelling it is a conflict (editors and up).
+    "profile-events": Route({"GET": roles(404, 200, 200, 200)}, objects={"pk": "profile"}),
+    "profile-cancel": Route({"POST": roles(403, 409, 409, 409)}, objects={"pk": "profile"}),
     # ----- target databases and pushes (admins and owners)
     "target-list": Route({"GET": ADMINS, "POST": roles(403, 403, 201, 201)}, html=True, bodies={
         "POST": lambda o: {"name": "walked", "host": "127.0.0.1", "dbname": "walked_test", "user": "walker"}},
@@ -400,6 +403,9 @@ CONSOLE_ROUTES: dict[str, Route] = {
                                               post=console_roles(404, 302, 302, 302), objects={"object_id": "profile"}),
     "console:profiling_profile_purge": page(console_roles(405, 405, 405, 405, outsider=405),
                                             post=console_roles(404, 403, 302, 302), objects={"object_id": "profile"}),
+    # Cancelling takes a POST and the editor role (the walked profile has finished: refused as a message).
+    "console:profiling_profile_cancel": page(console_roles(405, 405, 405, 405, outsider=405),
+                                             post=console_roles(404, 302, 302, 302), objects={"object_id": "profile"}),
     # A version's records and statistics are its viewers'; exporting takes the `export` permission (an empty POST
     # shows the form again), pushing also the admin role.
     "console:datasets_datasetversion_records": page(OWN_ROWS, objects={"object_id": "version", "table": "=customers"}),
