@@ -16,7 +16,9 @@ from rest_framework.exceptions import APIException
 
 from apps.datasets.models import VersionStatus
 from apps.exports import services
-from apps.exports.models import Export, ExportFormat, RunStatus, TargetConnection
+from apps.exports.models import Export, ExportFormat, Push, RunStatus, TargetConnection
+from apps.observability.console import events_table
+from apps.observability.models import JobKind
 from apps.tenants.models import Role
 
 from .base import ConsoleModelAdmin, problems_of, refusal_message
@@ -110,7 +112,7 @@ def push_form_view(request, model_admin, object_id):
             _show_problems(form, exc)
         else:
             messages.success(request, f"Push {push.pk} to {data['target']} is queued.")
-            return redirect("console:datasets_datasetversion_change", version.pk)
+            return redirect("console:exports_push_change", push.pk)
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "version": version,
                "form": form, "title": f"Push {version} to a test database", "ready": True,
                "form_id": "push-form", "submit": "Push",
@@ -125,7 +127,7 @@ class ExportConsole(ConsoleModelAdmin):
     list_filter = [TrashFilter, "format", "status", TenantFilter]
     list_select_related = ["dataset", "version"]
     fields = ["dataset", "version", "format", "tables", "options", "status", "filename", "size_bytes", "sha256",
-              "expires_at", "error", "download"]
+              "expires_at", "error", "download", "events"]
     readonly_fields = fields
     actions = ["move_to_trash", "restore"]
     change_form_template = "console/exports/change_form.html"
@@ -151,6 +153,10 @@ class ExportConsole(ConsoleModelAdmin):
 
         return format_html('<a class="console-download" href="{}">Download</a>',
                            reverse("console:exports_export_download", args=[obj.pk]))
+
+    @admin.display(description="Events")
+    def events(self, obj):
+        return events_table(kind=JobKind.EXPORT, job_id=obj.pk)
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -188,3 +194,31 @@ class ExportConsole(ConsoleModelAdmin):
     @admin.action(description="Restore selected exports from the trash")
     def restore(self, request, queryset):
         self._trash(request, queryset, services.export_restore, "is restored.", alive=False)
+
+
+@admin.register(Push, site=console_site)
+class PushConsole(ConsoleModelAdmin):
+    """Pushes into target databases, read only with their timeline: admins and owners, as on the API (a push
+    names a target connection)."""
+
+    dataset_path = "dataset"
+    view_role = Role.ADMIN
+    list_display = ["__str__", "dataset", "version", "status", "created_at", "finished_at"]
+    list_filter = ["status", TenantFilter]
+    list_select_related = ["dataset", "version", "target"]
+    fields = ["target", "dataset", "version", "tables", "status", "row_counts", "error_code", "error", "attempts",
+              "worker", "created_at", "started_at", "finished_at", "events"]
+    readonly_fields = fields
+    change_form_template = "console/exports/push_change_form.html"
+
+    def get_queryset(self, request):
+        return self.scoped(request, Push.objects.select_related("dataset", "version", "target"))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["push"] = obj
+        context["running"] = obj is not None and obj.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Events")
+    def events(self, obj):
+        return events_table(kind=JobKind.PUSH, job_id=obj.pk)

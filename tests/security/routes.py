@@ -427,6 +427,9 @@ CONSOLE_ROUTES: dict[str, Route] = {
                     change_post=NOBODY),
     **console_model("exports.export", "export", changelist=ANY_MEMBER, add=NOBODY, change=OWN_ROWS,
                     change_post=NOBODY),
+    # Pushes name a target connection: admins and owners read them (with their events), nobody writes.
+    **console_model("exports.push", "push", changelist=console_roles(403, 403, 200, 200, outsider=200), add=NOBODY,
+                    change=CONSOLE_ADMINS, change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
     # Schedules: the dataset's `generate` permission (editors and up) to add, change or delete.
     **console_model("schedules.schedule", "gen_schedule", changelist=ANY_MEMBER,
                     add=console_roles(403, 200, 200, 200, outsider=200), change=OWN_ROWS,
