@@ -5,25 +5,20 @@ otherwise). Without a token, SYNTHHUB_METRICS_REQUIRE_TOKEN (on in production) m
 deployment that forgot the token exposes nothing (and `check --deploy` warns).
 """
 
-import hmac
-
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from apps.observability.exposition import render
+from apps.observability.exposition import render, scrape_refusal
 
 
 @never_cache
 @require_GET
 def metrics(request):
-    token = settings.SYNTHHUB_METRICS_TOKEN
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return HttpResponse("unauthorized\n", status=401, content_type="text/plain")
-    elif settings.SYNTHHUB_METRICS_REQUIRE_TOKEN:
+    refusal = scrape_refusal(request.headers.get("Authorization", ""))
+    if refusal == 401:
+        return HttpResponse("unauthorized\n", status=401, content_type="text/plain")
+    if refusal:
         raise Http404
     return HttpResponse(render(), content_type=CONTENT_TYPE_LATEST)

@@ -3,6 +3,7 @@ gauges read from the database at scrape time. Aggregates only: no tenant, datase
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 
 from django.conf import settings
@@ -103,4 +104,23 @@ def render() -> bytes:
     return generate_latest(registry())
 
 
-__all__ = ["registry", "render"]
+def machine_registry(path: str) -> CollectorRegistry:
+    """The recorded metrics of every process that writes to `path` (one machine's multiprocess directory), and
+    nothing read from the database: those gauges are the same from anywhere, and `/metrics` already has them."""
+    scrape = CollectorRegistry(auto_describe=False)
+    MultiProcessCollector(scrape, path=path)
+    return scrape
+
+
+def scrape_refusal(authorization: str) -> int | None:
+    """The token rule of every metrics endpoint: None when the scrape may have the metrics, else the status to
+    answer. With SYNTHHUB_METRICS_TOKEN set, only `Authorization: Bearer <token>` passes (401 otherwise);
+    without one, SYNTHHUB_METRICS_REQUIRE_TOKEN (on in production) hides the endpoint (404)."""
+    token = settings.SYNTHHUB_METRICS_TOKEN
+    if token:
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        return None if hmac.compare_digest(given.encode(), token.encode()) else 401
+    return 404 if settings.SYNTHHUB_METRICS_REQUIRE_TOKEN else None
+
+
+__all__ = ["machine_registry", "registry", "render", "scrape_refusal"]

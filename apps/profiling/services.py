@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ServiceValidationError
-from apps.observability import events
+from apps.observability import events, metrics
 from apps.observability.models import EventType, JobKind
 from apps.tenants.models import TenantGroup
 
@@ -427,6 +427,7 @@ def profile_run(*, profile_id: int, worker: str = "") -> str:
         seconds = (now - began).total_seconds()
         _event(locked, EventType.SUCCEEDED, f"succeeded: {len(result.get('tables', {}))} tables in {seconds:.1f} s",
                seconds=seconds)
+        transaction.on_commit(lambda: metrics.observe_job(JobKind.PROFILE, ProfileStatus.SUCCEEDED, seconds))
     return "succeeded"
 
 
@@ -439,7 +440,9 @@ def _fail(profile_id: int, message: str, *, event: str) -> str:
         now = timezone.now()
         Profile.all_objects.filter(pk=profile_id).update(status=ProfileStatus.FAILED, error=message, finished_at=now,
                                                          updated_at=now)
-        _event(locked, EventType.FAILED, event)
+        seconds = metrics.seconds_between(locked.started_at, now)
+        _event(locked, EventType.FAILED, event, seconds=seconds)
+        transaction.on_commit(lambda: metrics.observe_job(JobKind.PROFILE, ProfileStatus.FAILED, seconds))
     return "failed"
 
 
