@@ -16,7 +16,10 @@ from .scoping import datasets_for
 from .site import console_site
 
 RUNS_SHOWN = 20
-TIMING_HELP = "Either a cron expression (UTC: minute hour day-of-month month day-of-week) or an interval."
+TIMING_HELP = ("Either a cron expression (minute hour day-of-month month day-of-week, on the time zone's wall clock) "
+               "or an interval.")
+ZONE_HELP = ("IANA time zone of the cron fields, e.g. Europe/Amsterdam. On a clock change a skipped time fires at the "
+             "old offset (02:30 → 03:30), a repeated one fires once.")
 
 
 class ScheduleForm(forms.ModelForm):
@@ -24,12 +27,14 @@ class ScheduleForm(forms.ModelForm):
 
     class Meta:
         model = Schedule
-        fields = ["dataset", "name", "cron", "interval_seconds", "rows_scale", "export_format", "target",
+        fields = ["dataset", "name", "cron", "interval_seconds", "timezone", "rows_scale", "export_format", "target",
                   "keep_last", "enabled"]
-        help_texts = {"cron": TIMING_HELP, "interval_seconds": TIMING_HELP}
+        help_texts = {"cron": TIMING_HELP, "interval_seconds": TIMING_HELP, "timezone": ZONE_HELP}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "timezone" in self.fields:
+            self.fields["timezone"].required = False
         if "dataset" in self.fields:
             self.fields["dataset"].queryset = datasets_for(user, action="generate")
         if "target" in self.fields:
@@ -48,7 +53,7 @@ class ScheduleForm(forms.ModelForm):
 class ScheduleConsole(ConsoleModelAdmin):
     dataset_path = "dataset"
     form = ScheduleForm
-    list_display = ["name", "dataset", "timing", "export_format", "keep_last", "enabled", "next_run_at",
+    list_display = ["name", "dataset", "timing", "timezone", "export_format", "keep_last", "enabled", "next_run_at",
                     "last_run_at"]
     list_filter = ["enabled", TenantFilter]
     list_select_related = ["dataset"]
@@ -95,8 +100,8 @@ class ScheduleConsole(ConsoleModelAdmin):
         return ForUser
 
     def get_fields(self, request, obj=None):
-        editable = ["name", "cron", "interval_seconds", "rows_scale", "export_format", "target", "keep_last",
-                    "enabled"]
+        editable = ["name", "cron", "interval_seconds", "timezone", "rows_scale", "export_format", "target",
+                    "keep_last", "enabled"]
         if obj is None:
             return ["dataset", *editable]
         return [*editable, "dataset", "next_run_at", "last_run_at", "created_by", "recent_runs"]
@@ -114,7 +119,7 @@ class ScheduleConsole(ConsoleModelAdmin):
         data = form.cleaned_data
         rows_scale = data.get("rows_scale")
         values = {"name": data.get("name") or "", "cron": data.get("cron") or "",
-                  "interval_seconds": data.get("interval_seconds"),
+                  "interval_seconds": data.get("interval_seconds"), "timezone": data.get("timezone") or "UTC",
                   "rows_scale": 1.0 if rows_scale is None else rows_scale,
                   "export_format": data.get("export_format") or "", "keep_last": data.get("keep_last"),
                   "enabled": bool(data.get("enabled"))}

@@ -1,16 +1,23 @@
-"""Five-field cron expressions (minute hour day-of-month month day-of-week), in UTC.
+"""Five-field cron expressions (minute hour day-of-month month day-of-week), in UTC or an IANA time zone.
 
 Each field takes `*`, numbers, ranges `a-b`, steps `*/n` and `a-b/n`, and comma lists; months and weekdays
 also take their English three-letter names, and 7 is Sunday like 0. As in Vixie cron, when both day fields
 are restricted a day matches if either does. Parsing is bounded (the expression's length) and finding the
 next time walks days, never minutes, and at most a few years of them.
+
+In a time zone, the fields are read on that zone's wall clock, and the clock changes are handled so each
+matching wall time fires at most once a day and none is lost:
+- a wall time the clock skips (02:30 on a spring-forward day in Europe/Amsterdam) fires at the instant it would
+  have been with the offset before the change (PEP 495, fold=0): 01:30 UTC, which the wall clock shows as 03:30;
+- a wall time the clock shows twice (02:30 on a fall-back day) fires once, at its first occurrence (fold=0, the
+  offset before the change: 00:30 UTC); the repeated hour does not fire again.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 MAX_LENGTH = 200
 # A day that can match (the 29th of February with a weekday) may be several years away; nothing is further.
@@ -90,19 +97,23 @@ class Cron:
             return in_month
         return in_month or in_week
 
-    def next_after(self, moment: datetime) -> datetime:
-        """The first matching minute strictly after `moment` (UTC); CronError if none within the search."""
-        moment = moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        day = moment.replace(hour=0, minute=0)
+    def next_after(self, moment: datetime, zone: tzinfo = UTC) -> datetime:
+        """The first matching minute strictly after `moment`, read on `zone`'s wall clock; returned in UTC.
+        CronError if none within the search."""
+        after = moment.astimezone(UTC)
+        local = moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+        # The day before too: a wall time of the previous local day can still lie after `moment` in UTC (a
+        # skipped time maps forward by the size of the gap).
+        day = local.replace(hour=0, minute=0) - timedelta(days=1)
         for offset in range(SEARCH_DAYS):
             candidate_day = day + timedelta(days=offset)
             if not self._day_matches(candidate_day):
                 continue
-            for hour in sorted(self.hours):
-                for minute in sorted(self.minutes):
-                    candidate = candidate_day.replace(hour=hour, minute=minute)
-                    if candidate >= moment:
-                        return candidate
+            found = [instant for hour in self.hours for minute in self.minutes
+                     if (instant := candidate_day.replace(hour=hour, minute=minute, tzinfo=zone, fold=0)
+                         .astimezone(UTC)) > after]
+            if found:
+                return min(found)
         raise CronError("the expression never matches a date (e.g. the 30th of February)", "day_of_month")
 
 

@@ -9,9 +9,12 @@ from apps.core.models import TenantOwnedModel
 class Schedule(TenantOwnedModel):
     dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="schedules")
     name = models.CharField(max_length=100)
-    # Exactly one of the two: a cron expression (UTC) or a fixed interval.
+    # Exactly one of the two: a cron expression (read in `timezone`) or a fixed interval.
     cron = models.CharField(max_length=200, blank=True)
     interval_seconds = models.PositiveIntegerField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC",
+                                help_text="The IANA time zone whose wall clock the cron fields read (an interval "
+                                          "ignores it).")
     rows_scale = models.FloatField(default=1.0)
     export_format = models.CharField(max_length=10, blank=True, help_text="Export each new version (empty: no).")
     target = models.ForeignKey("exports.TargetConnection", null=True, blank=True, on_delete=models.SET_NULL,

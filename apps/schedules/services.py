@@ -15,7 +15,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone as dj_timezone
 from rest_framework.exceptions import APIException, PermissionDenied
 
 from apps.audit.services import audit_record
@@ -32,18 +32,20 @@ from apps.webhooks.models import WebhookEvent
 from apps.webhooks.services import webhook_emit
 
 from .models import RunStatus, Schedule, ScheduleRun
-from .timing import next_run, timing_problems
+from .timing import DEFAULT_ZONE, next_run, timing_problems
 
 logger = logging.getLogger(__name__)
 
 RUNS_PER_PASS = 100
 MAX_KEEP_LAST = 1000
-EDITABLE = ("name", "cron", "interval_seconds", "rows_scale", "export_format", "target", "keep_last", "enabled")
+EDITABLE = ("name", "cron", "interval_seconds", "timezone", "rows_scale", "export_format", "target", "keep_last",
+            "enabled")
 
 
 def _snapshot(schedule: Schedule) -> dict:
     return {"name": schedule.name, "dataset": schedule.dataset_id, "cron": schedule.cron,
-            "interval_seconds": schedule.interval_seconds, "rows_scale": schedule.rows_scale,
+            "interval_seconds": schedule.interval_seconds, "timezone": schedule.timezone,
+            "rows_scale": schedule.rows_scale,
             "export_format": schedule.export_format, "target": schedule.target_id, "keep_last": schedule.keep_last,
             "enabled": schedule.enabled}
 
@@ -60,7 +62,8 @@ def _check(schedule: Schedule, *, actor, now) -> None:
         problems.append(("name", "give a name of 1 to 100 characters"))
     elif Schedule.objects.filter(tenant=schedule.tenant, name=schedule.name).exclude(pk=schedule.pk).exists():
         problems.append(("name", f"this tenant already has a schedule named '{schedule.name}'"))
-    problems += timing_problems(cron=schedule.cron, interval_seconds=schedule.interval_seconds, now=now)
+    problems += timing_problems(cron=schedule.cron, interval_seconds=schedule.interval_seconds, now=now,
+                                timezone=schedule.timezone)
     if not 0 < schedule.rows_scale <= 1000:
         problems.append(("rows_scale", "must be a number above 0 and at most 1000"))
     if schedule.export_format and schedule.export_format not in ExportFormat.values:
@@ -98,20 +101,21 @@ def _dataset(*, actor, tenant, dataset_id):
 
 @transaction.atomic
 def schedule_create(*, tenant, actor, dataset_id: int, name: str, cron: str = "", interval_seconds=None,
-                    rows_scale: float = 1.0, export_format: str = "", target_id=None, keep_last=None,
-                    enabled: bool = True) -> Schedule:
-    now = timezone.now()
+                    timezone: str | None = None, rows_scale: float = 1.0, export_format: str = "", target_id=None,
+                    keep_last=None, enabled: bool = True) -> Schedule:
+    now = dj_timezone.now()
     limit = settings.SYNTHHUB_TENANT_MAX_SCHEDULES
     if limit and Schedule.objects.filter(tenant=tenant).count() >= limit:
         raise ServiceValidationError([("", f"this tenant has {limit} schedules, the most it may have "
                                            "(SYNTHHUB_TENANT_MAX_SCHEDULES); delete one first")])
     dataset = _dataset(actor=actor, tenant=tenant, dataset_id=dataset_id)
     schedule = Schedule(tenant=tenant, dataset=dataset, name=name, cron=cron or "", interval_seconds=interval_seconds,
-                        rows_scale=rows_scale, export_format=export_format or "",
-                        target=_target(tenant, target_id), keep_last=keep_last, enabled=enabled, created_by=actor)
+                        timezone=DEFAULT_ZONE if timezone is None else timezone, rows_scale=rows_scale,
+                        export_format=export_format or "", target=_target(tenant, target_id), keep_last=keep_last,
+                        enabled=enabled, created_by=actor)
     _check(schedule, actor=actor, now=now)
-    schedule.next_run_at = next_run(cron=schedule.cron, interval_seconds=schedule.interval_seconds, after=now) \
-        if enabled else None
+    schedule.next_run_at = next_run(cron=schedule.cron, interval_seconds=schedule.interval_seconds, after=now,
+                                    timezone=schedule.timezone) if enabled else None
     schedule.save()
     audit_record(action="schedule.create", actor=actor, tenant=tenant, target=schedule, after=_snapshot(schedule))
     return schedule
@@ -120,9 +124,11 @@ def schedule_create(*, tenant, actor, dataset_id: int, name: str, cron: str = ""
 @transaction.atomic
 def schedule_update(*, schedule: Schedule, actor, **changes) -> Schedule:
     """Change the given fields; a changed timing (or enabling) counts from now. The runs then act as `actor`."""
-    now = timezone.now()
+    now = dj_timezone.now()
     before = _snapshot(schedule)
     changes = {key: value for key, value in changes.items() if key in EDITABLE or key == "target_id"}
+    if changes.get("timezone") is None:
+        changes.pop("timezone", None)
     if "target_id" in changes:
         schedule.target = _target(schedule.tenant, changes.pop("target_id"))
     if "cron" in changes and changes["cron"]:
@@ -132,11 +138,11 @@ def schedule_update(*, schedule: Schedule, actor, **changes) -> Schedule:
     for key, value in changes.items():
         setattr(schedule, key, "" if key in ("cron", "export_format") and value is None else value)
     _check(schedule, actor=actor, now=now)
-    timing_changed = (schedule.cron, schedule.interval_seconds, schedule.enabled) != (
-        before["cron"], before["interval_seconds"], before["enabled"])
+    timing_changed = (schedule.cron, schedule.interval_seconds, schedule.timezone, schedule.enabled) != (
+        before["cron"], before["interval_seconds"], before["timezone"], before["enabled"])
     if timing_changed:
         schedule.next_run_at = next_run(cron=schedule.cron, interval_seconds=schedule.interval_seconds,
-                                        after=now) if schedule.enabled else None
+                                        after=now, timezone=schedule.timezone) if schedule.enabled else None
     schedule.created_by = actor
     schedule.save()
     audit_record(action="schedule.update", actor=actor, tenant=schedule.tenant, target=schedule, before=before,
@@ -166,7 +172,7 @@ def _reason(exc: Exception) -> str:
 
 def _fail_run(run: ScheduleRun, reason: str) -> None:
     """Mark the run failed (audited) and queue the schedule.failed webhook, in the caller's transaction."""
-    run.status, run.error, run.finished_at = RunStatus.FAILED, reason[:500], timezone.now()
+    run.status, run.error, run.finished_at = RunStatus.FAILED, reason[:500], dj_timezone.now()
     run.save(update_fields=["status", "error", "finished_at", "updated_at"])
     schedule = run.schedule
     audit_record(action="schedule.fail", actor=schedule.created_by, tenant=run.tenant_id, target=schedule,
@@ -179,7 +185,7 @@ def _fail_run(run: ScheduleRun, reason: str) -> None:
 def schedule_fire(*, schedule_id: int, now=None) -> ScheduleRun | None:
     """Fire the schedule if it is due: move its next time on, record a run and start its job, in one
     transaction. Returns the run, or None when the schedule is not due (or another scheduler has it)."""
-    now = now or timezone.now()
+    now = now or dj_timezone.now()
     with transaction.atomic():
         schedule = (Schedule.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                     .select_related("tenant", "created_by")
@@ -187,7 +193,8 @@ def schedule_fire(*, schedule_id: int, now=None) -> ScheduleRun | None:
         if schedule is None:
             return None
         schedule.last_run_at = now
-        schedule.next_run_at = next_run(cron=schedule.cron, interval_seconds=schedule.interval_seconds, after=now)
+        schedule.next_run_at = next_run(cron=schedule.cron, interval_seconds=schedule.interval_seconds, after=now,
+                                        timezone=schedule.timezone)
         schedule.save(update_fields=["last_run_at", "next_run_at", "updated_at"])
         busy = ScheduleRun.objects.filter(schedule=schedule,
                                           status__in=[RunStatus.GENERATING, RunStatus.DELIVERING]).exists()
@@ -216,7 +223,7 @@ def schedule_fire(*, schedule_id: int, now=None) -> ScheduleRun | None:
 
 
 def schedules_fire_due(*, now=None) -> int:
-    now = now or timezone.now()
+    now = now or dj_timezone.now()
     due = list(Schedule.objects.filter(enabled=True, next_run_at__lte=now).order_by("next_run_at")
                .values_list("pk", flat=True)[:RUNS_PER_PASS])
     return sum(1 for pk in due if schedule_fire(schedule_id=pk, now=now) is not None)
@@ -275,7 +282,7 @@ def _advance(run: ScheduleRun) -> str | None:
             return RunStatus.FAILED
         delivering = run.export_id is not None or run.push_id is not None
         run.status = RunStatus.DELIVERING if delivering else RunStatus.SUCCEEDED
-        run.finished_at = None if delivering else timezone.now()
+        run.finished_at = None if delivering else dj_timezone.now()
         run.save(update_fields=["status", "export", "push", "finished_at", "updated_at"])
         return run.status
     runs = [item for item in (run.export, run.push) if item is not None]
@@ -285,7 +292,7 @@ def _advance(run: ScheduleRun) -> str | None:
         _fail_run(run, f"its {what} {failed[0].pk} failed ({failed[0].error_code or 'error'})")
         return RunStatus.FAILED
     if all(item.status == ExportStatus.SUCCEEDED for item in runs):
-        run.status, run.finished_at = RunStatus.SUCCEEDED, timezone.now()
+        run.status, run.finished_at = RunStatus.SUCCEEDED, dj_timezone.now()
         run.save(update_fields=["status", "finished_at", "updated_at"])
         return run.status
     return None

@@ -1,5 +1,7 @@
 """Schedules in the console: created and changed through the service (audited, checked), other teams' 404."""
 
+from zoneinfo import ZoneInfo
+
 from apps.audit.models import AuditEvent
 from apps.schedules import services
 from apps.schedules.models import Schedule
@@ -45,3 +47,18 @@ def test_a_change_goes_through_the_service_and_other_teams_get_404(team, tenant_
     assert outsider.get(page).status_code == 404
     assert outsider.post(f"/console/schedules/schedule/{schedule.pk}/delete/", {"post": "yes"}).status_code == 404
     assert Schedule.objects.filter(pk=schedule.pk).exists()
+
+
+def test_a_schedule_in_a_time_zone_from_the_console_and_an_unknown_zone_on_the_form(team, console_client):
+    tenant, users, a, _ = team
+    client = console_client(users["editor"])
+    refused = client.post(ADD, form(a["dataset"], timezone="Atlantis/Lost_City"))
+    assert refused.status_code == 200
+    assert "an IANA time zone name" in refused.content.decode() and not Schedule.objects.exists()
+    response = client.post(ADD, form(a["dataset"], timezone="Europe/Amsterdam"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    schedule = Schedule.objects.get()
+    assert schedule.timezone == "Europe/Amsterdam"
+    assert schedule.next_run_at.astimezone(ZoneInfo("Europe/Amsterdam")).hour == 3
+    listing = client.get("/console/schedules/schedule/").content.decode()
+    assert "Europe/Amsterdam" in listing

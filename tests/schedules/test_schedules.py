@@ -63,6 +63,10 @@ def test_an_editor_creates_a_schedule_and_it_is_audited(tenant_a, shop, api_clie
     ({"interval_seconds": 3600, "keep_last": 0}, "keep_last"),
     ({"interval_seconds": "3600"}, "interval_seconds"),
     ({"interval_seconds": 3600, "name": ""}, "name"),
+    ({"cron": "0 3 * * *", "timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ({"cron": "0 3 * * *", "timezone": "../../etc/passwd"}, "timezone"),
+    ({"cron": "0 3 * * *", "timezone": ""}, "timezone"),
+    ({"cron": "0 3 * * *", "timezone": "europe/amsterdam"}, "timezone"),  # IANA names are case-sensitive
 ])
 def test_bad_timing_or_options_are_400_with_the_path_and_nothing_is_written(tenant_a, shop, api_client_for, body,
                                                                             path):
@@ -224,3 +228,41 @@ def test_the_scheduler_pass_fires_due_schedules_and_moves_their_runs_on(tenant_a
     assert scheduler_pass()["runs_succeeded"] == 1
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
+
+
+def test_a_cron_in_a_time_zone_fires_on_its_wall_clock_and_changing_the_zone_counts_again(tenant_a, shop,
+                                                                                           api_client_for):
+    from zoneinfo import ZoneInfo
+
+    tenant, users = tenant_a
+    client = api_client_for(users["editor"])
+    response = create(client, tenant, dataset=shop.pk, name="amsterdam", cron="30 2 * * *",
+                      timezone="Europe/Amsterdam")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["timezone"] == "Europe/Amsterdam"
+    first = timezone.datetime.fromisoformat(body["next_run_at"].replace("Z", "+00:00"))
+    local = first.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert (local.hour, local.minute) in ((2, 30), (3, 30))  # 03:30 only on a spring-forward day
+    schedule = Schedule.objects.get(pk=body["id"])
+    fired = services.schedule_fire(schedule_id=schedule.pk, now=first)
+    assert fired is not None
+    schedule.refresh_from_db()
+    assert timedelta(hours=23) <= schedule.next_run_at - first <= timedelta(hours=25)
+
+    changed = client.patch(url(tenant, f"{schedule.pk}/"), {"timezone": "America/New_York"}, format="json")
+    assert changed.status_code == 200, changed.content
+    moved = timezone.datetime.fromisoformat(changed.json()["next_run_at"].replace("Z", "+00:00"))
+    assert moved.astimezone(ZoneInfo("America/New_York")).strftime("%M") == "30"
+    bad = client.patch(url(tenant, f"{schedule.pk}/"), {"timezone": "Nowhere/Atlantis"}, format="json")
+    assert_error_shape(bad, 400, paths={"timezone"})
+    assert Schedule.objects.get(pk=schedule.pk).timezone == "America/New_York"
+    events = AuditEvent.objects.filter(action="schedule.update", target_id=str(schedule.pk))
+    assert events.count() == 1 and events.get().after["timezone"] == "America/New_York"
+
+
+def test_without_a_zone_a_schedule_reads_its_cron_in_utc(tenant_a, shop, api_client_for):
+    tenant, users = tenant_a
+    response = create(api_client_for(users["editor"]), tenant, dataset=shop.pk, name="utc", cron="30 2 * * *")
+    assert response.status_code == 201 and response.json()["timezone"] == "UTC"
+    assert response.json()["next_run_at"].endswith("02:30:00Z")

@@ -5,8 +5,11 @@ from apps.exports.models import ExportFormat
 
 from ..models import Schedule, ScheduleRun
 
-TIMING_HELP = ("Give `cron` (five fields, UTC: minute hour day-of-month month day-of-week) or `interval_seconds`, "
-               "not both.")
+TIMING_HELP = ("Give `cron` (five fields on the wall clock of `timezone`: minute hour day-of-month month day-of-week) "
+               "or `interval_seconds`, not both.")
+ZONE_HELP = ("The IANA time zone the cron fields are read in, e.g. Europe/Amsterdam (default UTC); across a clock "
+             "change a skipped wall time fires at the old offset and a repeated one fires once (docs/operations.md). "
+             "An interval ignores it.")
 
 
 class ScheduleInputSerializer(Serializer):
@@ -16,6 +19,7 @@ class ScheduleInputSerializer(Serializer):
                                  help_text=TIMING_HELP)
     interval_seconds = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                                 help_text=TIMING_HELP)
+    timezone = serializers.CharField(required=False, allow_null=True, help_text=ZONE_HELP)
     rows_scale = serializers.FloatField(required=False, default=1.0, min_value=0.000001, max_value=1000,
                                         help_text="Multiplies every table's row count.")
     export_format = serializers.ChoiceField(choices=ExportFormat.choices, required=False, allow_blank=True,
@@ -38,8 +42,9 @@ class ScheduleSerializer(ModelSerializer):
 
     class Meta:
         model = Schedule
-        fields = ["id", "dataset", "name", "cron", "interval_seconds", "rows_scale", "export_format", "target",
-                  "keep_last", "enabled", "next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]
+        fields = ["id", "dataset", "name", "cron", "interval_seconds", "timezone", "rows_scale", "export_format",
+                  "target", "keep_last", "enabled", "next_run_at", "last_run_at", "created_by", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 
