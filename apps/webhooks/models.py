@@ -13,6 +13,11 @@ class WebhookEvent(models.TextChoices):
     SCHEDULE_FAILED = "schedule.failed", "A scheduled run failed"
 
 
+# Not an event an endpoint subscribes to: what "send test delivery" sends to one endpoint, on request.
+TEST_EVENT = "webhook.test"
+DELIVERY_EVENTS = [*WebhookEvent.choices, (TEST_EVENT, "A test delivery, sent on request")]
+
+
 class WebhookEndpoint(TenantOwnedModel):
     url = models.CharField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
@@ -55,7 +60,7 @@ class WebhookDelivery(TenantOwnedModel):
     # commit-time foreign-key check must never wait on an endpoint being deleted (apps/audit/services.py).
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries",
                                  db_constraint=False)
-    event = models.CharField(max_length=30, choices=WebhookEvent.choices)
+    event = models.CharField(max_length=30, choices=DELIVERY_EVENTS)
     payload = models.JSONField(help_text="The event's data: ids, statuses and sizes, never generated values.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING,
                               db_index=True)

@@ -16,11 +16,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import audit_record
-from apps.core.errors import ServiceValidationError
+from apps.core.errors import Conflict, ServiceValidationError
 from apps.exports.encryption import decrypt_secret, encrypt_secret
 
 from .addresses import url_problem
-from .models import DeliveryStatus, ErrorCategory, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import (
+    TEST_EVENT,
+    DeliveryStatus,
+    ErrorCategory,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from .sender import send
 from .signing import SIGNATURE_HEADER, new_secret, signature_header
 
@@ -94,6 +102,38 @@ def webhook_delete(*, endpoint: WebhookEndpoint, actor) -> None:
     audit_record(action="webhook.delete", actor=actor, tenant=endpoint.tenant, target=endpoint,
                  before=_snapshot(endpoint))
     endpoint.delete()
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, endpoint: WebhookEndpoint, actor) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret, returned this once; the old one stops signing at once (deliveries still pending are
+    signed with the new one when they are sent). The audit event names the rotation, never a secret."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    secret = new_secret()
+    endpoint.secret_encrypted = encrypt_secret(secret)
+    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    audit_record(action="webhook.rotate_secret", actor=actor, tenant=endpoint.tenant, target=endpoint,
+                 after={"url": endpoint.url})
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
+    """Queue a `webhook.test` delivery to this endpoint alone, whatever events it takes: signed, sent, retried and
+    logged like any delivery. A disabled endpoint is refused (409): it gets no deliveries."""
+    if not endpoint.active:
+        raise Conflict("The endpoint is disabled: enable it to send it a test delivery.")
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        tenant_id=endpoint.tenant_id, endpoint=endpoint, event=TEST_EVENT, next_attempt_at=now,
+        payload={"event": TEST_EVENT, "created_at": now.isoformat(),
+                 "data": {"endpoint": endpoint.pk, "requested_by": getattr(actor, "pk", None)}})
+    audit_record(action="webhook.test", actor=actor, tenant=endpoint.tenant, target=endpoint,
+                 after={"delivery": delivery.pk})
+    from .dispatch import deliveries_dispatch_on_commit
+
+    deliveries_dispatch_on_commit()
+    return delivery
 
 
 # ----------------------------------------------------------------------------- events and deliveries

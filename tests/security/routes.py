@@ -177,6 +177,8 @@ API_ROUTES: dict[str, Route] = {
                             objects={"pk": "webhook"}, bodies={"PATCH": lambda o: {"description": "walked"}},
                             gate="admin"),
     "webhook-delivery-list": Route({"GET": ADMINS}, objects={"webhook_pk": "webhook"}, gate="admin"),
+    "webhook-rotate-secret": Route({"POST": roles(403, 403, 200, 200)}, objects={"pk": "webhook"}, gate="admin"),
+    "webhook-test": Route({"POST": roles(403, 403, 202, 202)}, objects={"pk": "webhook"}, gate="admin"),
     # ----- masking: rules (members read, editors write), the tenant key and masking jobs (admins and owners).
     # The walked POST of a masking has no masking key and no reachable source: a 400, after the role check.
     "masking-rules-list": Route({"GET": MEMBERS, "POST": roles(403, 201, 201, 201)}, bodies={"POST": lambda o: {

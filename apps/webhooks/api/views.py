@@ -1,6 +1,7 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.viewsets import TenantScopedGenericViewSet
@@ -51,6 +52,22 @@ class WebhookViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.R
     def destroy(self, request, *args, **kwargs):
         services.webhook_delete(endpoint=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: WebhookCreatedSerializer},
+                   description="A new signing secret, shown in this answer once; the old one stops signing at once.")
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, *args, **kwargs):
+        endpoint, secret = services.webhook_rotate_secret(endpoint=self.get_object(), actor=request.user)
+        endpoint.secret = secret
+        return Response(WebhookCreatedSerializer(endpoint).data)
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
+                   description="Queue a signed `webhook.test` delivery to this endpoint (whatever events it takes); "
+                               "follow it in the delivery log. 409 when the endpoint is disabled.")
+    @action(detail=True, methods=["post"])
+    def test(self, request, *args, **kwargs):
+        delivery = services.webhook_test(endpoint=self.get_object(), actor=request.user)
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
 class WebhookDeliveryViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin):
