@@ -132,6 +132,9 @@ def _tenant(slug: str, marker: str) -> TenantData:
                                              name=f"nightly{suffix}", cron="0 3 * * *", export_format="csv")
     webhook, _ = webhooks.webhook_create(tenant=tenant, actor=owner, url=f"http://127.0.0.1:9/hook{marker}",
                                          events=["job.succeeded"], description=f"hook{suffix}")
+    # One delivery in its log (queued, never sent: the walk runs no dispatcher).
+    webhooks.webhook_emit(tenant_id=tenant.pk, event="job.succeeded", data={"job": job.pk})
+    webhook_delivery = webhook.deliveries.get()
 
     from apps.masking import services as masking
 
@@ -178,6 +181,7 @@ def _tenant(slug: str, marker: str) -> TenantData:
         "push": push,
         "gen_schedule": gen_schedule,
         "webhook": webhook,
+        "webhook_delivery": webhook_delivery,
         "sample": sample,
         "profile": profile,
         "masking_rules": masking_rules,

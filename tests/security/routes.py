@@ -463,6 +463,20 @@ CONSOLE_ROUTES: dict[str, Route] = {
     **console_model("profiling.profile", "profile", changelist=ANY_MEMBER,
                     add=console_roles(403, 200, 200, 200, outsider=200), change=console_roles(404, 200, 200, 200),
                     change_post=NOBODY),
+    # Webhook endpoints and their delivery log are for admins and owners (as on the API): others are refused and
+    # find no row's history. Endpoints are added, changed and deleted through the service (an empty form is shown
+    # again); the log is read only. Rotating (shows the new secret) and a test delivery take a POST.
+    **console_model("webhooks.webhookendpoint", "webhook", changelist=console_roles(403, 403, 200, 200, outsider=200),
+                    add=console_roles(403, 403, 200, 200, outsider=200), change=CONSOLE_ADMINS,
+                    history=console_roles(404, 404, 200, 200), delete=CONSOLE_ADMINS),
+    "console:webhooks_webhookendpoint_rotate": page(console_roles(405, 405, 405, 405, outsider=405),
+                                                    post=CONSOLE_ADMINS, objects={"object_id": "webhook"}),
+    "console:webhooks_webhookendpoint_test": page(console_roles(405, 405, 405, 405, outsider=405),
+                                                  post=console_roles(403, 403, 302, 302),
+                                                  objects={"object_id": "webhook"}),
+    **console_model("webhooks.webhookdelivery", "webhook_delivery",
+                    changelist=console_roles(403, 403, 200, 200, outsider=200), add=NOBODY, change=CONSOLE_ADMINS,
+                    change_post=NOBODY, history=console_roles(404, 404, 200, 200)),
     # Each member's own tokens: the owner's token is a missing row to everyone else.
     **console_model("tenants.apitoken", "token:owner", changelist=ANY_MEMBER, add=ANY_MEMBER,
                     change=console_roles(404, 404, 404, 200), change_post=NOBODY,
