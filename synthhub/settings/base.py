@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.tenants.models.Role",
         "RunStatusEnum": "apps.exports.models.RunStatus",
+        # Profiles have the same statuses as generation jobs (both can be cancelled): one enum.
+        "JobStatusEnum": "apps.generation.models.JobStatus",
         "ExportFormatEnum": "apps.exports.models.ExportFormat",
         "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
         "DeliveryStatusEnum": "apps.webhooks.models.DeliveryStatus",
