@@ -153,3 +153,17 @@ def test_the_console_profile_page_shows_events_and_cancels(tenant_a, tenant_b, s
     client.force_login(tenant_b[1]["owner"])
     assert client.get(f"/console/profiling/profile/{profile_id}/change/").status_code == 404
     assert client.post(f"/console/profiling/profile/{profile_id}/cancel/").status_code == 404
+
+
+def test_a_purged_profiles_events_are_pruned(tenant_a, samples, api_client_for):
+    from apps.observability.events import events_prune
+
+    _, users = tenant_a
+    client = api_client_for(users["owner"])
+    kept = start(client, samples)
+    profile_id = start(client, samples[:1])
+    services.profile_purge(profile=Profile.objects.get(pk=profile_id), actor=users["owner"])
+    assert JobEvent.objects.filter(kind=JobKind.PROFILE, job_id=profile_id).exists()
+    assert events_prune() >= 1
+    assert not JobEvent.objects.filter(kind=JobKind.PROFILE, job_id=profile_id).exists()
+    assert JobEvent.objects.filter(kind=JobKind.PROFILE, job_id=kept).exists()
