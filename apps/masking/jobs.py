@@ -170,8 +170,9 @@ def _create(*, tenant, actor, parsed, rules, described, order, origin, key, name
     )
     JobChunk.objects.bulk_create(JobChunk(job=job, table_name=t, start=0, stop=described[t]["rows"]) for t in order)
     # Its timeline is a generation job's (claims, tables done, retries, failure, cancel: apps.generation.services).
+    source = f"target {origin['target']}" if "target" in origin else f"{len(origin['samples'])} samples"
     events.record(kind=JobKind.GENERATION, job_id=job.pk, tenant_id=tenant.pk, type=EventType.QUEUED,
-                  message=f"queued: masking {len(order)} tables of target {target.pk}, {job.rows_total} rows, "
+                  message=f"queued: masking {len(order)} tables of {source}, {job.rows_total} rows, "
                           f"requested by {events.actor_name(actor)}", rows=job.rows_total)
     audit_record(action="masking.start", actor=actor, tenant=tenant, target=job,
                  after={"version": version.number, **origin, "tables": order, "key_id": key.key_id,

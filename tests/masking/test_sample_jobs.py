@@ -88,7 +88,10 @@ def test_a_masking_job_reads_samples_and_keeps_nothing_original(
         GenerationJob.objects.filter(pk=job.pk).values().first(), default=str
     )
     audit = json.dumps(list(AuditEvent.objects.values("before", "after", "target_label")), default=str)
-    for text in (stored, audit, caplog.text):
+    timeline = client.get(f"{BASE}/jobs/{job.pk}/events/").json()["events"]
+    assert [e["type"] for e in timeline] == ["queued", "claimed", "chunk_done", "chunk_done", "succeeded"]
+    assert timeline[0]["message"].startswith("queued: masking 2 tables of 2 samples")
+    for text in (stored, audit, caplog.text, json.dumps(timeline)):
         assert [value for value in originals(uploaded["csv"]) if value in text] == []
     start_event = AuditEvent.objects.get(action="masking.start")
     assert start_event.after["samples"] == {"persons": uploaded["persons"].pk, "orders": uploaded["orders"].pk}
