@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from apps.generation.heartbeat import queue_stalled
+from apps.generation.live import job_rows_progress
 from apps.generation.models import ChunkStatus, JobStatus
 
 
@@ -10,14 +11,15 @@ def job_progress(job) -> dict:
     now = timezone.now()
     end = job.finished_at or now
     seconds = (end - job.started_at).total_seconds() if job.started_at else 0.0
-    tables, in_flight = None, 0
+    # Rows of done chunks plus what running chunks report from inside their transaction (apps/generation/live.py).
+    rows = job_rows_progress(job)
+    tables = None
     if (job.parameters or {}).get("kind") == "masking" and not job.is_finished:
-        # A masking job's table is one chunk: the rows read inside it so far move the bar (apps/masking/progress.py).
-        from apps.masking.progress import tables_progress
-
-        tables = tables_progress(job)
-        in_flight = sum(t["rows_done"] for t in tables if t["status"] == ChunkStatus.RUNNING)
-    rows_done = job.rows_done + in_flight
+        # A masking job's table is one chunk: a bar per table.
+        tables = [{**t, "rows_expected": t["rows_total"],
+                   "percent": min(100, round(100 * t["rows_done"] / t["rows_total"])) if t["rows_total"]
+                   else (100 if t["rows_done"] else 0)} for t in rows["tables"]]
+    rows_done = rows["rows_done"]
     rate = rows_done / seconds if seconds > 0 and rows_done else 0.0
     left = max(job.rows_total - rows_done, 0)
     eta = left / rate if rate and not job.is_finished else None

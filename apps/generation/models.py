@@ -91,6 +91,27 @@ class JobChunk(models.Model):
         return self.stop - self.start
 
 
+class ChunkProgress(models.Model):
+    """Rows a running chunk has written so far, inside the one transaction that writes them all.
+
+    Written by the chunk on a connection of its own, in autocommit, at most once per
+    SYNTHHUB_PROGRESS_REPORT_SECONDS (`apps/generation/live.py`), so readers see it while the chunk's rows are
+    still uncommitted. No database foreign key: the write locks nothing but this row, whatever the chunk's
+    transaction holds. `attempt` is the chunk's attempt that wrote it; a row of an earlier attempt is ignored.
+    On SQLite the chunk's transaction holds the database's write lock, so these rows live in a file of their
+    own beside it instead (same columns)."""
+
+    chunk = models.OneToOneField(JobChunk, primary_key=True, on_delete=models.CASCADE, db_constraint=False,
+                                 related_name="live")
+    attempt = models.PositiveIntegerField()
+    rows_done = models.BigIntegerField()
+    rows_expected = models.BigIntegerField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"chunk {self.chunk_id}: {self.rows_done} of {self.rows_expected}"
+
+
 class WorkerHeartbeat(models.Model):
     """A queue worker process that is doing work, seen from the database (not from the queue).
 

@@ -4,7 +4,7 @@ generation jobs' rails.
 A masking job is a `GenerationJob` whose parameters say `kind: masking`, with one chunk per source table, so
 it is dispatched, claimed, leased, reaped, cancelled and retried exactly as generation jobs are
 (docs/jobs.md), and its progress is the tables and rows done (and, inside a running table, the rows read so
-far: progress.py). Its chunk (`masking_write_chunk`) reads the table read-only (a server-side cursor in one
+far: apps/generation/live.py). Its chunk (`masking_write_chunk`) reads the table read-only (a server-side cursor in one
 REPEATABLE READ snapshot, or the sample's stored Parquet copy in record batches), masks it chunk by chunk
 under the rules and the tenant key the job was started with, and writes the version's records (COPY on
 PostgreSQL) in the chunk's transaction. A table's rows are estimated when the job starts and counted exactly
@@ -36,12 +36,13 @@ from apps.datasets import services as dataset_services
 from apps.datasets.models import VersionStatus
 from apps.datasets.persistence import records_write_chunk
 from apps.exports.models import TargetConnection
+from apps.generation import live
 from apps.generation.dispatch import dispatch_on_commit
 from apps.generation.models import GenerationJob, JobChunk
 from apps.observability import events
 from apps.observability.models import EventType, JobKind
 
-from . import progress, selectors, sources
+from . import selectors, sources
 from .engine import MaskingRules, MaskingRun, RulesError
 from .services import masking_key_bytes, rules_document_mapping, rules_parse_or_400, rules_problems
 
@@ -273,22 +274,29 @@ def _mask_table(job: GenerationJob, chunk: JobChunk, reader, key: bytes) -> int:
     masker = run.table(chunk.table_name, columns)
     exact = reader.count(chunk.table_name)
     done = 0
+    reporter = live.ChunkReporter(chunk)
 
     def batches():
         nonlocal done
         for part in reader.chunks(chunk.table_name, columns, settings.SYNTHHUB_MASKING_CHUNK_ROWS):
             rows = _json_rows(masker.mask(part), columns)
             done += len(rows)
-            progress.chunk_rows_report(chunk.pk, done, exact)
+            reporter.report(done, exact)
             yield rows
 
-    written = records_write_chunk(version_id=job.version_id, table=chunk.table_name, start=chunk.start,
-                                  stop=chunk.start + exact, batches=batches())
+    try:
+        written = records_write_chunk(version_id=job.version_id, table=chunk.table_name, start=chunk.start,
+                                      stop=chunk.start + exact, batches=batches())
+    except BaseException:
+        reporter.close()
+        reporter.clear()
+        raise
+    reporter.close()
     expected = chunk.stop - chunk.start
     if exact != expected:  # the job started with an estimate: the chunk and the job's total take the count
         JobChunk.objects.filter(pk=chunk.pk).update(stop=chunk.start + exact)
         GenerationJob.objects.filter(pk=job.pk).update(rows_total=F("rows_total") + (exact - expected))
-    transaction.on_commit(lambda: progress.chunk_rows_clear(chunk.pk))
+    transaction.on_commit(reporter.clear)  # until then the report stands for the uncommitted rows
     return written
 
 

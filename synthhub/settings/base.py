@@ -259,6 +259,11 @@ SYNTHHUB_CHUNK_ROWS = env_int("SYNTHHUB_CHUNK_ROWS", 50_000)
 # Rows a masking job or `mask_stream` reads from a source, masks and writes per step.
 SYNTHHUB_MASKING_CHUNK_ROWS = env_int("SYNTHHUB_MASKING_CHUNK_ROWS", 20_000)
 SYNTHHUB_CHUNK_LEASE_SECONDS = env_int("SYNTHHUB_CHUNK_LEASE_SECONDS", 300)
+# A running chunk reports the rows it has written so far (inside its one transaction) at most once per this
+# many milliseconds (apps/generation/live.py). On SQLite those reports go to a file of their own, beside the
+# database file unless SYNTHHUB_LIVE_PROGRESS_FILE names one (the database file holds the chunk's write lock).
+SYNTHHUB_PROGRESS_REPORT_MS = env_int("SYNTHHUB_PROGRESS_REPORT_MS", 1000)
+SYNTHHUB_LIVE_PROGRESS_FILE = os.environ.get("SYNTHHUB_LIVE_PROGRESS_FILE", "").strip()
 
 # When set, /metrics answers only scrapers that send `Authorization: Bearer <this>`. Without it, /metrics
 # answers 404 when SYNTHHUB_METRICS_REQUIRE_TOKEN is on (production's default). Several processes:

@@ -9,6 +9,8 @@ DEBUG = False
 SECRET_KEY = "test-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="synthhub-test-media-")
+# The in-memory SQLite test database has no file to put the live progress file beside.
+SYNTHHUB_LIVE_PROGRESS_FILE = os.path.join(tempfile.mkdtemp(prefix="synthhub-test-live-"), "live.sqlite3")
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("SYNTHHUB_Q_SYNC", "true") == "true"}  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Scratch target databases live on the local PostgreSQL; tests create tenants through the API.

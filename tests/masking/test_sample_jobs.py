@@ -12,9 +12,10 @@ from guardian.shortcuts import remove_perm
 
 from apps.audit.models import AuditEvent
 from apps.datasets.models import Dataset, Record
+from apps.generation import live
 from apps.generation import services as generation
 from apps.generation.models import ChunkStatus, GenerationJob, JobStatus
-from apps.masking import progress, selectors, sources
+from apps.masking import selectors, sources
 from apps.tenants.models import TenantGroup
 from tests.conftest import assert_error_shape
 from tests.exports.conftest import scratch_postgres  # noqa: F401  (a fixture)
@@ -164,14 +165,15 @@ def test_progress_inside_a_table_moves_to_the_exact_count(
     tenant_a, api_client_for, uploaded, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.SYNTHHUB_MASKING_CHUNK_ROWS = 25
+    settings.SYNTHHUB_PROGRESS_REPORT_MS = 0
     reports = []
-    real_report = progress.chunk_rows_report
+    real_report = live.ChunkReporter.report
 
-    def report(chunk_id, rows, expected):
+    def report(reporter, rows, expected):
         reports.append((rows, expected))
-        real_report(chunk_id, rows, expected)
+        return real_report(reporter, rows, expected)
 
-    monkeypatch.setattr(progress, "chunk_rows_report", report)
+    monkeypatch.setattr(live.ChunkReporter, "report", report)
     client = api_client_for(tenant_a[1]["admin"])
     make_key(client)
     rules = {"unlisted": "keep", "tables": {"persons": {"columns": {"email": {"rule": "fake", "provider": "email"}}}}}
@@ -179,9 +181,10 @@ def test_progress_inside_a_table_moves_to_the_exact_count(
     job = GenerationJob.objects.get(pk=response.json()["id"])
     assert job.status == "succeeded", job.error
     assert reports == [(25, 120), (50, 120), (75, 120), (100, 120), (120, 120)]
-    assert progress.tables_progress(job) == [
-        {"table": "persons", "status": "done", "rows_done": 120, "rows_expected": 120, "percent": 100}
-    ]
+    assert live.job_rows_progress(job) == {
+        "rows_done": 120, "rows_total": 120,
+        "tables": [{"table": "persons", "status": "done", "rows_done": 120, "rows_total": 120}],
+    }
 
 
 def test_the_job_page_shows_rows_of_a_running_table(tenant_a, api_client_for, uploaded, client):
@@ -192,15 +195,21 @@ def test_the_job_page_shows_rows_of_a_running_table(tenant_a, api_client_for, up
     job = GenerationJob.objects.get(pk=response.json()["id"])
     chunk = job.chunks.get()
     GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
-    type(chunk).objects.filter(pk=chunk.pk).update(status=ChunkStatus.RUNNING)
-    progress.chunk_rows_report(chunk.pk, 48, 120)
-    client.force_login(admin)
-    page = client.get(f"/console/generation/generationjob/{job.pk}/progress/").content.decode()
-    assert 'value="40"' in page  # the job's bar: 48 of 120 rows
-    assert "48 of 120" in page and 'data-table="persons"' in page
-    progress.chunk_rows_report(chunk.pk, 96, 120)
-    page = client.get(f"/console/generation/generationjob/{job.pk}/progress/").content.decode()
-    assert 'value="80"' in page and "96 of 120" in page
+    type(chunk).objects.filter(pk=chunk.pk).update(status=ChunkStatus.RUNNING, attempts=1)
+    chunk.refresh_from_db()
+    reporter = live.ChunkReporter(chunk, clock=iter(range(0, 100, 5)).__next__)  # 5 s between reports
+    try:
+        reporter.report(48, 120)
+        client.force_login(admin)
+        page = client.get(f"/console/generation/generationjob/{job.pk}/progress/").content.decode()
+        assert 'value="40"' in page  # the job's bar: 48 of 120 rows
+        assert "48 of 120" in page and 'data-table="persons"' in page
+        reporter.report(96, 120)
+        page = client.get(f"/console/generation/generationjob/{job.pk}/progress/").content.decode()
+        assert 'value="80"' in page and "96 of 120" in page
+    finally:
+        reporter.close()
+        reporter.clear()
 
 
 def test_a_source_table_estimate_is_settled_by_the_chunks_count(
