@@ -13,6 +13,11 @@ small one, then --rows):
 
 Figures: rows per second of both (people and orders rows together), their ratio against the 0.4 target, the
 masking process's peak memory against 300 MB, and the growth of that peak from the small size to --rows.
+
+Last, the cost of a masking job's live progress reports (`apps/generation/live.py`), which the streaming mode
+does not make: PROGRESS_REPORTS reports written back to back into SynthHub's own database (DATABASE_URL; the
+file beside it on SQLite), the time of one, and the share of a running chunk's time they take at the bound of
+one report per SYNTHHUB_PROGRESS_REPORT_MS.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ FLAT_GROWTH = 1.10
 SOURCE_DB = "synthhub_masking_bench_src"
 DESTINATION_DB = "synthhub_masking_bench_dst"
 POPULATE_BLOCK = 100_000
+PROGRESS_REPORTS = 200
 
 RULES = {
     "unlisted": "keep",
@@ -227,6 +233,39 @@ def run(options: dict, write) -> dict:
         write(f"peak memory {small['peak_mb']:.0f} MB at {options['small_rows']:,} -> {large['peak_mb']:.0f} MB at "
               f"{options['rows']:,}: x{growth:.2f} (flat: <= x{FLAT_GROWTH}) {verdict(growth <= FLAT_GROWTH)}")
         figures["growth"] = growth
+        figures["progress_report_ms"] = measure_progress_reports(write)
     finally:
         _drop(admin_url)
     return figures
+
+
+def measure_progress_reports(write) -> float | None:
+    """Milliseconds per live progress report, written unthrottled under a chunk id no chunk has (then cleared)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from apps.generation import live
+
+    bound_ms = settings.SYNTHHUB_PROGRESS_REPORT_MS
+    chunk = SimpleNamespace(pk=-1, attempts=1)
+    settings.SYNTHHUB_PROGRESS_REPORT_MS = 0
+    try:
+        reporter = live.ChunkReporter(chunk)
+        reporter.report(0, PROGRESS_REPORTS)  # opens the connection: not measured
+        started = time.perf_counter()
+        for rows in range(1, PROGRESS_REPORTS + 1):
+            reporter.report(rows, PROGRESS_REPORTS)
+        seconds = time.perf_counter() - started
+        reporter.close()
+        reporter.clear()
+    finally:
+        settings.SYNTHHUB_PROGRESS_REPORT_MS = bound_ms
+    if reporter.writes != PROGRESS_REPORTS + 1:
+        write(f"live progress reports: {reporter.writes - 1} of {PROGRESS_REPORTS} written (is the database "
+              f"migrated?): not measured")
+        return None
+    each_ms = 1000 * seconds / PROGRESS_REPORTS
+    share = each_ms / bound_ms if bound_ms else 1.0
+    write(f"live progress reports ({connection.vendor}): {PROGRESS_REPORTS} in {seconds:.3f} s, {each_ms:.2f} ms "
+          f"each; at one per {bound_ms} ms that is {100 * share:.2f}% of a running chunk's time")
+    return each_ms
