@@ -4,7 +4,8 @@ A chunk writes its records in one transaction (`chunk_run`), so the job's `rows_
 commits. A chunk that runs long (a masking job's table is one chunk) reports its rows on a database connection
 of its own, in autocommit, into a `ChunkProgress` row: one UPSERT of that row, which locks nothing else and
 waits for nothing the chunk's transaction holds, so the lock order of `docs/jobs.md` is untouched. Reports are
-written at most once per SYNTHHUB_PROGRESS_REPORT_MS (the first one at once); the ones in between are dropped.
+written at most once per SYNTHHUB_PROGRESS_REPORT_MS (the first one at once), plus one of nothing done when the
+chunk starts; the ones in between are dropped.
 
 On SQLite the chunk's transaction holds the database file's write lock from its start (IMMEDIATE
 transactions), so no other connection can write there until it commits: the rows go to a small SQLite file of
@@ -92,8 +93,9 @@ class _Writer:
 
 
 class ChunkReporter:
-    """Reports of one attempt of one chunk: `report(rows, expected)` as it goes, `close()` when it has written
-    everything, and `clear()` once the chunk's own counts say it all (after its commit, or its failure)."""
+    """Reports of one attempt of one chunk: `start(expected)`, `report(rows, expected)` as it goes, `close()`
+    when it has written everything, and `clear()` once the chunk's own counts say it all (after its commit, or
+    its failure)."""
 
     def __init__(self, chunk, *, clock=time.monotonic):
         self.chunk_id, self.attempt = chunk.pk, chunk.attempts
@@ -101,12 +103,20 @@ class ChunkReporter:
         self.clock, self.last, self.writes = clock, None, 0
         self.writer = _Writer()
 
+    def start(self, expected: int) -> bool:
+        """Nothing done yet, written at once (it replaces whatever an earlier attempt or run left there); the
+        first report after it is not held back by it."""
+        return self._write(0, expected)
+
     def report(self, rows: int, expected: int) -> bool:
-        """Write the figures unless the last write was less than the interval ago; True when written."""
+        """Write the figures unless the last report was less than the interval ago; True when written."""
         now = self.clock()
         if self.last is not None and now - self.last < self.interval:
             return False
         self.last = now
+        return self._write(rows, expected)
+
+    def _write(self, rows: int, expected: int) -> bool:
         try:
             self.writer.execute(_UPSERT, [self.chunk_id, self.attempt, rows, expected, timezone.now().isoformat()
                                          if self.writer.side else timezone.now()])

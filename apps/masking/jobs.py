@@ -275,6 +275,7 @@ def _mask_table(job: GenerationJob, chunk: JobChunk, reader, key: bytes) -> int:
     exact = reader.count(chunk.table_name)
     done = 0
     reporter = live.ChunkReporter(chunk)
+    reporter.start(exact)
 
     def batches():
         nonlocal done
