@@ -218,3 +218,30 @@ def test_generation_jobs_report_rows_per_table_from_their_chunks(tenant_a, api_c
                          "rows_total": sum(c.rows for c in chunks if c.table_name == first.table_name)}
     assert all(t["status"] == "pending" and t["rows_done"] == 0 for t in tables[1:])
     assert sum(t["rows_total"] for t in tables) == job.rows_total
+
+
+@pytest.mark.django_db
+def test_a_page_of_jobs_reads_its_progress_in_the_same_queries_whatever_its_length(
+    tenant_a, api_client_for, make_dataset, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tenant, users = tenant_a
+    monkeypatch.setattr(dispatch, "async_task", lambda *args, **kwargs: None)
+    dataset = make_dataset(tenant, users["owner"])
+    client = api_client_for(users["viewer"])
+
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(f"{BASE}/jobs/").json()
+        return len(queries), [j["progress_detail"]["rows_total"] for j in body["results"]]
+
+    first = generation.job_start(dataset=dataset, actor=users["owner"], chunk_size=10)
+    client.get(f"{BASE}/jobs/")  # warm whatever is read once per process
+    one, totals = listed()
+    assert totals == [first.rows_total]
+    for _ in range(3):
+        generation.job_start(dataset=dataset, actor=users["owner"], chunk_size=10)
+    four, totals = listed()
+    assert four == one and len(totals) == 4 and all(totals)
