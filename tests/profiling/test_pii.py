@@ -4,7 +4,6 @@ from the share of matching values and the column name; bounded work; no value in
 import json
 import logging
 import random
-import re
 
 import pyarrow as pa
 import pytest
@@ -168,13 +167,11 @@ def test_generators_of_the_inferred_spec_write_valid_ids_without_the_samples():
         columns[code] = {**pii.generator_for("national_id", code), "pii": True}
     spec = {"version": 1.1, "name": "ids", "seed": 1, "tables": {"t": {"rows": 200, "columns": columns}}}
     rows = [json.loads(r) for r in generate_chunk(plan(parse_spec(spec), seed=1), "t", 0, 200).json_rows()]
-    for code, scheme in national_ids.SCHEMES.items():
+    for code in national_ids.SCHEMES:
+        assert columns[code] == {"type": "national_id", "scheme": code, "pii": True}
         values = [row[code] for row in rows]
-        if scheme.faker_locale:
-            assert all(national_ids.is_valid(code, v) for v in values), code
-        else:  # no Faker locale writes it: its shape (a check digit, if any, is not right)
-            assert all(re.fullmatch(scheme.pattern, v) for v in values), code
-            assert all(national_ids.SCHEMES[code].shape.match(v) for v in values), code
+        assert all(national_ids.is_valid(code, v) for v in values), code
+        assert len(set(values)) > 190, code
 
 
 @pytest.mark.parametrize(
