@@ -274,12 +274,7 @@ def test_no_sample_value_in_findings_profile_spec_or_logs(caplog):
     text = json.dumps(profile["pii"]) + json.dumps(spec) + caplog.text
     for value in [*values[:50], "Kowalska", "Wiktoria", "1234 5678"]:
         assert value not in text
-    assert spec["tables"]["people"]["columns"]["bsn"] == {
-        "type": "faker",
-        "provider": "ssn",
-        "locale": "nl_NL",
-        "pii": True,
-    }
+    assert spec["tables"]["people"]["columns"]["bsn"] == {"type": "national_id", "scheme": "nl_bsn", "pii": True}
 
 
 def test_free_text_holding_a_checked_number_is_found():
@@ -340,7 +335,8 @@ def test_national_id_findings_in_the_api_and_the_console_without_values(tenant_a
     body = api_client_for(users["editor"]).get(f"/api/v1/tenants/alpha/profiles/{profile.pk}/").json()
     [finding] = body["result"]["tables"]["people"]["columns"]["bsn"]["pii"]
     assert finding["kind"] == "national_id" and finding["scheme"] == "nl_bsn" and finding["confidence"] >= 0.9
-    assert body["spec"]["tables"]["people"]["columns"]["bsn"]["locale"] == "nl_NL"
+    assert body["spec"]["tables"]["people"]["columns"]["bsn"] == {"type": "national_id", "scheme": "nl_bsn",
+                                                                  "pii": True}
     client.force_login(users["editor"])
     page = client.get(f"/console/profiling/profile/{profile.pk}/change/").content.decode()
     assert "national_id (nl_bsn)" in page and "name (" in page
