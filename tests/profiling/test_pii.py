@@ -174,6 +174,24 @@ def test_generators_of_the_inferred_spec_write_valid_ids_without_the_samples():
         assert len(set(values)) > 190, code
 
 
+def test_the_inferred_document_writes_valid_ids_of_every_scheme_and_no_sample_value():
+    samples = {code: _faker_values(code, 300) for code in national_ids.SCHEMES}
+    table = pa.table({"id": [str(i) for i in range(300)],
+                      **{f"ref_{code}": values for code, values in samples.items()}})
+    profile = profile_tables([TableSource("people", lambda: iter(table.to_batches(100)), 300)])
+    spec = infer_spec(profile)
+    columns = spec["tables"]["people"]["columns"]
+    for code in national_ids.SCHEMES:
+        assert columns[f"ref_{code}"] == {"type": "national_id", "scheme": code, "pii": True}, code
+    text = json.dumps(spec)
+    assert not any(value in text for values in samples.values() for value in values)
+    rows = [json.loads(r) for r in generate_chunk(plan(parse_spec(spec), seed=3), "people", 0, 300).json_rows()]
+    for code, values in samples.items():
+        generated = [row[f"ref_{code}"] for row in rows]
+        assert all(national_ids.is_valid(code, v) for v in generated), code
+        assert not set(generated) & set(values), code
+
+
 @pytest.mark.parametrize(
     ("values", "kind"),
     [
