@@ -19,7 +19,7 @@ from ..randomness import permute
 from ..values import to_pylist
 from ._check_digits import read_invalid_ratio, with_invalid
 from .base import ColumnType
-from .vin import _choice_values as listed_values
+from .vin import listed_values
 
 _DATE_SCHEMES = ", ".join(s for s in ids.SCHEMES if s in ids.DATE_SCHEMES)
 
