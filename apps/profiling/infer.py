@@ -5,8 +5,8 @@ What each column becomes, first match wins:
 - a foreign key found by value inclusion: a `reference` to the parent's key; the child table's rows are
   `{per: <that column>, min, max}` with a Poisson of the mean child count when counts vary;
 - the table's primary key: `sequence` for integers, a unique `string` with the values' pattern for codes;
-- a PII finding: the finding's generator (a Faker provider, `iban`, `credit_card`; a national id: Faker's `ssn`
-  of the scheme's locale, or a string of the scheme's shape): never the sample's values;
+- a PII finding: the finding's generator (a Faker provider, `iban`, `credit_card`; a national id: `national_id`
+  of the finding's scheme, valid check digits included): never the sample's values;
 - the table's correlated columns (numbers, dates, datetimes, categories; at least two): one `copula` group
   whose matrix is the correlation of the columns' normal scores and whose marginals are the 101 empirical
   quantiles of each column (categories: weighted choices); when the profile stratified the group

@@ -477,12 +477,9 @@ def findings_for(column: str, kind: str, values: list) -> list[Finding]:
 
 def generator_for(kind: str, scheme: str | None = None) -> dict | None:
     """The spec the inferred document uses for a PII kind (a Faker provider or a check-digit type). A national
-    id of a known scheme: Faker's `ssn` of the locale that writes it with valid check digits, or, where no
-    Faker locale writes it, a string of its shape."""
+    id of a known scheme: the `national_id` type of that scheme (version 1.1), whose every value passes the
+    scheme's check."""
     if kind == "national_id" and scheme in national_ids.SCHEMES:
-        known = national_ids.SCHEMES[scheme]
-        if known.faker_locale:
-            return {"type": "faker", "provider": "ssn", "locale": known.faker_locale}
-        return {"type": "string", "pattern": known.pattern}
+        return {"type": "national_id", "scheme": scheme}
     generator = GENERATORS.get(kind)
     return dict(generator) if generator else None

@@ -25,7 +25,7 @@ DCR_MAX_QUERY_ROWS = 2_000
 DCR_MAX_REFERENCE_ROWS = 10_000
 DCR_BLOCK_CELLS = 4_000_000  # query rows x reference rows handled at once (32 MB of float64)
 SEED = 20_240_101
-PII_TYPES = frozenset({"faker", "credit_card", "iban", "mrz_td3", "vin"})
+PII_TYPES = frozenset({"faker", "credit_card", "iban", "mrz_td3", "vin", "national_id"})
 
 
 def _comparable(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]):

@@ -190,8 +190,8 @@ def column_spec(draw, others: tuple[str, ...], depth: int = 0) -> dict:
     return spec
 
 
-# Version 1.1: bounds from other columns and typed expressions, ordinary and hostile (huge durations, dates
-# pushed past 9999, deep nesting, type mismatches, reads of unknown columns and of themselves).
+# Version 1.1: bounds from other columns, typed expressions and national ids, ordinary and hostile (huge
+# durations, dates pushed past 9999, deep nesting, type mismatches, reads of unknown columns and of themselves).
 BOUND_TEXTS = mostly(st.sampled_from([
     "d0", "d0 + 16y", "d0 + 1mo - 1d", "max(d0 + 1y, -2y)", "min(today, d0 + 10y)", "d0 + 6h", "p0.d0 + 1d",
 ]), st.sampled_from([
@@ -209,6 +209,12 @@ TYPED_EXPRESSIONS = mostly(st.sampled_from([
 ]))
 
 
+NATIONAL_ID_SCHEMES = mostly(st.sampled_from([
+    "nl_bsn", "de_steuer_id", "fr_nir", "es_dni", "it_codice_fiscale", "se_personnummer", "fi_hetu", "us_ssn",
+    "uk_nino", "dk_cpr",
+]), st.sampled_from(["xx_id", "", 7, None, "NL_BSN"]), one_in=4)
+
+
 @st.composite
 def version_1_1_columns(draw) -> dict:
     kind = draw(st.sampled_from(["date", "datetime", "integer", "float"]))
@@ -218,8 +224,17 @@ def version_1_1_columns(draw) -> dict:
                "on_empty": draw(mostly(st.sampled_from(["clamp", "null"]), st.sampled_from(["skip", 5])))}
     if draw(st.booleans()):
         bounded["distribution"] = draw(DISTRIBUTIONS)
+    national = {"type": "national_id", "scheme": draw(NATIONAL_ID_SCHEMES), "unique": draw(st.booleans())}
+    if draw(st.booleans()):
+        national["birth_date"] = draw(mostly(st.just("d0"), st.sampled_from(["n0", "s0", "nope", "i0", 5]), one_in=4))
+    if draw(st.booleans()):
+        national["sex"] = draw(mostly(st.just("s0"), st.sampled_from(["n0", "d0", "nope", "i0"]), one_in=4))
+    if draw(st.booleans()):
+        national["invalid_ratio"] = draw(PROBABILITY)
     return {"d0": {"type": "date", "start": "-80y", "end": "today"}, "b0": _common(draw, bounded),
-            "e0": {"type": "expression", "expr": draw(TYPED_EXPRESSIONS)}}
+            "e0": {"type": "expression", "expr": draw(TYPED_EXPRESSIONS)},
+            "s0": {"type": "choice", "values": draw(mostly(st.just(["F", "M"]), st.just(["F", "X"]), one_in=4))},
+            "i0": _common(draw, national)}
 
 
 @st.composite

@@ -4,7 +4,6 @@ from the share of matching values and the column name; bounded work; no value in
 import json
 import logging
 import random
-import re
 
 import pyarrow as pa
 import pytest
@@ -168,13 +167,29 @@ def test_generators_of_the_inferred_spec_write_valid_ids_without_the_samples():
         columns[code] = {**pii.generator_for("national_id", code), "pii": True}
     spec = {"version": 1.1, "name": "ids", "seed": 1, "tables": {"t": {"rows": 200, "columns": columns}}}
     rows = [json.loads(r) for r in generate_chunk(plan(parse_spec(spec), seed=1), "t", 0, 200).json_rows()]
-    for code, scheme in national_ids.SCHEMES.items():
+    for code in national_ids.SCHEMES:
+        assert columns[code] == {"type": "national_id", "scheme": code, "pii": True}
         values = [row[code] for row in rows]
-        if scheme.faker_locale:
-            assert all(national_ids.is_valid(code, v) for v in values), code
-        else:  # no Faker locale writes it: its shape (a check digit, if any, is not right)
-            assert all(re.fullmatch(scheme.pattern, v) for v in values), code
-            assert all(national_ids.SCHEMES[code].shape.match(v) for v in values), code
+        assert all(national_ids.is_valid(code, v) for v in values), code
+        assert len(set(values)) > 190, code
+
+
+def test_the_inferred_document_writes_valid_ids_of_every_scheme_and_no_sample_value():
+    samples = {code: _faker_values(code, 300) for code in national_ids.SCHEMES}
+    table = pa.table({"id": [str(i) for i in range(300)],
+                      **{f"ref_{code}": values for code, values in samples.items()}})
+    profile = profile_tables([TableSource("people", lambda: iter(table.to_batches(100)), 300)])
+    spec = infer_spec(profile)
+    columns = spec["tables"]["people"]["columns"]
+    for code in national_ids.SCHEMES:
+        assert columns[f"ref_{code}"] == {"type": "national_id", "scheme": code, "pii": True}, code
+    text = json.dumps(spec)
+    assert not any(value in text for values in samples.values() for value in values)
+    rows = [json.loads(r) for r in generate_chunk(plan(parse_spec(spec), seed=3), "people", 0, 300).json_rows()]
+    for code, values in samples.items():
+        generated = [row[f"ref_{code}"] for row in rows]
+        assert all(national_ids.is_valid(code, v) for v in generated), code
+        assert not set(generated) & set(values), code
 
 
 @pytest.mark.parametrize(
@@ -277,12 +292,7 @@ def test_no_sample_value_in_findings_profile_spec_or_logs(caplog):
     text = json.dumps(profile["pii"]) + json.dumps(spec) + caplog.text
     for value in [*values[:50], "Kowalska", "Wiktoria", "1234 5678"]:
         assert value not in text
-    assert spec["tables"]["people"]["columns"]["bsn"] == {
-        "type": "faker",
-        "provider": "ssn",
-        "locale": "nl_NL",
-        "pii": True,
-    }
+    assert spec["tables"]["people"]["columns"]["bsn"] == {"type": "national_id", "scheme": "nl_bsn", "pii": True}
 
 
 def test_free_text_holding_a_checked_number_is_found():
@@ -343,7 +353,8 @@ def test_national_id_findings_in_the_api_and_the_console_without_values(tenant_a
     body = api_client_for(users["editor"]).get(f"/api/v1/tenants/alpha/profiles/{profile.pk}/").json()
     [finding] = body["result"]["tables"]["people"]["columns"]["bsn"]["pii"]
     assert finding["kind"] == "national_id" and finding["scheme"] == "nl_bsn" and finding["confidence"] >= 0.9
-    assert body["spec"]["tables"]["people"]["columns"]["bsn"]["locale"] == "nl_NL"
+    assert body["spec"]["tables"]["people"]["columns"]["bsn"] == {"type": "national_id", "scheme": "nl_bsn",
+                                                                  "pii": True}
     client.force_login(users["editor"])
     page = client.get(f"/console/profiling/profile/{profile.pk}/change/").content.decode()
     assert "national_id (nl_bsn)" in page and "name (" in page

@@ -252,6 +252,23 @@ def resolved_range(spec: dict, reference_time: datetime) -> tuple:
     return resolve(spec["start"], reference_time, tz), resolve(spec["end"], reference_time, tz)
 
 
+def _national_id_domain(spec: dict) -> int:
+    from . import national_ids
+
+    scheme = spec["scheme"]
+    if scheme not in national_ids.SCHEMES:
+        raise UniqueUnsupported("a national_id needs a known scheme to be unique")
+    if spec.get("when"):
+        raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
+    if spec.get("birth_date"):
+        raise UniqueUnsupported("a national_id that reads its birth date from a column cannot be unique (rows of "
+                                "one birth date share the numbers of that date)")
+    if spec.get("invalid_ratio", 0) > 0 and scheme not in national_ids.UNIQUE_BREAKS:
+        raise UniqueUnsupported(f"a unique {scheme} column cannot have invalid_ratio ({scheme} numbers have no "
+                                "check digit: a broken format rule could make two numbers equal)")
+    return national_ids.domain_size(scheme, sex_given=bool(spec.get("sex")))
+
+
 def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, reference_time: datetime,
                   per_table: bool = False) -> float:
     """How many distinct values a unique column can take (UNBOUNDED when index-derived values make it
@@ -267,6 +284,8 @@ def unique_domain(doc: dict, table_name: str, spec: dict, row_counts: dict, refe
         if spec.get("when"):
             raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
         return leaves.vin_serial_domain()
+    if kind == "national_id":
+        return _national_id_domain(spec)
     if spec.get("when"):
         raise UniqueUnsupported("a unique column cannot have when clauses (overridden values could repeat)")
     if bounds.has_expression_bounds(spec):

@@ -189,9 +189,10 @@ def apply_nulls(spec: dict, env: Env, col: Col) -> Col:
 def unique_values(spec: dict, env: Env) -> Col:
     """Values that no other row of the table shares, from the row index alone."""
     kind = spec["type"]
-    if kind in ("sequence", "series_time", "vin") or (kind == "choice" and spec.get("in_order")):
-        # Values follow the row index (a vin's serial part is a permutation of it; an in-order choice has
-        # at least as many values as rows, checked like any unique domain): distinct already.
+    if kind in ("sequence", "series_time", "vin", "national_id") or (kind == "choice" and spec.get("in_order")):
+        # Values follow the row index (a vin's serial part and a national id's free part are a permutation of
+        # it; an in-order choice has at least as many values as rows, checked like any unique domain): distinct
+        # already.
         return registry.get(kind).sample(spec, env)
     if kind == "uuid":
         raw = uuid_bytes(env.rng("values"), env.n)

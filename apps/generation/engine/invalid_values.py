@@ -8,16 +8,19 @@ not depend on how rows are chunked. Every other check digit of a value stays val
 - iban: the two IBAN check digits (positions 3-4, ISO 7064 mod 97-10); national check digits of the BBAN
   stay valid;
 - mrz_td3: the composite check digit (last character of line 2); the document number, birth date, expiry
-  date and personal number check digits stay valid.
+  date and personal number check digits stay valid;
+- national_id: the scheme's check digit or letter (national_ids.BREAKERS); the schemes without one (us_ssn,
+  uk_nino, dk_cpr) break a format rule instead (SSN group 00, a NINO first letter never issued, CPR day + 40).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .national_ids import BREAKERS as NATIONAL_ID_BREAKERS
 from .randomness import mix_keys
 
-INVALID_TYPES = ("vin", "credit_card", "iban", "mrz_td3")
+INVALID_TYPES = ("vin", "credit_card", "iban", "mrz_td3", "national_id")
 _TO_UNIT = 2.0**-64
 
 
@@ -57,11 +60,13 @@ def _iban(value: str, offset: int) -> str:
 
 
 _BREAKERS = {"vin": (_vin, 11), "credit_card": (_last_digit, 10), "iban": (_iban, 97),
-             "mrz_td3": (_last_digit, 10)}
+             "mrz_td3": (_last_digit, 10),
+             **{f"national_id:{scheme}": breaker for scheme, breaker in NATIONAL_ID_BREAKERS.items()}}
 
 
 def break_check_digits(kind: str, values: list, key: int, rows: np.ndarray, mask: np.ndarray) -> list:
-    """`values` with the check digit of `kind` made wrong on the rows where `mask` is set (None stays None)."""
+    """`values` with the check digit of `kind` made wrong on the rows where `mask` is set (None stays None);
+    a national id's kind is `national_id:<scheme>`."""
     breaker, modulus = _BREAKERS[kind]
     picked = np.flatnonzero(mask)
     if not len(picked):

@@ -16,8 +16,8 @@ from .base import ColumnType
 ORDER = (
     "sequence", "integer", "float", "boolean", "choice", "string", "uuid", "date", "datetime", "time", "faker",
     "template", "expression", "reference", "lookup", "array", "object", "timeseries", "series_time", "constant",
-    "vin", "credit_card", "iban", "mrz_td3", "document_mrz", "x509_certificate", "crl", "master_list", "sod", "mdoc",
-    "dtc", "test_private_key",
+    "vin", "credit_card", "iban", "national_id", "mrz_td3", "document_mrz", "x509_certificate", "crl", "master_list",
+    "sod", "mdoc", "dtc", "test_private_key",
 )
 _MACHINERY = frozenset({"base", "registry"})
 

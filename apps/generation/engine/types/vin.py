@@ -60,7 +60,7 @@ def reads(spec, columns, name):
     return _column_names(spec, columns)
 
 
-def _choice_values(doc, table, name, depth=0):
+def listed_values(doc, table, name, depth=0):
     """The values a column can hold when the document lists them (choice, constant, lookup of one)."""
     spec = table["columns"].get(name)
     if spec is None or depth > 10:
@@ -75,7 +75,7 @@ def _choice_values(doc, table, name, depth=0):
     if spec["type"] == "lookup":
         ref = table["columns"].get(spec["reference"])
         parent = doc["tables"].get(ref.get("table")) if ref else None
-        return _choice_values(doc, parent, spec["column"], depth + 1) if parent else None
+        return listed_values(doc, parent, spec["column"], depth + 1) if parent else None
     return None
 
 
@@ -91,7 +91,7 @@ def check_links(doc, table_name, table, name, spec, path, ctx):
             kind = analysis.column_kind(doc, table, make)
             if kind != "str":
                 ctx.add(join(path, "make"), f"column {make!r} holds {kind} values; a make column holds strings")
-            unknown = [v for v in _choice_values(doc, table, make) or [] if vins.make_index(v) < 0]
+            unknown = [v for v in listed_values(doc, table, make) or [] if vins.make_index(v) < 0]
             if unknown:
                 ctx.add(join(path, "make"), f"column {make!r} can hold makes the VIN table does not know: "
                                             f"{', '.join(map(str, unknown[:5]))}")
