@@ -8,7 +8,7 @@ issuer's certificate (x5chain, label 33) and an ECDSA signature as r || s (RFC 9
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
 
@@ -59,6 +59,11 @@ def device_key_info(public: ec.EllipticCurvePublicKey) -> Raw:
 @lru_cache(maxsize=4096)
 def _x5chain(signer: x509.Certificate) -> Raw:
     return Raw(dumps({33: signer.public_bytes(serialization.Encoding.DER)}))
+
+
+def x5chain(signer: x509.Certificate) -> bytes:
+    """The COSE unprotected header carrying the issuer certificate (x5chain, label 33)."""
+    return _x5chain(signer).data
 
 
 def cose_key(public: ec.EllipticCurvePublicKey) -> dict:
@@ -143,57 +148,118 @@ def _bstr_head(size: int) -> bytes:
     return b"\x5a" + size.to_bytes(4, "big")
 
 
-def _bstr(data: bytes) -> bytes:
-    return _bstr_head(len(data)) + data
-
-
 _ITEM_HEAD = b"\xa4" + _RANDOM
+# The head of entry n of the MSO's value digests: digestID n and a 32-byte bstr.
+_DIGEST_HEADS = [dumps(n) + b"\x58\x20" for n in range(64)]
+
+
+def encode_value(value) -> bytes:
+    """An element value's CBOR."""
+    kind = type(value)
+    if kind is str:
+        return _text_bytes(value)
+    if kind is date and value.year >= 1000:
+        return _FULL_DATE_HEAD + value.isoformat().encode()
+    if kind is date or kind is datetime:
+        return _moment_value(value)
+    return dumps(element_value(value))
+
+
+# #6.1004 of a 10-character text string: a full-date YYYY-MM-DD.
+_FULL_DATE_HEAD = b"\xd9\x03\xec\x6a"
+
+
+def item_layout(digest_id: int, name: str, salt_size: int = 16) -> tuple[int, bytes, bytes]:
+    """(the size of an item's IssuerSignedItem without its value, the bytes from its head to its salt, the
+    bytes from its salt to its value); the value's encoding and the item's tail (`item_tail`) follow."""
+    before_value, tail, _ = _item_parts(digest_id, name)
+    head = _ITEM_HEAD + (b"\x50" if salt_size == 16 else _bstr_head(salt_size))
+    return len(head) + salt_size + len(before_value) + len(tail), head, before_value
+
+
+def item_tail(digest_id: int, name: str) -> bytes:
+    return _item_parts(digest_id, name)[1]
+
+
+@lru_cache(maxsize=4096)
+def tagged_head(size: int) -> bytes:
+    """#6.24 and the head of a bstr of `size` bytes."""
+    return b"\xd8\x18" + _bstr_head(size)
+
+
+def item_halves(digest_id: int, name: str, encoded: bytes, salt_size: int = 16) -> tuple[bytes, bytes]:
+    """An item's #6.24(bstr .cbor IssuerSignedItem) without its salt: the bytes before the salt and after it.
+
+    Its keys in deterministic order are random, digestID, elementValue, elementIdentifier, so the salt is the
+    only per-document piece between the head and the value."""
+    size, head, before_value = item_layout(digest_id, name, salt_size)
+    return tagged_head(size + len(encoded)) + head, before_value + encoded + item_tail(digest_id, name)
+
+
+class IssuerSigner:
+    """Signs Documents of one doc type and namespace with one signing hash: the MSO and Document frames, the
+    COSE protected header and the value-digest heads are looked up once, not per document."""
+
+    def __init__(self, doc_type: str = MDL_DOCTYPE, namespace: str = MDL_NAMESPACE,
+                 hash_type: type[hashes.HashAlgorithm] = hashes.SHA256):
+        self.mso = _mso_frame(doc_type, namespace)
+        self.document = _document_frame(doc_type, namespace)
+        _, self.protected_bstr, self.algorithm = _protected(hash_type)
+        self.sig_head = b"\x84\x6aSignature1" + self.protected_bstr + b"\x40"
+        self.cose_head = b"\x84" + self.protected_bstr
+
+    def sign(self, heads, rests, salts: bytes, salt_size: int, unprotected: bytes,
+             key: ec.EllipticCurvePrivateKey, device_key: Raw, signed: bytes, valid_from: bytes,
+             valid_until: bytes) -> bytes:
+        """The Document of the items `heads[k] + salt k + rests[k]` (item_halves; salt k is
+        salts[k * salt_size:(k + 1) * salt_size]) and the validity (tdate encodings), with the COSE unprotected
+        header `unprotected` (`x5chain(signer)`)."""
+        count = len(heads)
+        sha256 = hashlib.sha256
+        tagged = [head + salts[at:at + salt_size] + rest
+                  for head, at, rest in zip(heads, range(0, count * salt_size, salt_size), rests, strict=True)]
+        digest_heads = _DIGEST_HEADS[:count] if count <= len(_DIGEST_HEADS) else \
+            [_item_parts(n, "")[2] for n in range(count)]
+        digests = b"".join([head + sha256(item).digest() for head, item in zip(digest_heads, tagged, strict=True)])
+        head = bytes((0xA0 | count,)) if count < 24 else dumps(dict.fromkeys(range(count), 0))[:2]
+        mso = self.mso.fill((head + digests, device_key.data, signed, valid_from, valid_until))
+        payload = b"\xd8\x18" + _bstr_head(len(mso)) + mso
+        payload_bstr = _bstr_head(len(payload)) + payload
+        # Sig_structure = ["Signature1", protected, external_aad (empty), payload] (RFC 9052 4.4).
+        r, s = decode_dss_signature(key.sign(self.sig_head + payload_bstr, self.algorithm))
+        size = (key.curve.key_size + 7) // 8
+        cose = b"".join((self.cose_head, unprotected, payload_bstr, _bstr_head(2 * size),
+                         r.to_bytes(size, "big"), s.to_bytes(size, "big")))
+        array_head = bytes((0x80 | count,)) if count < 24 else dumps(list(range(count)))[:2]
+        return self.document.fill((array_head + b"".join(tagged), cose))
 
 
 def issuer_signed(items: list[tuple[str, object]], salts: list[bytes], signer: x509.Certificate,
                   key: ec.EllipticCurvePrivateKey, device_key: Raw, signed: datetime,
                   valid_from: datetime, valid_until: datetime, doc_type: str = MDL_DOCTYPE,
                   namespace: str = MDL_NAMESPACE, hash_type: type[hashes.HashAlgorithm] | None = None) -> bytes:
-    """The Document (deterministic CBOR). Everything that does not change between documents (map keys in
-    their order, headers, the signer's x5chain) is encoded once; a document concatenates its items, their
-    digests, the validity and the signature into those pieces. `hash_type` is the signing hash of `key`'s
-    curve (looked up when not given)."""
-    tagged = []
-    digests = []
-    sha256 = hashlib.sha256
-    parts = _item_parts
-    for digest_id, ((name, value), salt) in enumerate(zip(items, salts, strict=True)):
-        before_value, tail, digest_head = parts(digest_id, name)
-        kind = type(value)
-        if kind is str:
-            encoded = _text_bytes(value)
-        elif kind is date or kind is datetime:
-            encoded = _moment_value(value)
-        else:
-            encoded = dumps(element_value(value))
-        body = b"".join((_ITEM_HEAD, b"\x50" if len(salt) == 16 else _bstr_head(len(salt)), salt, before_value,
-                         encoded, tail))
-        item = b"\xd8\x18" + _bstr_head(len(body)) + body
-        tagged.append(item)  # #6.24(bstr .cbor IssuerSignedItem)
-        digests.append(digest_head + sha256(item).digest())
-    count = len(tagged)
-    head = bytes([0xA0 | count]) if count < 24 else dumps(dict.fromkeys(range(count), 0))[:2]
+    """The Document (deterministic CBOR) of (element identifier, value) items with their salts (all of one
+    size). Everything that does not change between documents (map keys in their order, headers, the signer's
+    x5chain) is encoded once; a document concatenates its items, their digests, the validity and the signature
+    into those pieces. `hash_type` is the signing hash of `key`'s curve (looked up when not given)."""
+    salt_size = len(salts[0]) if salts else 16
+    if any(len(salt) != salt_size for salt in salts) or len(salts) != len(items):
+        raise ValueError("every item needs a salt, all of one size")
+    halves = [item_halves(n, name, encode_value(value), salt_size) for n, (name, value) in enumerate(items)]
+    signer_of = IssuerSigner(doc_type, namespace, hash_type or curve_of_key(key).hash)
     signed_bytes = _tdate_bytes(signed)
-    mso = _mso_frame(doc_type, namespace).fill((
-        head + b"".join(digests), device_key.data, signed_bytes,
-        signed_bytes if valid_from == signed else _tdate_bytes(valid_from), _tdate_bytes(valid_until)))
-    payload = b"\xd8\x18" + _bstr(mso)
-    hash_type = hash_type or curve_of_key(key).hash
-    _, protected_bstr, algorithm = _protected(hash_type)
-    payload_bstr = _bstr(payload)
-    # Sig_structure = ["Signature1", protected, external_aad (empty), payload] (RFC 9052 4.4).
-    to_sign = b"".join((b"\x84\x6aSignature1", protected_bstr, b"\x40", payload_bstr))
-    r, s = decode_dss_signature(key.sign(to_sign, algorithm))
-    size = (key.curve.key_size + 7) // 8
-    signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
-    cose = b"".join((b"\x84", protected_bstr, _x5chain(signer).data, payload_bstr, _bstr(signature)))
-    array_head = bytes([0x80 | count]) if count < 24 else dumps(list(range(count)))[:2]
-    return _document_frame(doc_type, namespace).fill((array_head + b"".join(tagged), cose))
+    heads, rests = [h for h, _ in halves], [r for _, r in halves]
+    return signer_of.sign(heads, rests, b"".join(salts), salt_size, x5chain(signer), key,
+                          device_key, signed_bytes, signed_bytes if valid_from == signed else _tdate_bytes(valid_from),
+                          _tdate_bytes(valid_until))
+
+
+def tdate_bytes(moment: datetime) -> bytes:
+    """A tdate's encoding (moments are UTC, as `tdate` writes them)."""
+    if moment.tzinfo is UTC and moment.year >= 1000:
+        return b"\xc0\x74%04d-%02d-%02dT%02d:%02d:%02dZ" % (moment.year, moment.month, moment.day, moment.hour,
+                                                            moment.minute, moment.second)
+    return _tdate_bytes(moment)
 
 
 def _text_bytes(value: str) -> bytes:

@@ -22,7 +22,6 @@ from .base import ColumnType
 
 DEVICE_KEYS = 256
 MAX_ITEMS = 50
-_ITEM_NUMBERS = [b"%d" % n for n in range(MAX_ITEMS)]
 _ELEMENT = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
@@ -82,42 +81,69 @@ def _device_key(curve: str, secret: bytes, seed: int, table: str, column: str, s
     return mdoc.device_key_info(keys.private_key(curve, secret, seed, table, column, slot, "device").public_key())
 
 
+def salt_state(secret: bytes, seed: int, table: str):
+    """SHAKE-256 keyed by the document secret (its length first) over "mdoc-salts, seed, table": a row's salts
+    are the first 16 * items bytes of this state updated with the row number, 16 bytes per item in order."""
+    return hashlib.shake_256(len(secret).to_bytes(8, "big") + secret + f"mdoc-salts\x1f{seed}\x1f{table}\x1f".encode())
+
+
 def sample(spec, env):
     get = env.ctx.get
     rt = env.runtime
     signed = docs.moments(get(spec["signed_at"]))
     until = docs.moments(get(spec["valid_until"]))
-    columns = {name: _values(get(column)) for name, column in spec["items"].items()}
+    names = list(spec["items"])
     signers = docs.Signers(env, spec["signer"])
     curve = signers.spec["curve"]
-    hash_type = CURVES[curve].hash
-    # Salts: BLAKE2b keyed by the document secret over "mdoc-salt, seed, table, row, item"; the common prefix
-    # is absorbed once and the state copied per item.
-    salt_state = hashlib.blake2b(key=rt.document_secret[:64], digest_size=16)
-    salt_state.update(f"mdoc-salt\x1f{rt.seed}\x1f{env.table.name}\x1f".encode())
-    names = list(columns)
-    value_lists = [columns[name] for name in names]
+    issuer = mdoc.IssuerSigner(spec["doc_type"], spec["namespace"], CURVES[curve].hash)
+    # Each value is encoded once per block, inside its item at its column's position (the digestID of a row
+    # whose items are all present); a row with a null item numbers its items again.
+    encode = mdoc.encode_value
+    encoded = [[None if v is None else encode(v) for v in _values(get(spec["items"][name]))] for name in names]
+    heads, rests = [], []
+    for n, (name, column) in enumerate(zip(names, encoded, strict=True)):
+        size, head, before_value = mdoc.item_layout(n, name)
+        tail = mdoc.item_tail(n, name)
+        tagged_head = mdoc.tagged_head
+        heads.append([None if e is None else tagged_head(size + len(e)) + head for e in column])
+        rests.append([None if e is None else before_value + e + tail for e in column])
+    row_heads = list(zip(*heads, strict=True)) if heads else [()] * env.n
+    row_rests = list(zip(*rests, strict=True)) if rests else [()] * env.n
+    salts_of = salt_state(rt.document_secret, rt.seed, env.table.name)
+    tdates: dict = {}  # the block's moments are shared objects, one per day: encoded once each
     devices: dict = {}
+    chains: dict = {}
+    parents = signers.parents
     out = []
     for i, row in enumerate(env.rows.tolist()):
         signer = signers.certificate(i)
         if signer is None or signed[i] is None or until[i] is None:
             out.append(None)
             continue
-        items = [(name, values[i]) for name, values in zip(names, value_lists, strict=True) if values[i] is not None]
-        row_state = salt_state.copy()
-        row_state.update(b"%d\x1f" % row)
-        salts = []
-        for n in range(len(items)):
-            state = row_state.copy()
-            state.update(_ITEM_NUMBERS[n])
-            salts.append(state.digest())
+        item_heads, item_rests = row_heads[i], row_rests[i]
+        if None in item_heads:
+            present = [mdoc.item_halves(n, name, e) for n, (name, e) in
+                       enumerate((name, column[i]) for name, column in zip(names, encoded, strict=True)
+                                 if column[i] is not None)]
+            item_heads = [head for head, _ in present]
+            item_rests = [rest for _, rest in present]
+        chain = chains.get(parents[i])
+        if chain is None:
+            chain = chains[parents[i]] = mdoc.x5chain(signer)
+        state = salts_of.copy()
+        state.update(b"%d" % row)
         slot = row % DEVICE_KEYS
         device = devices.get(slot)
         if device is None:
             device = devices[slot] = _device_key(curve, rt.document_secret, rt.seed, env.table.name, env.path, slot)
-        data = mdoc.issuer_signed(items, salts, signer, signers.key(i), device, signed[i], signed[i],
-                                  until[i], spec["doc_type"], spec["namespace"], hash_type)
+        signed_bytes = tdates.get(signed[i])
+        if signed_bytes is None:
+            signed_bytes = tdates[signed[i]] = mdoc.tdate_bytes(signed[i])
+        until_bytes = tdates.get(until[i])
+        if until_bytes is None:
+            until_bytes = tdates[until[i]] = mdoc.tdate_bytes(until[i])
+        data = issuer.sign(item_heads, item_rests, state.digest(16 * len(item_heads)), 16, chain, signers.key(i),
+                           device, signed_bytes, signed_bytes, until_bytes)
         out.append(docs.encode(data))
     return docs.text_column(out)
 
