@@ -1,9 +1,10 @@
 """The built-in travel-documents template passes the validation report: every certificate, CRL, master list
-and mdoc verifies, every passport is accepted or refused exactly as its scenario label says, and each scenario
-is present at its rate. Its CRLs come per CSCA and period, and revoked_ds passports are refused because the
-CRL in force when they were signed lists their signer."""
+and mdoc verifies, every passport (and the DTC of half of them) is accepted or refused exactly as its scenario
+label says, and each scenario is present at its rate. Its CRLs come per CSCA and period, and revoked_ds
+passports and DTCs are refused because the CRL in force when they were signed lists their signer."""
 
 import base64
+import hashlib
 import shutil
 import subprocess
 from collections import defaultdict
@@ -14,7 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from apps.documents import verify
+from apps.documents import asn1, verify
 from apps.documents.report import build_report
 from apps.generation.engine import generate_chunk, plan
 from apps.generation.engine.builtin_templates import load_template
@@ -57,6 +58,10 @@ def test_the_travel_documents_template_passes_the_validation_report():
     assert report["mdocs"]["checked"] == report["mdocs"]["valid"] == 1500
     documents = report["documents"]
     assert documents["checked"] == 2000 and documents["mismatch_count"] == 0
+    dtcs = report["dtcs"]
+    with_dtc = [p for p in _rows("passports") if p["has_dtc"]]
+    assert 800 < dtcs["checked"] == len(with_dtc) < 1200 and dtcs["mismatch_count"] == 0
+    assert dtcs["accepted"] == sum(p["scenario"] == "valid" for p in with_dtc)
     # Accepted passports include some whose document signer was revoked after it signed them.
     revoked = {r["ds_id"] for r in _rows("ds_certificates") if r["revoked_at"]}
     assert any(p["ds_id"] in revoked for p in _rows("passports") if p["scenario"] == "valid")
@@ -71,6 +76,93 @@ def test_every_scenario_is_present_at_its_rate_and_refused_for_its_reason():
         assert found["rejected_as_labelled"] == found["rows"], (label, found)
         assert found["declared_share"] == pytest.approx(weights.get(label, 0.15) / 100)
     assert scenarios["revoked_ds"]["expected_reason"] == "ds_revoked"
+
+
+def _dtc_parts(data: bytes) -> tuple[bytes, bytes, bytes]:
+    """(DG1, DG2, the security object's DER) of a DTC virtual component."""
+    version, groups, signer = asn1.parse(data).children()
+    assert asn1.integer(version) == 1 and signer.tag == 0xA1
+    dg1, dg2 = groups.children()
+    assert (dg1.tag, dg2.tag) == (0x81, 0x82)
+    return dg1.contents, dg2.contents, signer.children()[0].data
+
+
+def test_half_of_the_passports_have_a_dtc_that_follows_the_passport():
+    """A DTC exactly where has_dtc is set: the passport's printed MRZ and portrait (the SOD's DG2 hash), signed
+    by the passport's DS on the issue date, refused for the passport's scenario."""
+    passports = _rows("passports")
+    signers = {r["ds_id"]: r for r in _rows("ds_certificates")}
+    assert 0.4 < sum(p["has_dtc"] for p in passports) / len(passports) < 0.6
+    scenarios = _report()["dtcs"]["scenarios"]
+    labels = {p["scenario"] for p in passports if p["has_dtc"]}
+    assert set(scenarios) == labels and {"valid", "revoked_ds"} < labels and len(labels) >= 5
+    for label, found in scenarios.items():
+        assert found["rate_ok"] is True and found["rejected_as_labelled"] == found["rows"], (label, found)
+    for passport in passports:
+        if not passport["has_dtc"]:
+            assert passport["dtc"] is None and passport["dtc_signed_at"] is None
+            continue
+        assert passport["dtc_signed_at"] == passport["issue_date"]
+        dg1, dg2, security_object = _dtc_parts(_der(passport["dtc"]))
+        assert dg1 == verify.dg1_of(passport["printed_mrz"])
+        sod = verify.open_signed_data(_der(passport["sod"]))
+        dtc = verify.open_signed_data(security_object)
+        assert verify.data_group_hashes(sod.content)[1][2] == hashlib.sha256(dg2).digest() \
+            == verify.data_group_hashes(dtc.content)[1][2]
+        assert verify.data_group_hashes(dtc.content)[1][1] == verify.data_group_hashes(sod.content)[1][1]
+        # Same DS, same day, same data groups, deterministic signatures: the DTC's security object is the
+        # passport's SOD byte for byte (the chip's data as the virtual component carries it).
+        assert security_object == _der(passport["sod"])
+        if passport["scenario"] in ("valid", "revoked_ds"):
+            # The passport's DS certificate signs it.
+            signer = dtc.signer_certificate()
+            assert signer.public_bytes(Encoding.DER) == _der(signers[passport["ds_id"]]["certificate"])
+
+
+def test_revoked_ds_dtcs_are_signed_after_a_crl_listed_their_signer_and_refused_for_it():
+    signers = {r["ds_id"]: r for r in _rows("ds_certificates")}
+    anchors = [x509.load_der_x509_certificate(_der(r["certificate"])) for r in _rows("csca_certificates")]
+    lists = verify.RevocationLists()
+    for row in _rows("crls"):
+        crl = x509.load_der_x509_crl(_der(row["crl"]))
+        lists.add(crl.issuer.public_bytes(), crl)
+    revoked_ds = [p for p in _rows("passports") if p["scenario"] == "revoked_ds" and p["has_dtc"]]
+    assert revoked_ds
+    for passport in revoked_ds:
+        signer = signers[passport["ds_id"]]
+        assert signer["revocation_listed_from"] <= passport["dtc_signed_at"] <= signer["valid_to"]
+        dtc, at = _der(passport["dtc"]), _noon(passport["dtc_signed_at"])
+        assert verify.verify_dtc(dtc, at, anchors, lists) == "ds_revoked"
+        assert verify.verify_dtc(dtc, at, anchors, verify.RevocationLists()) is None
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl CLI is not installed")
+def test_openssl_verifies_the_template_dtcs_security_objects(tmp_path):
+    anchors = tmp_path / "cscas.pem"
+    anchors.write_bytes(b"".join(x509.load_der_x509_certificate(_der(r["certificate"])).public_bytes(Encoding.PEM)
+                                 for r in _rows("csca_certificates")))
+    verdicts = {"valid": None, "revoked_ds": None, "bad_mrz_check_digit": None, "tampered_dg1": None,
+                "expired_ds": "certificate has expired", "not_yet_valid_ds": "certificate is not yet valid",
+                "broken_chain": "unable to get local issuer certificate",
+                "wrong_signer": "CMS_SignerInfo_verify:verification failure"}
+    seen: dict[str, int] = defaultdict(int)
+    for passport in _rows("passports"):
+        label = passport["scenario"]
+        if not passport["has_dtc"] or seen[label] >= 3:
+            continue
+        seen[label] += 1
+        path = tmp_path / f"dtc-{passport['passport_id']}.der"
+        path.write_bytes(_dtc_parts(_der(passport["dtc"]))[2])
+        at = str(int(_noon(passport["dtc_signed_at"]).timestamp()))
+        done = subprocess.run(["openssl", "cms", "-verify", "-inform", "DER", "-in", str(path), "-CAfile",
+                               str(anchors), "-purpose", "any", "-attime", at, "-out", str(tmp_path / "lds.der")],
+                              capture_output=True, text=True, timeout=60)
+        # OpenSSL checks no CRLs here: a revoked_ds security object is otherwise sound.
+        if verdicts[label] is None:
+            assert done.returncode == 0 and "Verification successful" in done.stderr, (label, done.stderr)
+        else:
+            assert done.returncode != 0 and verdicts[label] in done.stderr, (label, done.stderr)
+    assert {"valid", "revoked_ds"} < set(seen) and len(seen) >= 5
 
 
 def test_crls_come_per_csca_and_period_numbered_in_order():

@@ -135,9 +135,10 @@ def _sample(rows: list[dict], negative) -> list[dict]:
 
 
 def check_travel_documents_pki(report: Report):
-    """The certificates, CRLs, master lists, SODs and mdocs verify with `cryptography` (apps/documents/verify)
-    and say what their rows say: chains, rollover links, revocations, and each passport refused exactly for
-    its labelled scenario (valid ones accepted: signed by a DS valid and unrevoked on the issue date)."""
+    """The certificates, CRLs, master lists, SODs, DTCs and mdocs verify with `cryptography`
+    (apps/documents/verify) and say what their rows say: chains, rollover links, revocations, and each passport
+    and its DTC refused exactly for its labelled scenario (valid ones accepted: signed by a DS valid and
+    unrevoked on the issue date)."""
     previous = report.by_key("previous_cscas")
     cscas = report.by_key("csca_certificates")
     iacas = report.by_key("iaca_certificates")
@@ -212,6 +213,19 @@ def check_travel_documents_pki(report: Report):
     report.rule("passports", "the printed MRZ is the issued one, but for a wrong check digit where labelled",
                 lambda r: (r["printed_mrz"] == r["mrz"]) == (r["scenario"] == "bad_mrz_check_digit")
                 or r["printed_mrz"][:54] + r["printed_mrz"][55:] != r["mrz"][:54] + r["mrz"][55:])
+    def dtc_reason(r):
+        return verify.verify_dtc(_der(r["dtc"]), _noon(r["dtc_signed_at"]), list(anchors.values()), crl_entries)
+
+    with_dtc = [r for r in passports if r["has_dtc"]]
+    report.rule("passports", "DTC verifies and is refused exactly for the passport's labelled scenario",
+                lambda r: dtc_reason(r) != verify.EXPECTED_REASONS[r["scenario"]],
+                rows=_sample(with_dtc, lambda r: r["scenario"] != "valid"))
+    report.rule("passports", "a DTC exactly when has_dtc: signed on the issue date, carrying the printed MRZ",
+                lambda r: (r["dtc"] is not None) != bool(r["has_dtc"]) or (r["dtc"] is not None and (
+                    r["dtc_signed_at"] != r["issue_date"] or verify.dg1_of(r["printed_mrz"]) not in _der(r["dtc"]))))
+    report.fact("passports", "about half of the passports have a DTC",
+                lambda: None if 0.4 <= _share(len(with_dtc), len(passports)) <= 0.6
+                else f"{len(with_dtc)} of {len(passports)} with a DTC")
     report.fact("passports", "negative scenarios are rare: at most 3 % of passports",
                 lambda: None if _share(sum(r["scenario"] != "valid" for r in passports), len(passports)) <= 0.03
                 else "too many negative scenarios")
