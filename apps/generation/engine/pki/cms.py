@@ -70,6 +70,12 @@ def _signing_time_attribute(moment: datetime) -> bytes:
     return der.sequence(_SIGNING_TIME_OID, der.set_of(der.utc_time(moment)))
 
 
+@lru_cache(maxsize=16)
+def _is_ec(key_type: type) -> bool:
+    """isinstance(key, EllipticCurvePrivateKey), answered once per key class (an ABC check costs per call)."""
+    return issubclass(key_type, ec.EllipticCurvePrivateKey)
+
+
 def _algorithm(hash_type: type[hashes.HashAlgorithm]) -> ec.ECDSA:
     algorithm = _SIGNATURE_ALGORITHMS.get(hash_type)
     if algorithm is None:
@@ -115,7 +121,7 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
     but the content, the signed attributes and the signature is encoded once per signer and sizes
     (`_headers`), so a document costs its digest, its signature and a few concatenations.
     """
-    content_type_attr = _constants(content_type, hash_type)[2]
+    _, _, content_type_attr, ecdsa_alg = _constants(content_type, hash_type)
     digest = _HASHLIB[hash_type](content).digest()
     # messageDigest: SEQUENCE { OID, SET { OCTET STRING digest } }; digests are at most 64 bytes.
     size = len(digest)
@@ -128,9 +134,9 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
     attributes.sort()  # DER orders a SET OF by encodings
     attrs_content = b"".join(attributes)
     to_sign = b"\x31" + der.length(len(attrs_content)) + attrs_content
-    if isinstance(key, ec.EllipticCurvePrivateKey):
+    if _is_ec(type(key)):
         signature = key.sign(to_sign, _algorithm(hash_type))
-        signature_alg = _constants(content_type, hash_type)[3]
+        signature_alg = ecdsa_alg
     else:  # RSASSA-PSS (signing.py)
         signature = signing.sign(key, to_sign, hash_type)
         signature_alg = signing.algorithm_identifier(key, hash_type)

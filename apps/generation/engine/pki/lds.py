@@ -59,9 +59,21 @@ def security_object(hashes_by_group: dict[int, bytes]) -> bytes:
     return der.tlv(0x30, _HEAD + der.tlv(0x30, groups))
 
 
+def _two_groups_frame() -> tuple[bytes, bytes]:
+    """The LDSSecurityObject of DG1 and DG2 SHA-256 hashes around the two hashes (fixed sizes)."""
+    probe = security_object({1: b"\x00" * 32, 2: b"\x01" * 32})
+    first = probe.index(b"\x00" * 32)
+    second = probe.index(b"\x01" * 32)
+    return probe[:first], probe[first + 32:second]
+
+
+_DG1_HEAD, _DG2_HEAD = _two_groups_frame()
+
+
 def sod(dg1_bytes: bytes, dg2_bytes: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
         signing_time: datetime | None, hash_type=None) -> bytes:
     """The SOD over DG1 and DG2; `hash_type` is the signing hash of `key` (looked up when not given)."""
-    content = security_object({1: hashlib.sha256(dg1_bytes).digest(), 2: hashlib.sha256(dg2_bytes).digest()})
+    # security_object({1: DG1 hash, 2: DG2 hash}), its bytes around the two hashes built once.
+    content = b"".join((_DG1_HEAD, hashlib.sha256(dg1_bytes).digest(), _DG2_HEAD, hashlib.sha256(dg2_bytes).digest()))
     return cms.signed_data(ID_LDS_SECURITY_OBJECT, content, signer, key, hash_type or signing.hash_of(key),
                            signing_time=signing_time)
