@@ -74,3 +74,6 @@ def test_documents_benchmark_prints_both_rates_with_the_raw_rate_sampled_through
     for line in ("SOD column:", "mDL column:", "whole rows (every column, Faker names and MRZ included):"):
         assert re.search(re.escape(line) + r"\s+[\d,]+ (signatures|documents)/s \([\d.]+x raw", text), line
     assert re.search(r"both:\s+[\d,]+ signatures/s \([\d.]+x raw; target >= 0.5x\) (PASS|MISS)", text)
+    # The same rates on the child's CPU time.
+    assert re.search(r"on CPU time: raw [\d,]+/s, SOD [\d,]+/s \([\d.]+x\), mDL [\d,]+/s \([\d.]+x\), both [\d,]+/s "
+                     r"\([\d.]+x raw; target >= 0.5x\) (PASS|MISS)", text)

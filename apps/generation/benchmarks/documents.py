@@ -7,8 +7,9 @@ chosen curve, and generates them block by block: first every other column of the
 column does (signer lookup, DG hashes, DER/CBOR encoding, deterministic ECDSA), and the table figure counts
 whole rows. In the same child and run, `cryptography` signs messages of the same size with deterministic
 ECDSA on the same curve: the raw rate, sampled before the run and again before every block's document column
-(RAW_PER_BLOCK signatures), so on a busy machine both rates see the same conditions. Peak memory is the
-child's high-water mark.
+(RAW_PER_BLOCK signatures), so on a busy machine both rates see the same conditions. The same rates are also
+given on the child's CPU time (time.process_time), which waits for the core do not inflate. Peak memory is
+the child's high-water mark.
 """
 
 from __future__ import annotations
@@ -51,26 +52,31 @@ class _Raw:
         self.algorithm = ec.ECDSA(CURVES[curve_name].hash(), deterministic_signing=True)
         self.signatures = 0
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
 
     def sample(self, count: int) -> None:
         messages = [os.urandom(110) for _ in range(count)]
         key, algorithm = self.key, self.algorithm
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for message in messages:
             key.sign(message, algorithm)
         self.seconds += time.perf_counter() - started
+        self.cpu_seconds += time.process_time() - cpu_started
         self.signatures += count
 
     def rate(self) -> float:
         return self.signatures / self.seconds
 
+    def cpu_rate(self) -> float:
+        return self.signatures / self.cpu_seconds
 
-def _time_table(runtime, table: str, column: str, raw: _Raw | None = None) -> tuple[float, float]:
-    """(seconds for the document column, seconds for the whole rows) over every block of `table`; `raw` takes
-    a sample before each block's document column."""
+
+def _time_table(runtime, table: str, column: str, raw: _Raw | None = None) -> tuple[float, float, float]:
+    """(seconds for the document column, seconds for the whole rows, CPU seconds for the document column) over
+    every block of `table`; `raw` takes a sample before each block's document column."""
     from apps.generation.engine.rowcounts import BLOCK_ROWS
 
-    signing = whole = 0.0
+    signing = whole = cpu = 0.0
     for block in range(-(-runtime.row_counts[table] // BLOCK_ROWS)):
         ctx = runtime.block(table, block)
         started = time.perf_counter()
@@ -83,11 +89,13 @@ def _time_table(runtime, table: str, column: str, raw: _Raw | None = None) -> tu
             # The sample is not part of the rows' time.
             started += time.perf_counter() - ready
             ready = time.perf_counter()
+        cpu_ready = time.process_time()
         ctx.get(column)
         done = time.perf_counter()
+        cpu += time.process_time() - cpu_ready
         signing += done - ready
         whole += done - started
-    return signing, whole
+    return signing, whole, cpu
 
 
 def _child(passports: int, mdl: int, curve: str, connection) -> None:
@@ -110,10 +118,11 @@ def _child(passports: int, mdl: int, curve: str, connection) -> None:
         the_plan = plan(parse_spec(doc), reference_time=datetime(2025, 1, 1, tzinfo=UTC),
                         document_secret=BENCH_SECRET)
         runtime = runtime_for(the_plan)
-        sod_seconds, passport_seconds = _time_table(runtime, "passports", "sod", raw)
-        mdl_seconds, licence_seconds = _time_table(runtime, "driving_licences", "mdl", raw)
+        sod_seconds, passport_seconds, sod_cpu = _time_table(runtime, "passports", "sod", raw)
+        mdl_seconds, licence_seconds, mdl_cpu = _time_table(runtime, "driving_licences", "mdl", raw)
         connection.send(("ok", {
             "core": core, "curve": curve, "raw_per_second": raw.rate(), "raw_signatures": raw.signatures,
+            "raw_per_cpu_second": raw.cpu_rate(), "sod_cpu_seconds": sod_cpu, "mdl_cpu_seconds": mdl_cpu,
             "passports": passports, "mdl": mdl,
             "sod_seconds": sod_seconds, "passport_seconds": passport_seconds,
             "mdl_seconds": mdl_seconds, "licence_seconds": licence_seconds, "peak_rss_mb": peak_rss_mb(),
@@ -149,7 +158,15 @@ def run(options: dict, write) -> dict:
           f"{verdict(overall / raw >= TARGET_RAW_RATIO)}")
     write(f"  whole rows (every column, Faker names and MRZ included): {end_to_end:,.0f} documents/s "
           f"({end_to_end / raw:.2f}x raw)")
+    # The same on CPU time (time.process_time of the child): what the signing costs the core, whatever else the
+    # machine runs (wall time on a shared machine also counts the waits for the core).
+    raw_cpu = result["raw_per_cpu_second"]
+    sod_cpu, mdl_cpu = passports / result["sod_cpu_seconds"], mdl / result["mdl_cpu_seconds"]
+    both_cpu = signatures / (result["sod_cpu_seconds"] + result["mdl_cpu_seconds"])
+    write(f"  on CPU time: raw {raw_cpu:,.0f}/s, SOD {sod_cpu:,.0f}/s ({sod_cpu / raw_cpu:.2f}x), mDL {mdl_cpu:,.0f}/s "
+          f"({mdl_cpu / raw_cpu:.2f}x), both {both_cpu:,.0f}/s ({both_cpu / raw_cpu:.2f}x raw; target >= "
+          f"{TARGET_RAW_RATIO}x) {verdict(both_cpu / raw_cpu >= TARGET_RAW_RATIO)}")
     write(f"  peak RSS: {result['peak_rss_mb']:.0f} MB (target < {TARGET_PEAK_MB:.0f} MB) "
           f"{verdict(result['peak_rss_mb'] < TARGET_PEAK_MB)}")
     return {**result, "sod_per_second": sod_rate, "mdl_per_second": mdl_rate, "signatures_per_second": overall,
-            "documents_per_second": end_to_end}
+            "documents_per_second": end_to_end, "signatures_per_cpu_second": both_cpu}

@@ -112,6 +112,26 @@ def _headers(signer: x509.Certificate, content_type: str, hash_type: type[hashes
         + signature_head
 
 
+# _headers by the signer object's identity: hashing a certificate (its DER) on every document costs more than
+# the lookup. Each entry keeps its certificate, so an id is never taken for another object's while it is here.
+_HEADERS_BY_ID: dict = {}
+_HEADERS_BY_ID_LIMIT = 16384
+
+
+def _headers_of(signer: x509.Certificate, content_type: str, hash_type: type[hashes.HashAlgorithm],
+                signature_alg: bytes, content_size: int, attrs_size: int, signature_size: int
+                ) -> tuple[bytes, bytes, bytes]:
+    key = (id(signer), content_type, hash_type, signature_alg, content_size, attrs_size, signature_size)
+    found = _HEADERS_BY_ID.get(key)
+    if found is not None and found[0] is signer:
+        return found[1]
+    if len(_HEADERS_BY_ID) >= _HEADERS_BY_ID_LIMIT:
+        _HEADERS_BY_ID.clear()
+    headers = _headers(signer, content_type, hash_type, signature_alg, content_size, attrs_size, signature_size)
+    _HEADERS_BY_ID[key] = (signer, headers)
+    return headers
+
+
 def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key: ec.EllipticCurvePrivateKey,
                 hash_type: type[hashes.HashAlgorithm], *, signing_time: datetime | None = None,
                 certificates: tuple[x509.Certificate, ...] | None = None) -> bytes:
@@ -143,8 +163,8 @@ def signed_data(content_type: str, content: bytes, signer: x509.Certificate, key
     if certificates is not None:
         return _signed_data_with(content_type, content, signer, hash_type, signature_alg, attrs_content, signature,
                                  certificates)
-    before_content, before_attrs, before_signature = _headers(signer, content_type, hash_type, signature_alg,
-                                                              len(content), len(attrs_content), len(signature))
+    before_content, before_attrs, before_signature = _headers_of(signer, content_type, hash_type, signature_alg,
+                                                                 len(content), len(attrs_content), len(signature))
     return b"".join((before_content, content, before_attrs, attrs_content, before_signature, signature))
 
 
