@@ -168,12 +168,19 @@ def sample_in_rows(distribution: dict, low: np.ndarray, high: np.ndarray, rng: n
                    integer: bool) -> np.ndarray:
     """One draw per row inside [low[i], high[i]] (high >= low), defaults following each row's interval."""
     name, params = next(iter(distribution.items()))
-    span = (high - low).astype(np.float64)
+    difference = high - low
+    # Integer bounds within +-2**62 can be 2**63 apart, one past int64: those spans are taken in floats.
+    wide = difference < 0
+    span = np.where(wide, high.astype(np.float64) - low.astype(np.float64), difference.astype(np.float64))
     if name == "uniform":
         draws = rng.random(size)
         if integer:
-            offsets = np.minimum(np.floor(draws * (span + 1)), span).astype(np.int64)
-            return low + offsets
+            offsets = np.minimum(np.floor(draws * (span + 1)), span)
+            if not wide.any():
+                return low + offsets.astype(np.int64)
+            # A float sum below 2**62 + 2**10 converts to int64 safely; the clip keeps each row's interval.
+            spread = np.where(wide, np.rint(low.astype(np.float64) + offsets), 0.0).astype(np.int64)
+            return np.clip(np.where(wide, spread, low + np.where(wide, 0, offsets).astype(np.int64)), low, high)
         return low + span * draws
     if name == "normal":
         mean, std = params.get("mean"), params.get("std")

@@ -309,6 +309,22 @@ def _as_days(value: Value) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- evaluation
+_INT64_MIN = np.iinfo(np.int64).min
+
+
+def _overflowed(op: str, a: np.ndarray, b: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """Where `a op b` of 64-bit integers wrapped around (numpy integer arithmetic wraps silently)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if op == "+":
+        return ((a >= 0) == (b >= 0)) & ((result >= 0) != (a >= 0))
+    if op == "-":
+        return ((a >= 0) != (b >= 0)) & ((result >= 0) != (a >= 0))
+    # a * b wrapped unless dividing the product by a gives b back (and -1 * -2**63, whose quotient wraps too).
+    nonzero = a != 0
+    quotient = np.floor_divide(result, np.where(nonzero, a, 1))
+    return nonzero & ((quotient != b) | ((a == -1) & (b == _INT64_MIN)))
+
+
 class _Evaluator:
     def __init__(self, scope: Scope, size: int, invalid: np.ndarray):
         self.scope = scope
@@ -368,8 +384,18 @@ class _Evaluator:
         if value.kind == "duration":
             return Value("duration", duration=-value.duration if isinstance(op, ast.USub) else value.duration)
         numbers = self._number(value, "a sign")
-        kind = "float" if numbers.dtype.kind == "f" else "int"
-        return Value(kind, -numbers if isinstance(op, ast.USub) else numbers)
+        if numbers.dtype.kind == "f":
+            return Value("float", -numbers if isinstance(op, ast.USub) else numbers)
+        if isinstance(op, ast.USub):
+            return Value("int", self._no_wrap(-numbers, numbers == _INT64_MIN))
+        return Value("int", numbers)
+
+    def _no_wrap(self, result: np.ndarray, wrapped: np.ndarray) -> np.ndarray:
+        """Integer results past 64 bits are undefined (null), not wrapped around."""
+        if wrapped.any():
+            self.invalid |= np.broadcast_to(wrapped, self.invalid.shape)
+            result = np.where(wrapped, 0, result)
+        return result
 
     def _binary(self, op: str, left: Value, right: Value) -> Value:
         kinds = (left.kind, right.kind)
@@ -381,12 +407,15 @@ class _Evaluator:
         integers = a.dtype.kind in "iu" and b.dtype.kind in "iu"
         if op in ("+", "-", "*"):
             result = a + b if op == "+" else a - b if op == "-" else a * b
+            if integers:
+                result = self._no_wrap(result, _overflowed(op, a, b, result))
             return Value("int" if integers else "float", result)
         if op == "/":
             return Value("float", np.true_divide(a.astype(np.float64), b))
         if op in ("//", "%"):
             if integers:
-                zero = b == 0
+                # Division by zero, and the one quotient past 64 bits (-2**63 // -1), are undefined.
+                zero = (b == 0) | ((a == _INT64_MIN) & (b == -1))
                 self.invalid |= np.broadcast_to(zero, self.invalid.shape)
                 safe = np.where(zero, 1, b)
                 return Value("int", np.floor_divide(a, safe) if op == "//" else np.remainder(a, safe))
@@ -481,7 +510,9 @@ class _Evaluator:
             return checked(Value("datetime", shifted * 86400 + clock), self.invalid)
         numbers = self._number(args[0], f"{name}()")
         if name == "abs":
-            return Value("float" if numbers.dtype.kind == "f" else "int", np.abs(numbers))
+            if numbers.dtype.kind == "f":
+                return Value("float", np.abs(numbers))
+            return Value("int", self._no_wrap(np.abs(numbers), numbers == _INT64_MIN))
         # round
         if numbers.dtype.kind in "iu":
             return Value("int", numbers)

@@ -111,6 +111,30 @@ def test_dates_past_year_9999_after_arithmetic_are_null_not_a_crash():
     assert all(r["b"] is None and r["c"] is None for r in out)
 
 
+def test_integer_bounds_past_the_limit_after_arithmetic_are_null_not_wrapped():
+    # n * 2**62 wrapped around in 64 bits (to 0 for n = 4) and gave the row an interval the document never asked for.
+    doc = v11({"n": {"type": "integer", "min": 2, "max": 9},
+               "v": {"type": "integer", "min": 0, "max": "n * 4611686018427387904"},
+               "w": {"type": "integer", "min": "-n", "max": "n + 4611686018427387890", "on_empty": "error"}}, rows=50)
+    out = generate_table(doc)
+    assert all(r["v"] is None for r in out)
+    assert all(-r["n"] <= r["w"] <= r["n"] + 2**62 - 14 for r in out)
+
+
+def test_an_integer_interval_spanning_both_limits_is_drawn_across_it():
+    # From -2**62 to 2**62 the span is 2**63, one past int64: every row used to get 2**62.
+    doc = v11({"n": {"type": "integer", "min": 0, "max": 5},
+               "v": {"type": "integer", "min": "-4611686018427387904 + n * 0", "max": "4611686018427387904"},
+               "u": {"type": "integer", "min": "n - 4611686018427387904", "max": "4611686018427387904 - n"}}, rows=200)
+    out = generate_table(doc)
+    for name in ("v", "u"):
+        values = [r[name] for r in out]
+        assert all(-(2**62) <= v <= 2**62 for v in values)
+        assert all(-(2**62) + r["n"] <= r["u"] <= 2**62 - r["n"] for r in out)
+        assert sum(v < 0 for v in values) > 60 and sum(v > 0 for v in values) > 60
+        assert len(set(values)) > 190
+
+
 def test_distributions_keep_working_over_each_rows_interval():
     doc = v11({"low": {"type": "integer", "min": 0, "max": 1000},
                "n": {"type": "integer", "min": "low", "max": "low + 100", "distribution": "normal"},

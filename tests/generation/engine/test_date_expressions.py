@@ -191,3 +191,15 @@ def test_expressions_read_expressions_in_dependency_order():
                "b": {"type": "expression", "expr": "a + 1"},
                "a": fixed("2020-01-01")}, rows=2)
     assert generate_table(doc)[0] == {"c": "2021-01-02", "b": "2020-01-02", "a": "2020-01-01"}
+
+
+def test_integer_results_past_64_bits_are_null_not_wrapped():
+    # numpy's int64 arithmetic wraps around silently: 4 * 2**62 came out as 0 and 3 * 2**62 as -2**62.
+    least = "((2 - n) - 9223372036854775807)"  # -2**63
+    row = one_row({"times": "n * 4611686018427387904", "plus": "9223372036854775807 + n",
+                   "minus": "-9223372036854775807 - n", "neg": f"-{least}", "floor": f"{least} // -1",
+                   "abs": f"abs({least})", "wrap": f"{least} * -1", "least": f"{least} * 1",
+                   "fits": "n * 2305843009213693952", "small": "-n * 3 + 1"},
+                  n={"type": "constant", "value": 3})
+    assert [row[k] for k in ("times", "plus", "minus", "neg", "floor", "abs", "wrap")] == [None] * 7
+    assert (row["least"], row["fits"], row["small"]) == (-(2**63), 3 * 2**61, -8)
