@@ -52,7 +52,11 @@ class GenerationJob(TenantOwnedModel):
 
     @property
     def progress(self) -> float:
-        return self.rows_done / self.rows_total if self.rows_total else (1.0 if self.chunks_done else 0.0)
+        return self.progress_of(rows_done=self.rows_done, rows_total=self.rows_total, chunks_done=self.chunks_done)
+
+    @staticmethod
+    def progress_of(*, rows_done: int, rows_total: int, chunks_done: int) -> float:
+        return rows_done / rows_total if rows_total else (1.0 if chunks_done else 0.0)
 
     @property
     def is_finished(self) -> bool:

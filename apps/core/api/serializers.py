@@ -6,14 +6,17 @@ the field, whatever DRF could make of it. Every API serializer derives from thes
 """
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.db.models.manager import BaseManager
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, SkipField, empty, is_simple_callable
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 # (field class, JSON types it takes, how the error names them); the first match wins, so subclasses come first.
 _JSON_TYPES: tuple[tuple[type, tuple[type, ...], str], ...] = (
@@ -153,3 +156,30 @@ class ReadOnlyListSerializer(serializers.ListSerializer):
                 row[name] = None if check is None else field.to_representation(attribute)
             out.append(row)
         return out
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_representer() -> Callable[[object], str | None]:
+    """DRF's `DateTimeField().to_representation` for the rows of one list, with the current time zone read once
+    rather than per value (a list of 50 rows with three date-times each read it 150 times). Aware values in
+    ISO 8601 are converted here, the same way; anything else (naive values, another output format, values DRF
+    refuses) goes through DRF's field itself."""
+    if not settings.USE_TZ or not isinstance(api_settings.DATETIME_FORMAT, str) \
+            or api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return _DATETIME.to_representation
+    zone = timezone.get_current_timezone()
+
+    def represent(value):
+        if value is None:
+            return None  # as a serializer gives a field whose value is None
+        if not value or isinstance(value, str) or value.utcoffset() is None:
+            return _DATETIME.to_representation(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return _DATETIME.to_representation(value)  # DRF's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent

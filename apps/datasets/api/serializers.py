@@ -1,7 +1,8 @@
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.serializers import ModelSerializer, ReadOnlyListSerializer, Serializer
+from apps.core.api.serializers import ModelSerializer, ReadOnlyListSerializer, Serializer, datetime_representer
 
 from ..models import DATASET_ACTIONS, Dataset, DatasetVersion, Record
 
@@ -27,6 +28,35 @@ class DatasetSerializer(ModelSerializer):
                   "created_at", "updated_at", "deleted_at"]
         read_only_fields = fields
         list_serializer_class = ReadOnlyListSerializer
+
+
+# What the dataset list reads (`.values()`): DatasetSerializer's fields, the creator's name rather than their row.
+DATASET_LIST_COLUMNS = ("id", "name", "description", "template_name", "default_seed", "spec", "spec_hash",
+                        f"created_by__{get_user_model().USERNAME_FIELD}", "created_at", "updated_at", "deleted_at")
+
+
+def dataset_rows(rows) -> list[dict]:
+    """Datasets read as dicts of DATASET_LIST_COLUMNS, as DatasetSerializer represents them, key for key (the
+    dataset list: DRF's field walk over 50 rows cost more than the list's query)."""
+    when = datetime_representer()
+    creator = DATASET_LIST_COLUMNS[7]
+    out = []
+    for row in rows:
+        template_name, spec_hash, name = row["template_name"], row["spec_hash"], row[creator]
+        out.append({
+            "id": int(row["id"]),
+            "name": str(row["name"]),
+            "description": str(row["description"]),
+            "template_name": None if template_name is None else str(template_name),
+            "default_seed": int(row["default_seed"]),
+            "spec": row["spec"],
+            "spec_hash": None if spec_hash is None else str(spec_hash),
+            "created_by": None if name is None else str(name),
+            "created_at": when(row["created_at"]),
+            "updated_at": when(row["updated_at"]),
+            "deleted_at": when(row["deleted_at"]),
+        })
+    return out
 
 
 class DatasetCreateSerializer(Serializer):

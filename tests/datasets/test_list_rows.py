@@ -1,0 +1,206 @@
+"""The dataset and job lists build their rows from `.values()` (dataset_rows, job_rows) rather than through their
+serializers: every row must be what DatasetSerializer / JobSerializer give for it, byte for byte once rendered,
+in any time zone, through paging, ordering, search and filters, with the same scope and a fixed number of
+statements whatever the page holds."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+
+from apps.core.api.serializers import datetime_representer
+from apps.datasets.api.serializers import DATASET_LIST_COLUMNS, DatasetSerializer, dataset_rows
+from apps.datasets.models import Dataset
+from apps.generation.api.serializers import JOB_LIST_COLUMNS, JobSerializer, job_rows
+from apps.generation.models import GenerationJob
+from tests.conftest import assert_error_shape
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/tenants/alpha"
+ZONES = ("UTC", "Europe/Amsterdam", "America/St_Johns", "Asia/Kathmandu")
+
+
+def _render(rows) -> bytes:
+    return JSONRenderer().render(rows)
+
+
+def _datasets(tenant, users, make_dataset):
+    """Datasets with and without a creator, non-ASCII text, a spec with nested keys in written order, date-times
+    with and without microseconds, a trashed one and a template name."""
+    spec = {"version": 1, "name": "unicode", "seed": 3, "tables": {"zeta": {"rows": 2, "columns": {
+        "b": {"type": "integer", "min": 0, "max": 9}, "a": {"type": "choice", "values": ["ä", "\u2603"]}}}}}
+    made = [
+        make_dataset(tenant, users["owner"], name="plain"),
+        make_dataset(tenant, users["editor"], name="Grüße \u2603 \"quoted\"", spec=spec),
+        make_dataset(tenant, users["owner"], name="orphan", description="line\nbreak"),
+        make_dataset(tenant, users["owner"], name="templated"),
+    ]
+    Dataset.objects.filter(pk=made[2].pk).update(created_by=None,
+                                                 created_at=datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC))
+    Dataset.objects.filter(pk=made[3].pk).update(template_name="persons", default_seed=2**63 - 1,
+                                                 updated_at=datetime(2001, 1, 1, 0, 0, 0, 7, tzinfo=UTC))
+    return made
+
+
+def _jobs(tenant, users, make_dataset, api_client_for):
+    """Jobs with and without a requester, queued, running part way, finished, failed with an error."""
+    dataset = make_dataset(tenant, users["owner"])
+    owner = api_client_for(users["owner"])
+    for body in ({}, {"seed": 7, "rows_scale": 0.5}, {"rows": {"customers": 3}}, {}):
+        assert owner.post(f"{BASE}/datasets/{dataset.pk}/generate/", body, format="json").status_code == 202
+    jobs = list(GenerationJob.objects.filter(tenant=tenant).order_by("id"))
+    now = timezone.now()
+    GenerationJob.objects.filter(pk=jobs[0].pk).update(requested_by=None)
+    GenerationJob.objects.filter(pk=jobs[1].pk).update(status="running", rows_done=1, rows_total=3, started_at=now,
+                                                       last_heartbeat=now)
+    GenerationJob.objects.filter(pk=jobs[2].pk).update(status="succeeded", rows_done=0, rows_total=0, chunks_done=1,
+                                                       started_at=now, finished_at=now.replace(microsecond=0))
+    GenerationJob.objects.filter(pk=jobs[3].pk).update(status="failed", error="boom: ünïcode\nsecond line",
+                                                       attempts=3, finished_at=now)
+    return dataset
+
+
+def test_dataset_rows_are_the_serializers_in_every_time_zone(tenant_a, make_dataset):
+    tenant, users = tenant_a
+    _datasets(tenant, users, make_dataset)
+    queryset = Dataset.objects.filter(tenant=tenant).order_by("-id")
+    instances = list(queryset.select_related("created_by"))
+    for zone in ZONES:
+        with timezone.override(zone):
+            built = dataset_rows(queryset.values(*DATASET_LIST_COLUMNS))
+            expected = [DatasetSerializer(dataset).data for dataset in instances]
+            assert [list(row.items()) for row in built] == [list(row.items()) for row in expected]
+            assert _render(built) == _render(expected)
+    assert {row["created_by"] for row in built} == {users["owner"].get_username(), users["editor"].get_username(),
+                                                    None}
+
+
+def test_job_rows_are_the_serializers_in_every_time_zone(tenant_a, make_dataset, api_client_for):
+    tenant, users = tenant_a
+    _jobs(tenant, users, make_dataset, api_client_for)
+    queryset = GenerationJob.objects.filter(tenant=tenant).order_by("-id")
+    instances = list(queryset.select_related("version", "requested_by"))
+    for zone in ZONES:
+        with timezone.override(zone):
+            built = job_rows(queryset.values(*JOB_LIST_COLUMNS))
+            expected = [JobSerializer(job).data for job in instances]
+            assert [list(row.items()) for row in built] == [list(row.items()) for row in expected]
+            assert _render(built) == _render(expected)
+    assert sorted(row["progress"] for row in built) == [0.0, 0.0, 1 / 3, 1.0]
+    assert {row["status"] for row in built} == {"queued", "running", "succeeded", "failed"}
+
+
+def test_the_datetime_representer_is_drfs_for_aware_naive_and_missing_values():
+    from rest_framework import serializers
+
+    field = serializers.DateTimeField()
+    values = [None, datetime(2026, 11, 29, 1, 2, 3, tzinfo=UTC), datetime(2026, 6, 1, 12, 0, 0, 123456, tzinfo=UTC),
+              datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)]
+    for zone in ZONES:
+        with timezone.override(zone):
+            represent = datetime_representer()
+            assert [represent(value) for value in values] == [field.to_representation(v) for v in values]
+    with timezone.override("Europe/Amsterdam"):
+        assert datetime_representer()(values[1]) == "2026-11-29T02:02:03+01:00"
+    assert datetime_representer()(values[1]) == "2026-11-29T01:02:03Z"
+
+
+def test_the_dataset_list_answers_the_serializers_rows_through_paging_order_search_and_filters(
+    tenant_a, tenant_b, make_dataset, api_client_for
+):
+    tenant, users = tenant_a
+    _datasets(tenant, users, make_dataset)
+    make_dataset(tenant_b[0], tenant_b[1]["owner"], name="plain")  # another tenant's, same name
+    Dataset.objects.filter(tenant=tenant, name="templated").update(deleted_at=timezone.now())  # trashed
+    client = api_client_for(users["viewer"])
+    live = Dataset.objects.filter(tenant=tenant, deleted_at__isnull=True).select_related("created_by")
+
+    def expected(queryset):
+        return _render([DatasetSerializer(dataset).data for dataset in queryset])
+
+    response = client.get(f"{BASE}/datasets/")
+    assert response.status_code == 200
+    assert _render(response.data["results"]) == expected(live.order_by("-id"))
+    # Page by page (cursor links), ordered by name, the same rows.
+    url, pages = f"{BASE}/datasets/?ordering=name&page_size=1", []
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        pages += page.data["results"]
+        url = page.data["next"]
+    assert _render(pages) == expected(live.order_by("name"))
+    assert _render(client.get(f"{BASE}/datasets/?search=gr%C3%BC%C3%9Fe").data["results"]) == expected(
+        live.filter(name__startswith="Grüße"))
+    assert client.get(f"{BASE}/datasets/?template_name=persons").data["results"] == []  # the trashed one
+    assert_error_shape(client.get(f"{BASE}/datasets/?page_size=x"), 400, paths={"page_size"})
+    assert_error_shape(client.get(f"{BASE}/datasets/?cursor=bm9wZQ"), 400, paths={"cursor"})
+    # Another tenant's list, for a member of this one: 404; its own members see only its dataset.
+    assert_error_shape(client.get("/api/v1/tenants/beta/datasets/"), 404)
+    beta = api_client_for(tenant_b[1]["owner"]).get("/api/v1/tenants/beta/datasets/")
+    assert [row["name"] for row in beta.data["results"]] == ["plain"]
+
+
+def test_the_dataset_list_leaves_out_what_the_caller_may_not_view(tenant_a, make_dataset, api_client_for):
+    tenant, users = tenant_a
+    shown = make_dataset(tenant, users["owner"], name="shown")
+    hidden = make_dataset(tenant, users["owner"], name="hidden")
+    owner = api_client_for(users["owner"])
+    grants = owner.get(f"{BASE}/datasets/{hidden.pk}/permissions/").json()
+    grants["roles"]["viewer"] = []
+    assert owner.put(f"{BASE}/datasets/{hidden.pk}/permissions/", grants, format="json").status_code == 200
+    listed = api_client_for(users["viewer"]).get(f"{BASE}/datasets/").data["results"]
+    assert [row["id"] for row in listed] == [shown.pk]
+    assert {row["id"] for row in owner.get(f"{BASE}/datasets/").data["results"]} == {shown.pk, hidden.pk}
+
+
+def test_the_job_list_answers_the_serializers_rows_through_paging_and_filters(
+    tenant_a, tenant_b, make_dataset, api_client_for
+):
+    tenant, users = tenant_a
+    dataset = _jobs(tenant, users, make_dataset, api_client_for)
+    foreign = make_dataset(tenant_b[0], tenant_b[1]["owner"])
+    client = api_client_for(users["viewer"])
+    jobs = GenerationJob.objects.filter(tenant=tenant).select_related("version", "requested_by")
+
+    def expected(queryset):
+        return _render([JobSerializer(job).data for job in queryset])
+
+    assert _render(client.get(f"{BASE}/jobs/").data["results"]) == expected(jobs.order_by("-id"))
+    url, pages = f"{BASE}/jobs/?ordering=created_at&page_size=1", []
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        pages += page.data["results"]
+        url = page.data["next"]
+    assert _render(pages) == expected(jobs.order_by("created_at", "id"))
+    failed = client.get(f"{BASE}/jobs/?status=failed&dataset={dataset.pk}").data["results"]
+    assert _render(failed) == expected(jobs.filter(status="failed"))
+    assert_error_shape(client.get(f"{BASE}/jobs/?dataset={foreign.pk}"), 400, paths={"dataset"})
+    assert_error_shape(client.get("/api/v1/tenants/beta/jobs/"), 404)
+    # A job's row in the list is its detail.
+    for row in client.get(f"{BASE}/jobs/").json()["results"]:
+        assert row == client.get(f"{BASE}/jobs/{row['id']}/").json()
+
+
+@pytest.mark.parametrize("route", ["datasets", "jobs"])
+def test_a_list_makes_the_same_three_statements_however_many_rows_its_page_holds(
+    route, tenant_a, make_dataset, api_client_for
+):
+    tenant, users = tenant_a
+    owner = api_client_for(users["owner"])
+    client = api_client_for(users["viewer"])
+    counts = []
+    for n in range(3):
+        for i in range(n * 3):
+            dataset = make_dataset(tenant, users["owner"], name=f"d{n}-{i}")
+            assert owner.post(f"{BASE}/datasets/{dataset.pk}/generate/", {}, format="json").status_code == 202
+        client.get(f"{BASE}/{route}/")  # the token's last use is written at most once a while
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"{BASE}/{route}/")
+        assert response.status_code == 200 and len(response.data["results"]) == (0, 3, 9)[n]
+        counts.append(len(ctx.captured_queries))
+    assert counts == [3, 3, 3]  # token, membership, the page (its scope a subquery, its names joined)
