@@ -18,6 +18,9 @@ from rest_framework.pagination import Cursor, CursorPagination
 from .errors import ServiceValidationError
 
 MAX_POSITION_LENGTH = 1000
+# The query parameters of DefaultCursorPagination: a list asked for nothing else is neither filtered, searched
+# nor ordered otherwise (lists read through a prepared statement then).
+PAGING_PARAMETERS = frozenset({"cursor", "page_size"})
 
 
 def invalid_cursor(reason: str = "not a cursor this list gave out") -> ServiceValidationError:

@@ -65,6 +65,10 @@ class Statement:
             text = self._text[connection.vendor] = self._build(Names(connection))
         return text
 
+    def text_of(self, names: Names) -> str:
+        """The text for these names (another statement's text built around this one)."""
+        return self._build(names)
+
     def rows(self, params: list, using: str = "default") -> list[tuple]:
         connection = connections[using]
         with connection.cursor() as cursor:
@@ -120,3 +124,65 @@ def load(model, values, using: str = "default"):
             value = converter(value, column, connection)
         converted.append(value)
     return model.from_db(using, [field.attname for field in model._meta.concrete_fields], converted)
+
+
+class IdPageStatements:
+    """The statements of a list read in `id` order: `build(names)` gives the text up to its WHERE conditions
+    (the last one without a trailing AND) and `id_column(names)` the id it is ordered by; each statement adds the
+    cursor's comparison, the order and `LIMIT %s OFFSET %s`. One per direction and comparison, each built once
+    per process."""
+
+    def __init__(self, build: Callable[[Names], str], id_column: Callable[[Names], str]):
+        def statement(descending: bool, op: str) -> Statement:
+            def text(names: Names) -> str:
+                position = f" AND {id_column(names)} {op} %s" if op else ""
+                return (f"{build(names)}{position} ORDER BY {id_column(names)} {'DESC' if descending else 'ASC'} "
+                        "LIMIT %s OFFSET %s")
+
+            return Statement(text)
+
+        self._statements = {(descending, op): statement(descending, op)
+                            for descending in (False, True) for op in ("", ">", "<")}
+
+    def __getitem__(self, key: tuple[bool, str]) -> Statement:
+        return self._statements[key]
+
+
+class PreparedIdPage:
+    """A list's rows read as `CursorPagination` reads a queryset ordered by `id` (order_by id or -id, filter
+    id__gt/__lt on the cursor's position, one slice), with one prepared statement of `statements` and `params`
+    (the list's own values, before the position, the limit and the offset). `row(values)` turns a fetched row into
+    the dict `.values()` would give."""
+
+    def __init__(self, *, model, statements: IdPageStatements, params: list, row: Callable[[tuple], dict]):
+        self.model = model
+        self._statements, self._params, self._row = statements, params, row
+        self._descending, self._op, self._position = False, "", None
+
+    def _copy(self, **changes):
+        copy = PreparedIdPage(model=self.model, statements=self._statements, params=self._params, row=self._row)
+        copy._descending, copy._op, copy._position = self._descending, self._op, self._position
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        return copy
+
+    def order_by(self, *fields):
+        if fields not in (("id",), ("-id",)):
+            raise TypeError(f"this list is read in id order, not {fields}")
+        return self._copy(_descending=fields[0] == "-id")
+
+    def filter(self, **lookups):
+        ((name, value),) = lookups.items()
+        ops = {"id__gt": ">", "id__lt": "<"}
+        if name not in ops:
+            raise TypeError(f"this list filters on id__gt/__lt, not {name}")
+        position = int(value)  # the paginator's cleaned position: an integer's text
+        # Beyond a bigint nothing is greater (or everything is less): the nearest bigint answers the same.
+        return self._copy(_op=ops[name], _position=max(min(position, INT64_MAX), INT64_MIN))
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice) or window.step is not None:
+            raise TypeError("a list page is read as one slice")
+        start, stop = window.start or 0, window.stop
+        params = [*self._params, *([self._position] if self._op else []), max(stop - start, 0), start]
+        return [self._row(values) for values in self._statements[self._descending, self._op].rows(params)]

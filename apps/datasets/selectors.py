@@ -2,6 +2,7 @@
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -9,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from apps.core.errors import Conflict
 from apps.core.fields import loads
-from apps.core.sql import Statement, as_int64, convert, load
+from apps.core.sql import IdPageStatements, PreparedIdPage, Statement, as_int64, convert, load
 
 from .models import (
     Dataset,
@@ -87,6 +88,12 @@ def _ids_allowed_statement(*, alive: bool) -> Statement:
 _IDS_ALLOWED = {alive: _ids_allowed_statement(alive=alive) for alive in (True, False)}
 
 
+def dataset_ids_statement(*, alive: bool = True) -> Statement:
+    """The statement of dataset_ids_allowed (parameters: tenant id, user id, codename, user id, codename), for
+    prepared statements of lists that take it as their scope's subquery."""
+    return _IDS_ALLOWED[alive]
+
+
 def dataset_ids_allowed(*, user, tenant, action: str = "view", alive: bool = True) -> RawSQL:
     """The ids of the datasets of `tenant` (live ones, unless `alive` is False) on which the user holds
     `action`, as a subquery for `<path>__in=`: the rows of datasets_allowed (alive) or of Dataset.all_objects
@@ -98,6 +105,44 @@ def dataset_ids_allowed(*, user, tenant, action: str = "view", alive: bool = Tru
         [tenant.pk, user.pk, wanted, user.pk, wanted],
         output_field=Dataset._meta.pk,
     )
+
+
+# What the dataset list reads (DatasetSerializer's fields, the creator's name rather than their row), as
+# `.values(*DATASET_LIST_COLUMNS)` names them; the list's rows are apps.datasets.api.serializers.dataset_rows.
+DATASET_LIST_COLUMNS = ("id", "name", "description", "template_name", "default_seed", "spec", "spec_hash",
+                        f"created_by__{get_user_model().USERNAME_FIELD}", "created_at", "updated_at", "deleted_at")
+_DATASET_OWN = tuple(name for name in DATASET_LIST_COLUMNS if "__" not in name)
+
+
+def _dataset_list_from(n) -> str:
+    user = get_user_model()
+    own = ", ".join(n.column(Dataset, name, "o") for name in _DATASET_OWN[:7])
+    times = ", ".join(n.column(Dataset, name, "o") for name in _DATASET_OWN[7:])
+    return (
+        f"SELECT {own}, {n.column(user, user.USERNAME_FIELD, 'u')}, {times} "  # noqa: S608 -- the models' own names
+        f"FROM {n.table(Dataset)} o LEFT OUTER JOIN {n.table(user)} u "
+        f"ON u.{n.quote(user._meta.pk.column)} = {n.column(Dataset, 'created_by', 'o')} "
+        f"WHERE {n.column(Dataset, 'tenant', 'o')} = %s AND {n.column(Dataset, 'deleted_at', 'o')} IS NULL "
+        f"AND o.{n.quote('id')} IN ({dataset_ids_statement(alive=False).text_of(n)})"
+    )
+
+
+_DATASET_LIST = IdPageStatements(_dataset_list_from, lambda n: f"o.{n.quote('id')}")
+
+
+def _dataset_list_row(values) -> dict:
+    row = convert(Dataset, _DATASET_OWN, values[:7] + values[8:])
+    row[DATASET_LIST_COLUMNS[7]] = values[7]
+    return {name: row[name] for name in DATASET_LIST_COLUMNS}
+
+
+def dataset_list_page(*, user, tenant) -> PreparedIdPage:
+    """The dataset list's rows with no filter, search or ordering asked for: the live datasets of `tenant` the
+    user may view (the list's get_queryset(): tenant, live rows, dataset_ids_allowed), as dicts of
+    DATASET_LIST_COLUMNS, read by the cursor paginator in id order with one prepared statement."""
+    view = codename("view")
+    return PreparedIdPage(model=Dataset, statements=_DATASET_LIST, row=_dataset_list_row,
+                          params=[tenant.pk, tenant.pk, user.pk, view, user.pk, view])
 
 
 def datasets_allowed(*, user, tenant, action: str = "view"):

@@ -204,3 +204,92 @@ def test_a_list_makes_the_same_three_statements_however_many_rows_its_page_holds
         assert response.status_code == 200 and len(response.data["results"]) == (0, 3, 9)[n]
         counts.append(len(ctx.captured_queries))
     assert counts == [3, 3, 3]  # token, membership, the page (its scope a subquery, its names joined)
+
+
+def _cursor(position: int, reverse: bool = False) -> str:
+    import base64
+    from urllib.parse import urlencode
+
+    query = urlencode({"p": str(position), **({"r": "1"} if reverse else {})})
+    return base64.b64encode(query.encode()).decode()
+
+
+def _walk(client, url: str) -> tuple[list, list]:
+    """Every page forward from `url`, then every page back from the last one through `previous` links."""
+    forward, url, last = [], url, None
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.content
+        forward.append(page.json()["results"])
+        last, url = page, page.json()["next"]
+    backward, url = [], last.json()["previous"]
+    while url:
+        page = client.get(url)
+        backward.append(page.json()["results"])
+        url = page.json()["previous"]
+    return forward, backward
+
+
+def test_unfiltered_lists_are_one_prepared_statement_answering_as_the_querysets(
+    tenant_a, tenant_b, make_dataset, make_user, api_client_for, monkeypatch
+):
+    """Lists asked for nothing but a page (selectors.dataset_list_page, generation.selectors.job_list_page)
+    answer as the same lists through get_queryset() and the filters (asked for the same order, `ordering=-id`),
+    for every role, with personal and withdrawn grants, trashed datasets and another tenant's rows, page by page
+    both ways, and at cursors beyond any id."""
+    from apps.datasets import selectors
+    from apps.generation import selectors as job_selectors
+    from apps.tenants import services as tenant_services
+
+    tenant, users = tenant_a
+    owner = api_client_for(users["owner"])
+    datasets = [make_dataset(tenant, users["owner" if i % 2 else "editor"], name=f"d{i}") for i in range(7)]
+    for dataset in datasets:
+        assert owner.post(f"{BASE}/datasets/{dataset.pk}/generate/", {}, format="json").status_code == 202
+    Dataset.objects.filter(pk=datasets[1].pk).update(created_by=None)
+    GenerationJob.objects.filter(dataset=datasets[2]).update(requested_by=None, status="failed", error="x")
+    # Withdrawn from viewers; given back to one viewer personally; one trashed (its jobs leave the job list).
+    for pk in (datasets[3].pk, datasets[4].pk):
+        grants = owner.get(f"{BASE}/datasets/{pk}/permissions/").json()
+        grants["roles"]["viewer"] = []
+        if pk == datasets[4].pk:
+            grants["members"] = [{"email": users["viewer"].email, "actions": ["view"]}]
+        assert owner.put(f"{BASE}/datasets/{pk}/permissions/", grants, format="json").status_code == 200
+    assert owner.delete(f"{BASE}/datasets/{datasets[5].pk}/").status_code == 204
+    other_viewer = make_user("second-viewer@example.com")
+    tenant_services.membership_add(tenant=tenant, actor=users["owner"], user=other_viewer, role="viewer")
+    foreign = make_dataset(tenant_b[0], tenant_b[1]["owner"], name="d0")
+    api_client_for(tenant_b[1]["owner"]).post(f"/api/v1/tenants/beta/datasets/{foreign.pk}/generate/", {},
+                                               format="json")
+    calls = []
+    for module, name in ((selectors, "dataset_list_page"), (job_selectors, "job_list_page")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda original=original, name=name, **kw: calls.append(name)
+                            or original(**kw))
+    seen = {}
+    for who in ("owner", "admin", "editor", "viewer", "second"):
+        client = api_client_for(other_viewer if who == "second" else users[who])
+        for route in ("datasets", "jobs"):
+            calls.clear()
+            prepared = _walk(client, f"{BASE}/{route}/?page_size=2")
+            assert calls and all(call.startswith(route[:-1]) for call in calls)
+            calls.clear()
+            through_queryset = _walk(client, f"{BASE}/{route}/?ordering=-id&page_size=2")
+            assert calls == []
+            assert prepared == through_queryset
+            for position, reverse in ((2**70, False), (-(2**70), True), (datasets[3].pk, False)):
+                cursor = _cursor(position, reverse)
+                plain = client.get(f"{BASE}/{route}/?cursor={cursor}").json()["results"]
+                ordered = client.get(f"{BASE}/{route}/?cursor={cursor}&ordering=-id").json()["results"]
+                assert plain == ordered
+            seen[who, route] = [row["id"] for page in prepared[0] for row in page]
+    ids = [dataset.pk for dataset in reversed(datasets)]
+    assert seen["owner", "datasets"] == [pk for pk in ids if pk != datasets[5].pk]
+    assert seen["viewer", "datasets"] == [pk for pk in ids if pk not in (datasets[3].pk, datasets[5].pk)]
+    assert seen["second", "datasets"] == [pk for pk in ids if pk not in (datasets[3].pk, datasets[4].pk,
+                                                                        datasets[5].pk)]
+    jobs = dict(GenerationJob.objects.values_list("dataset_id", "id"))
+    assert seen["second", "jobs"] == [jobs[pk] for pk in ids if pk not in (datasets[3].pk, datasets[4].pk,
+                                                                           datasets[5].pk)]
+    assert jobs[foreign.pk] not in seen["owner", "jobs"]
+    assert_error_shape(api_client_for(users["viewer"]).get(f"{BASE}/jobs/?cursor=bm9wZQ"), 400, paths={"cursor"})

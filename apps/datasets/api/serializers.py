@@ -1,10 +1,10 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import ModelSerializer, ReadOnlyListSerializer, Serializer, datetime_representer
 
 from ..models import DATASET_ACTIONS, Dataset, DatasetVersion, Record
+from ..selectors import DATASET_LIST_COLUMNS
 
 
 @extend_schema_field({"oneOf": [{"type": "object", "additionalProperties": True}, {"type": "string"}],
@@ -28,11 +28,6 @@ class DatasetSerializer(ModelSerializer):
                   "created_at", "updated_at", "deleted_at"]
         read_only_fields = fields
         list_serializer_class = ReadOnlyListSerializer
-
-
-# What the dataset list reads (`.values()`): DatasetSerializer's fields, the creator's name rather than their row.
-DATASET_LIST_COLUMNS = ("id", "name", "description", "template_name", "default_seed", "spec", "spec_hash",
-                        f"created_by__{get_user_model().USERNAME_FIELD}", "created_at", "updated_at", "deleted_at")
 
 
 def dataset_rows(rows) -> list[dict]:

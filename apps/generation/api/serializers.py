@@ -1,7 +1,6 @@
 from collections.abc import Mapping
 from datetime import UTC
 
-from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +10,7 @@ from apps.generation.engine.limits import MAX_DATETIME, MAX_TABLE_ROWS, MAX_TABL
 
 from ..live import jobs_rows_progress
 from ..models import FINISHED_JOB_STATUSES, ChunkStatus, GenerationJob
+from ..selectors import JOB_LIST_COLUMNS
 
 
 class RowsField(serializers.DictField):
@@ -116,12 +116,6 @@ class JobSerializer(ModelSerializer):
     def get_progress_detail(self, job) -> dict:
         known = self.context.get("rows_progress") or {}
         return known[job.pk] if job.pk in known else jobs_rows_progress([job])[job.pk]
-
-
-# What the job list reads (`.values()`): JobSerializer's fields, the version's number and the requester's name.
-JOB_LIST_COLUMNS = ("id", "dataset_id", "version__number", "status", "rows_done", "rows_total", "chunks_done",
-                    "chunks_total", "parameters", f"requested_by__{get_user_model().USERNAME_FIELD}", "created_at",
-                    "started_at", "finished_at", "last_heartbeat", "attempts", "error")
 
 
 class _ListedJob:
