@@ -537,8 +537,10 @@ def _python_bound(bound, row: dict) -> int | None | bool:
     if not isinstance(bound, str) or not re.fullmatch(r"[\d\s+\-*%(),]*", bound.replace("n0", "").replace(
             "max", "").replace("//", "")):
         return False
+    if "n0" in bound and "n0" not in row:  # a column of the child table, which has no n0: not checked here
+        return False
     try:
-        value = eval(bound, {"__builtins__": {}}, {"n0": row["n0"], "max": max})  # noqa: S307 - checked above
+        value = eval(bound, {"__builtins__": {}}, {"n0": row.get("n0"), "max": max})  # noqa: S307 - checked above
     except ZeroDivisionError:
         return None
     return value if abs(value) <= limits.INT_LIMIT else None
