@@ -13,6 +13,16 @@ from apps.tenants.models import Role
 from .scoping import datasets_for, member_tenants, role_in
 
 
+def form_for_user(form, user):
+    """The form class with the member bound: console forms list only what that member may choose."""
+
+    class ForUser(form):
+        def __init__(self, *args, **inner):
+            super().__init__(*args, user=user, **inner)
+
+    return ForUser
+
+
 def refusal_message(exc) -> str:
     return "; ".join(f"{path}: {message}" if path else message for path, message in problems_of(exc))
 
@@ -105,3 +115,16 @@ class ConsoleModelAdmin(ServiceProblemsMixin, admin.ModelAdmin):
         if success:
             self.message_user(request, success, messages.SUCCESS)
         return True
+
+
+class AdminRoleWrites:
+    """Pages that admins and owners of the row's team write to, as on the API; viewing follows `view_role`."""
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_role(request, Role.ADMIN)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_role(request, Role.ADMIN, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_role(request, Role.ADMIN, obj)

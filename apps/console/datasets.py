@@ -12,7 +12,7 @@ from apps.datasets import services
 from apps.datasets.models import Dataset
 from apps.tenants.models import Role
 
-from .base import ConsoleModelAdmin
+from .base import ConsoleModelAdmin, form_for_user
 from .filters import TenantFilter, TrashFilter
 from .forms import SpecField, template_choices
 from .scoping import member_tenants
@@ -107,11 +107,7 @@ class DatasetConsole(ConsoleModelAdmin):
         if obj is not None:
             return form
 
-        class ForUser(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ForUser
+        return form_for_user(form, request.user)
 
     def get_fields(self, request, obj=None):
         if obj is None:

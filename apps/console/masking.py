@@ -23,7 +23,7 @@ from apps.masking.engine.rules import load_rules_text
 from apps.masking.models import MaskingKey, MaskingRuleSet
 from apps.tenants.models import Role
 
-from .base import ConsoleModelAdmin, problems_of
+from .base import ConsoleModelAdmin, form_for_user, problems_of
 from .filters import TenantFilter
 from .scoping import member_tenants
 from .site import console_site
@@ -92,11 +92,7 @@ class MaskingRuleSetConsole(ConsoleModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        class ForUser(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ForUser
+        return form_for_user(form, request.user)
 
     def get_fields(self, request, obj=None):
         return ["name", "document"] if obj is not None else ["tenant", "name", "document"]
@@ -261,11 +257,7 @@ class MaskingKeyConsole(ConsoleModelAdmin):
         if obj is not None:
             return form
 
-        class ForUser(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ForUser
+        return form_for_user(form, request.user)
 
     def save_model(self, request, obj, form, change):
         key, secret = services.masking_key_rotate(tenant=form.cleaned_data["tenant"], actor=request.user)

@@ -8,7 +8,7 @@ from django.db import transaction
 from apps.tenants import services
 from apps.tenants.models import Membership, Role
 
-from .base import ConsoleModelAdmin
+from .base import AdminRoleWrites, ConsoleModelAdmin, form_for_user
 from .filters import TenantFilter
 from .scoping import member_tenants
 from .site import console_site
@@ -31,22 +31,13 @@ class InviteForm(forms.ModelForm):
 
 
 @admin.register(Membership, site=console_site)
-class MemberConsole(ConsoleModelAdmin):
+class MemberConsole(AdminRoleWrites, ConsoleModelAdmin):
     view_role = Role.ADMIN
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role", TenantFilter]
     list_select_related = ["user", "tenant"]
     search_fields = ["user__email"]
     actions = ["remove_selected"]
-
-    def has_add_permission(self, request) -> bool:
-        return self.has_role(request, Role.ADMIN)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_role(request, Role.ADMIN, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_role(request, Role.ADMIN, obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -58,11 +49,7 @@ class MemberConsole(ConsoleModelAdmin):
             kwargs["form"] = InviteForm
             form = super().get_form(request, obj, change=change, **kwargs)
 
-            class ForUser(form):
-                def __init__(self, *args, **inner):
-                    super().__init__(*args, user=request.user, **inner)
-
-            return ForUser
+            return form_for_user(form, request.user)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):

@@ -10,7 +10,7 @@ from apps.schedules import services
 from apps.schedules.models import Schedule
 from apps.tenants.models import Role
 
-from .base import ConsoleModelAdmin
+from .base import ConsoleModelAdmin, form_for_user
 from .filters import TenantFilter
 from .scoping import datasets_for
 from .site import console_site
@@ -93,11 +93,7 @@ class ScheduleConsole(ConsoleModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        class ForUser(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ForUser
+        return form_for_user(form, request.user)
 
     def get_fields(self, request, obj=None):
         editable = ["name", "cron", "interval_seconds", "timezone", "rows_scale", "export_format", "target",

@@ -20,7 +20,7 @@ from apps.tenants.models import Role
 from apps.webhooks import services
 from apps.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-from .base import ConsoleModelAdmin
+from .base import AdminRoleWrites, ConsoleModelAdmin, form_for_user
 from .filters import TenantFilter
 from .scoping import member_tenants
 from .site import console_site
@@ -85,7 +85,7 @@ def _excerpt(text: str) -> str:
 
 
 @admin.register(WebhookEndpoint, site=console_site)
-class WebhookConsole(ConsoleModelAdmin):
+class WebhookConsole(AdminRoleWrites, ConsoleModelAdmin):
     view_role = Role.ADMIN
     form = WebhookForm
     list_display = ["__str__", "tenant", "event_list", "active", "created_at"]
@@ -121,16 +121,7 @@ class WebhookConsole(ConsoleModelAdmin):
                            '<th>next retry (UTC)</th></tr></thead><tbody>{}</tbody></table><p><a href="{}">'
                            "The whole delivery log</a></p>", body, _deliveries_url(obj.pk))
 
-    # ----- permissions: admins and owners of the endpoint's team, as on the API
-    def has_add_permission(self, request) -> bool:
-        return self.has_role(request, Role.ADMIN)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_role(request, Role.ADMIN, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_role(request, Role.ADMIN, obj)
-
+    # ----- permissions: admins and owners of the endpoint's team write (AdminRoleWrites), as on the API
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # one at a time, from the endpoint's page (audited by the service)
@@ -140,11 +131,7 @@ class WebhookConsole(ConsoleModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        class ForUser(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, user=request.user, **inner)
-
-        return ForUser
+        return form_for_user(form, request.user)
 
     def get_fields(self, request, obj=None):
         if obj is None:
