@@ -58,13 +58,17 @@ ERROR_DESCRIPTIONS = {
 }
 
 # Operations whose services raise Conflict (409), as (path pattern, methods): the state of a job, an export,
-# a version or a trashed dataset decides, not the input.
+# a version, a profile, a webhook endpoint or a trashed dataset decides, not the input.
 CONFLICT_OPERATIONS = [
     (re.compile(r"/jobs/\{id\}/(cancel|retry)/$"), {"POST"}),  # only queued/running or failed jobs
     (re.compile(r"/exports/\{id\}/download/$"), {"GET"}),  # only succeeded exports
     (re.compile(r"/datasets/\{id\}/restore/$"), {"POST"}),  # a live dataset has the name
     (re.compile(r"/datasets/\{dataset_pk\}/generate/$"), {"POST"}),  # another version at the same moment
     (re.compile(r"/records/"), {"GET", "DELETE", "POST"}),  # the version was cancelled: no records
+    (re.compile(r"/profiles/\{id\}/(cancel|dataset)/$"), {"POST"}),  # only queued/running; only succeeded
+    (re.compile(r"/profiles/\{id\}/$"), {"PATCH", "PUT"}),  # a review needs a succeeded profile
+    (re.compile(r"/webhooks/\{id\}/test/$"), {"POST"}),  # a disabled endpoint gets no test delivery
+    (re.compile(r"/masking-keys/$"), {"POST"}),  # another rotation at the same moment
 ]
 
 
