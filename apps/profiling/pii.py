@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from . import national_ids
 
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-EMAIL_IN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# An address inside free text. It starts only where a run of local-part characters starts: a search from every
+# position inside a long run (`aaaa…` with no `@`) would rescan the run each time, quadratic in its length.
+EMAIL_IN = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PHONE_IN = re.compile(r"(?<![0-9])\+?[0-9][0-9 ()./-]{7,16}[0-9](?![0-9])")
 IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 CARD = re.compile(r"^[0-9][0-9 -]{11,21}[0-9]$")

@@ -4,6 +4,7 @@ from the share of matching values and the column name; bounded work; no value in
 import json
 import logging
 import random
+import time
 
 import pyarrow as pa
 import pytest
@@ -275,6 +276,17 @@ def test_the_work_per_column_is_bounded(monkeypatch):
     assert calls["rare"] == pii.SCREEN_VALUES  # failed the screen: not run on the rest
     assert calls["common"] == pii.MAX_VALUES  # at most MAX_VALUES values of a column are read
     assert finding.kind == "phone" and finding.share == 1.0
+
+
+def test_long_free_text_without_an_address_is_read_in_linear_time():
+    # Text runs with no `@` (a pasted blob, a base64 field): a search retried from every position of a run is
+    # quadratic and took tens of seconds here; found once per run, it takes milliseconds.
+    values = [("x" * 20_000) + f" note {i}" for i in range(100)]
+    started = time.monotonic()
+    assert findings_for("notes", "string", values) == []
+    assert time.monotonic() - started < 5
+    assert pii.EMAIL_IN.search("write to jan.devries@example.org today")
+    assert pii.EMAIL_IN.search("x" * 5000 + " jan@example.org")
 
 
 def test_no_sample_value_in_findings_profile_spec_or_logs(caplog):
