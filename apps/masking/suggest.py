@@ -71,9 +71,11 @@ def _best_finding(info: dict) -> dict | None:
 
 
 def _pii_rule(
-    kind: str, column: str, column_type: str, table_key: str | None, names: dict[str, str], unique: bool
+    kind: str, column: str, column_type: str, table_key: str | None, names: dict[str, str], unique: bool,
+    scheme: str | None = None,
 ) -> dict:
-    """The rule of one PII finding (before the type fit check)."""
+    """The rule of one PII finding (before the type fit check). A national id's format is the scheme its values
+    were found to pass (the finding's `scheme`) when masking knows it, else the one its column name says."""
     if kind == "email":
         if names.get("first_name") and names.get("last_name"):
             rule = {
@@ -92,7 +94,10 @@ def _pii_rule(
     elif kind in ("iban", "card", "vin"):
         rule = {"rule": "format_preserving", "format": kind}
     elif kind == "national_id":
-        rule = {"rule": "format_preserving", "format": national_format(column)}
+        from .engine.rules import FP_FORMATS
+
+        fmt = scheme if scheme in FP_FORMATS and scheme not in ("plain", "card", "iban", "vin") else None
+        rule = {"rule": "format_preserving", "format": fmt or national_format(column)}
     elif kind == "birth_date":
         rule = {"rule": "shift_date", "days": SHIFT_DAYS}
         if table_key:
@@ -182,7 +187,8 @@ def suggest_rules(result: dict, *, locale: str = "en_US") -> tuple[dict, list[Su
                 out[column] = {"type": column_type, "rule": "keep"} if column_type != "string" else {"rule": "keep"}
                 reasons.append(Suggestion(table, column, "keep", "no PII found"))
                 continue
-            rule = _pii_rule(finding["kind"], column, column_type, key, names, column in candidates)
+            rule = _pii_rule(finding["kind"], column, column_type, key, names, column in candidates,
+                             finding.get("scheme"))
             if rule["rule"] == "derive" and any(names.get(k) == column for k in names):
                 rule = {"rule": "fake", "provider": "email"}
             if not _fits(rule, column_type):

@@ -147,3 +147,20 @@ def test_unfit_findings_fall_back_and_national_formats_come_from_names():
     assert national_format("codice_fiscale") == "it_codice_fiscale" and national_format("dni") == "es_dni"
     assert national_format("steuer_id") == "de_steuer_id" and national_format("hetu") == "fi_hetu"
     assert national_format("nir") == "fr_nir" and national_format("ssn") == "plain"
+
+
+def test_a_national_id_found_by_its_values_keeps_its_scheme_whatever_the_column_is_called():
+    def result(scheme):
+        finding = {"kind": "national_id", "confidence": 0.95, "evidence": "values", "scheme": scheme}
+        return {"tables": {"t": {"primary_key": None, "key_candidates": [],
+                                 "columns": {"id_number": {"kind": "string", "pii": [finding]},
+                                             "bsn": {"kind": "string", "pii": [{**finding}]}}}}}
+
+    columns = suggest_rules(result("fi_hetu"))[0]["tables"]["t"]["columns"]
+    assert columns["id_number"] == {"rule": "format_preserving", "format": "fi_hetu"}
+    assert columns["bsn"] == {"rule": "format_preserving", "format": "fi_hetu"}  # the values outweigh the name
+    # a scheme masking has no check for (no check digit): the name decides, else plain characters
+    columns = suggest_rules(result("us_ssn"))[0]["tables"]["t"]["columns"]
+    assert columns["id_number"] == {"rule": "format_preserving", "format": "plain"}
+    assert columns["bsn"] == {"rule": "format_preserving", "format": "nl_bsn"}
+    parse_rules(suggest_rules(result("fi_hetu"))[0])
