@@ -4,7 +4,6 @@ from the share of matching values and the column name; bounded work; no value in
 import json
 import logging
 import random
-import time
 
 import pyarrow as pa
 import pytest
@@ -278,13 +277,14 @@ def test_the_work_per_column_is_bounded(monkeypatch):
     assert finding.kind == "phone" and finding.share == 1.0
 
 
-def test_long_free_text_without_an_address_is_read_in_linear_time():
+def test_an_address_in_free_text_is_tried_only_where_a_run_starts():
     # Text runs with no `@` (a pasted blob, a base64 field): a search retried from every position of a run is
-    # quadratic and took tens of seconds here; found once per run, it takes milliseconds.
+    # quadratic in the run's length (tens of seconds for a column of such values); tried only where a run starts,
+    # it is linear. The search cannot start inside a run, so no position of one is tried twice.
+    assert pii.EMAIL_IN.match("jan@example.org", 1) is None
+    assert pii.EMAIL_IN.match("jan@example.org", 0)
     values = [("x" * 20_000) + f" note {i}" for i in range(100)]
-    started = time.monotonic()
     assert findings_for("notes", "string", values) == []
-    assert time.monotonic() - started < 5
     assert pii.EMAIL_IN.search("write to jan.devries@example.org today")
     assert pii.EMAIL_IN.search("x" * 5000 + " jan@example.org")
 
