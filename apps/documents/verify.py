@@ -87,6 +87,13 @@ class SignedData:
 
 def open_signed_data(data: bytes) -> SignedData:
     """The parts of a ContentInfo{signedData} with one signer; ASN1Error when it is not one."""
+    try:
+        return _open_signed_data(data)
+    except IndexError as exc:  # an element with fewer children than its type has
+        raise asn1.ASN1Error("a CMS element lacks a part") from exc
+
+
+def _open_signed_data(data: bytes) -> SignedData:
     info = asn1.parse(data).children()
     if len(info) != 2 or asn1.oid(info[0]) != SIGNED_DATA or info[1].tag != 0xA0:
         raise asn1.ASN1Error("not a CMS SignedData")

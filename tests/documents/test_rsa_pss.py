@@ -212,3 +212,21 @@ def test_curve_beside_key_and_an_rsa_mdoc_signer_are_problems():
     doc = copy.deepcopy(doc)
     doc["tables"].pop("driving_licences")
     assert _problems(doc) == []
+
+
+@pytest.mark.parametrize("params", [
+    b"\x30\x04\xa0\x02\x30\x00",  # hashAlgorithm [0] holding an AlgorithmIdentifier without its OID
+    b"\x30\x0f\xa1\x0d\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x08",  # MGF1 without its hash
+])
+def test_a_signer_info_with_truncated_pss_parameters_is_malformed_not_an_error(monkeypatch, params):
+    from apps.documents.verify import RevocationLists, verify_sod
+    from apps.generation.engine.pki import certificates, der, lds, signing
+
+    key = rsa.generate_private_key(65537, 2048)
+    name = certificates.Subject("UT", "Signer").name()
+    signer = certificates.build("ds", name, key.public_key(), 7, datetime(2020, 1, 1, tzinfo=UTC),
+                                datetime(2040, 1, 1, tzinfo=UTC), name, key)
+    monkeypatch.setattr(signing, "algorithm_identifier",
+                        lambda key, hash_type: der.sequence(der.oid(signing.ID_RSASSA_PSS), params))
+    data = lds.sod(lds.dg1("P<UTO"), lds.portrait(1, "t", 0), signer, key, datetime(2024, 1, 1, tzinfo=UTC))
+    assert verify_sod(data, "P<UTO", datetime(2024, 1, 1, tzinfo=UTC), [signer], RevocationLists()) == "malformed"
