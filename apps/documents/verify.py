@@ -7,6 +7,7 @@ ones negative scenarios are labelled for (docs/documents.md "Scenarios").
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -226,7 +227,7 @@ class RevocationLists:
 
     def __init__(self) -> None:
         self._lists: dict[bytes, list[tuple[datetime, int, dict[int, datetime]]]] = {}
-        self._sorted: set[bytes] = set()
+        self._issued: dict[bytes, list[datetime]] = {}  # a CSCA's thisUpdates in order, once its lists are sorted
 
     def add(self, csca_subject: bytes, crl: x509.CertificateRevocationList) -> None:
         try:
@@ -235,23 +236,20 @@ class RevocationLists:
             number = -1
         entries = {entry.serial_number: entry.revocation_date_utc for entry in crl}
         self._lists.setdefault(csca_subject, []).append((crl.last_update_utc, number, entries))
-        self._sorted.discard(csca_subject)
+        self._issued.pop(csca_subject, None)
 
     def in_force(self, csca_subject: bytes, moment: datetime) -> dict[int, datetime] | None:
         """The revoked serials (with their revocation dates) of the CSCA's CRL in force at `moment`, None when
-        the CSCA had issued no CRL by then."""
+        the CSCA had issued no CRL by then. A binary search: a report asks once per document."""
         lists = self._lists.get(csca_subject)
         if not lists:
             return None
-        if csca_subject not in self._sorted:
+        issued = self._issued.get(csca_subject)
+        if issued is None:
             lists.sort(key=lambda item: (item[0], item[1]))
-            self._sorted.add(csca_subject)
-        found = None
-        for issued, _number, entries in lists:
-            if issued > moment:
-                break
-            found = entries
-        return found
+            issued = self._issued[csca_subject] = [item[0] for item in lists]
+        at = bisect.bisect_right(issued, moment)
+        return lists[at - 1][2] if at else None
 
 
 def verify_sod(data: bytes, mrz: str, signed_at: datetime, anchors: list[x509.Certificate],
