@@ -120,9 +120,13 @@ def webhook_rotate_secret(*, endpoint: WebhookEndpoint, actor) -> tuple[WebhookE
 @transaction.atomic
 def webhook_test(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
     """Queue a `webhook.test` delivery to this endpoint alone, whatever events it takes: signed, sent, retried and
-    logged like any delivery. A disabled endpoint is refused (409): it gets no deliveries."""
+    logged like any delivery. A disabled endpoint is refused (409): it gets no deliveries. So is one whose
+    previous test delivery is still pending (409): repeated requests queue one outgoing request at a time."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if not endpoint.active:
         raise Conflict("The endpoint is disabled: enable it to send it a test delivery.")
+    if WebhookDelivery.objects.filter(endpoint=endpoint, event=TEST_EVENT, status=DeliveryStatus.PENDING).exists():
+        raise Conflict("A test delivery to this endpoint is still pending: see the delivery log.")
     now = timezone.now()
     delivery = WebhookDelivery.objects.create(
         tenant_id=endpoint.tenant_id, endpoint=endpoint, event=TEST_EVENT, next_attempt_at=now,

@@ -63,6 +63,19 @@ def test_a_disabled_endpoint_gets_no_test_delivery(tenant_a, api_client_for, rec
     assert not WebhookDelivery.objects.exists() and receiver.requests == []
 
 
+def test_a_second_test_delivery_waits_for_the_pending_one(tenant_a, api_client_for, receiver):
+    tenant, users = tenant_a
+    client = api_client_for(users["owner"])
+    endpoint = register(client, tenant, receiver.url, events=["export.ready"])
+    first = client.post(url(tenant, f"{endpoint['id']}/test/"))  # queued; not sent (no commit in the test)
+    assert first.status_code == 202, first.content
+    for _ in range(3):
+        assert_error_shape(client.post(url(tenant, f"{endpoint['id']}/test/")), 409)
+    assert WebhookDelivery.objects.filter(endpoint_id=endpoint["id"]).count() == 1
+    WebhookDelivery.objects.filter(pk=first.json()["id"]).update(status=DeliveryStatus.SUCCEEDED)
+    assert client.post(url(tenant, f"{endpoint['id']}/test/")).status_code == 202
+
+
 def test_only_admins_of_the_tenant_rotate_or_test(tenant_a, tenant_b, api_client_for, receiver):
     tenant, users = tenant_a
     other, other_users = tenant_b

@@ -63,7 +63,8 @@ class WebhookViewSet(TenantScopedGenericViewSet, mixins.ListModelMixin, mixins.R
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
                    description="Queue a signed `webhook.test` delivery to this endpoint (whatever events it takes); "
-                               "follow it in the delivery log. 409 when the endpoint is disabled.")
+                               "follow it in the delivery log. 409 when the endpoint is disabled, or while its "
+                               "previous test delivery is still pending.")
     @action(detail=True, methods=["post"])
     def test(self, request, *args, **kwargs):
         delivery = services.webhook_test(endpoint=self.get_object(), actor=request.user)
