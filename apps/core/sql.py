@@ -26,7 +26,7 @@ def as_int64(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        if not (value.isascii() and value.strip().lstrip("-").isdigit()) or len(value) > 25:
+        if not (value.isascii() and value.strip().removeprefix("-").isdigit()) or len(value) > 25:
             return None
         value = int(value)
     if not isinstance(value, int) or not INT64_MIN <= value <= INT64_MAX:

@@ -537,7 +537,6 @@ def target_update(*, target: TargetConnection, actor, password: str | None = Non
 
 
 @transaction.atomic
-@transaction.atomic
 def target_delete(*, target: TargetConnection, actor) -> None:
     # The rows go first and the audit lock last (lock order, docs/jobs.md): a push finishing at this moment
     # holds its row and then takes the audit lock, so auditing first could deadlock with it.

@@ -75,6 +75,8 @@ class AuditedTokenAuthentication(TokenAuthentication):
         one prepared statement instead of a queryset built per request."""
         message = _("Invalid token.")
         token = token.decode("utf-8")
+        if "\x00" in token:
+            raise exceptions.AuthenticationFailed(message)  # no token has one; PostgreSQL refuses it in text
         split = width(ApiToken)
         for row in _TOKENS_BY_KEY.rows([token[: CONSTANTS.TOKEN_KEY_LENGTH]]):
             auth_token = load(ApiToken, row[:split])
@@ -108,7 +110,8 @@ class AuditedTokenAuthentication(TokenAuthentication):
     def _record_failure(limiter: FailedTokenLimiter, parts: list[bytes], reason: str) -> None:
         attempts = limiter.count()
         # Only the key prefix is recorded: enough to tell tokens apart, useless to an attacker.
-        key = parts[1][:8].decode("ascii", "replace") if len(parts) > 1 else ""
+        # NUL is replaced as non-ASCII bytes are: PostgreSQL refuses it in text.
+        key = parts[1][:8].decode("ascii", "replace").replace("\x00", "\ufffd") if len(parts) > 1 else ""
         window = {"window_seconds": limiter.window_seconds}
         if attempts == 1:
             audit_record(action="auth.token_failed", actor_label="anonymous", target_type="tenants.apitoken",

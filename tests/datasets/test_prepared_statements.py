@@ -386,3 +386,17 @@ def test_the_dataset_list_shows_what_the_dataset_detail_shows(tenant_a, api_clie
     }
     for row in listed:
         assert row == client.get(f"{BASE}/datasets/{row['id']}/").json()
+
+
+def test_a_doubled_minus_sign_in_an_id_is_404_not_500(tenant_a, api_client_for, make_dataset, make_version):
+    tenant, users = tenant_a
+    dataset = make_dataset(tenant, users["owner"])
+    make_version(dataset, users["owner"])
+    client = api_client_for(users["viewer"])
+    for malformed in ("--5", "-+5", "--"):
+        with pytest.raises(Http404):
+            selectors.dataset_for_action(user=users["owner"], tenant=tenant, pk=malformed)
+        with pytest.raises(Http404):
+            selectors.version_of(dataset=dataset, number=malformed)
+    assert_error_shape(client.get(f"{BASE}/datasets/--{dataset.pk}/versions/"), 404)
+    assert_error_shape(client.get(f"{BASE}/datasets/{dataset.pk}/versions/--1/"), 404)

@@ -4,7 +4,9 @@ restored without its records; and a target is deleted before its audit event tak
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -114,3 +116,16 @@ def test_target_delete_takes_the_audit_lock_after_the_row_is_gone(tenant_a, owne
         str(target_id),
         "scratch",
     )
+
+
+def test_target_delete_opens_one_transaction_not_two(tenant_a, owner):
+    target = export_services.target_create(
+        tenant=tenant_a[0], actor=owner, name="scratch", host="127.0.0.1", port=5432, dbname="shop_test",
+        user="postgres",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        export_services.target_delete(target=target, actor=owner)
+    statements = [query["sql"] for query in queries.captured_queries]
+    first_delete = next(n for n, sql in enumerate(statements) if sql.startswith("DELETE"))
+    # Inside the test's own transaction each atomic block is a savepoint: one before the row goes.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements[:first_delete]) == 1

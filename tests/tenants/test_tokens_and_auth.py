@@ -63,6 +63,17 @@ def test_garbage_token_gets_401(db):
     assert_error_shape(client.get("/api/v1/tenants/"), 401)
 
 
+def test_a_token_with_a_nul_character_gets_401_and_is_audited(make_user):
+    # PostgreSQL refuses NUL in text: the key must not reach the database (it was a 500 there).
+    user = make_user("t@x.test")
+    _, secret = services.token_create(user=user, name="cli", expires_in_days=1)
+    for presented in (secret[:5] + "\x00" + secret[6:], "abc\x00", "\x00" * 64):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {presented}")
+        assert_error_shape(client.get("/api/v1/tenants/"), 401)
+    assert AuditEvent.objects.filter(action="auth.token_failed").exists()
+
+
 def test_bad_token_input_is_400(make_user, api_client_for):
     client = api_client_for(make_user("t@x.test"))
     before = ApiToken.objects.count()
