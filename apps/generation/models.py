@@ -99,7 +99,7 @@ class ChunkProgress(models.Model):
     """Rows a running chunk has written so far, inside the one transaction that writes them all.
 
     Written by the chunk on a connection of its own, in autocommit, at most once per
-    SYNTHHUB_PROGRESS_REPORT_SECONDS (`apps/generation/live.py`), so readers see it while the chunk's rows are
+    SYNTHHUB_PROGRESS_REPORT_MS (`apps/generation/live.py`), so readers see it while the chunk's rows are
     still uncommitted. No database foreign key: the write locks nothing but this row, whatever the chunk's
     transaction holds. `attempt` is the chunk's attempt that wrote it; a row of an earlier attempt is ignored.
     On SQLite the chunk's transaction holds the database's write lock, so these rows live in a file of their

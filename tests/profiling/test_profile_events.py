@@ -5,7 +5,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from apps.observability.models import JobEvent, JobKind
 from apps.profiling import services
@@ -167,3 +167,10 @@ def test_a_purged_profiles_events_are_pruned(tenant_a, samples, api_client_for):
     assert events_prune() >= 1
     assert not JobEvent.objects.filter(kind=JobKind.PROFILE, job_id=profile_id).exists()
     assert JobEvent.objects.filter(kind=JobKind.PROFILE, job_id=kept).exists()
+
+
+@pytest.mark.parametrize("command", ["profile_status", "job_status"])
+@pytest.mark.parametrize("limit", ["-1", "0", "many"])
+def test_a_status_command_refuses_a_limit_below_one_with_a_usage_error(command, limit):
+    with pytest.raises(CommandError, match="--limit"):
+        call_command(command, "--limit", limit)

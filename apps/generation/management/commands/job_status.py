@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from apps.core.cli import positive_int
 from apps.generation.models import GenerationJob
 from apps.observability.events import timeline
 from apps.observability.models import JobKind
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--job", type=int, help="One job's id.")
         parser.add_argument("--dataset", type=int, help="Only this dataset's jobs.")
-        parser.add_argument("--limit", type=int, default=20)
+        parser.add_argument("--limit", type=positive_int, default=20, help="How many to show (at least 1).")
         parser.add_argument("--events", action="store_true",
                             help="Print each job's timeline (queued, claimed, chunks done, retries, failure) below it.")
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from apps.core.cli import positive_int
 from apps.observability.events import timeline
 from apps.observability.models import JobKind
 from apps.profiling.models import Profile
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--profile", type=int, help="One profile's id.")
         parser.add_argument("--tenant", help="Only this tenant's profiles (its slug).")
-        parser.add_argument("--limit", type=int, default=20)
+        parser.add_argument("--limit", type=positive_int, default=20, help="How many to show (at least 1).")
         parser.add_argument("--events", action="store_true",
                             help="Print each profile's timeline (queued, claimed, tables profiled, failure) below it.")
 
